@@ -229,6 +229,28 @@ static void decode_udp(struct dms_pkt *pkt, struct dms_cursor *c,
 					     l4_len, 6, true, verifiable);
 }
 
+// Types in use (IANA registries); codes are small everywhere except
+// ICMPv6 router renumbering's sequence-number reset (255).
+static bool icmp_type_known(uint8_t proto, uint8_t type, uint8_t code)
+{
+	switch (proto) {
+	case IPPROTO_ICMP_:
+		return code <= 15 &&
+		       (type == 0 || (type >= 3 && type <= 5) ||
+			(type >= 8 && type <= 18) || type == 30 ||
+			(type >= 40 && type <= 43));
+	case IPPROTO_IGMP_:
+		return type == 0x11 || type == 0x12 || type == 0x16 ||
+		       type == 0x17 || type == 0x22;
+	case IPPROTO_ICMPV6_:
+		return (type >= 1 && type <= 4 && code <= 15) ||
+		       (type >= 128 && type <= 161 &&
+			(code <= 15 || (type == 138 && code == 255)));
+	default:
+		return false;
+	}
+}
+
 // ICMP (RFC 792), IGMP (RFC 2236) and ICMPv6 (RFC 4443): type, code,
 // checksum, 4 more header bytes.
 static void decode_icmp(struct dms_pkt *pkt, struct dms_cursor *c,
@@ -243,6 +265,10 @@ static void decode_icmp(struct dms_pkt *pkt, struct dms_cursor *c,
 	if (!dms_cursor_u8(c, &type) || !dms_cursor_u8(c, &code) ||
 	    !dms_cursor_skip(c, 6)) {
 		pkt_set(pkt, DMS_PKT_TRUNCATED, "icmp header");
+		return;
+	}
+	if (!icmp_type_known(pkt->proto, type, code)) {
+		pkt_set(pkt, DMS_PKT_INVALID, "icmp type");
 		return;
 	}
 	pkt->l4_off = l4_off;
@@ -389,6 +415,30 @@ static bool ipv6_options_valid(const uint8_t *p, size_t len)
 	return true;
 }
 
+bool dms_ipv6_addr_plausible(const uint8_t *a, bool dst)
+{
+	switch (a[0]) {
+	case 0x00:
+		// ::, ::1, IPv4-compatible/mapped (::/96, ::ffff:0:0/96), and
+		// NAT64 64:ff9b::/96.
+		if (a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b)
+			return true;
+		for (int i = 1; i < 10; i++) {
+			if (a[i])
+				return false;
+		}
+		return true;
+	case 0xfc: // unique local fc00::/7
+	case 0xfd:
+	case 0xfe: // link-local fe80::/10, old site-local fec0::/10
+		return true;
+	case 0xff: // multicast: destination only
+		return dst;
+	default:
+		return a[0] >= 0x20 && a[0] <= 0x3f; // global unicast 2000::/3
+	}
+}
+
 // IPv6: RFC 8200 (extension headers section 4), SRH RFC 8754.
 static void decode_ipv6(struct dms_pkt *pkt, struct dms_cursor *c)
 {
@@ -414,6 +464,13 @@ static void decode_ipv6(struct dms_pkt *pkt, struct dms_cursor *c)
 	// not supported, and never a plausible packet otherwise.
 	if (plen == 0 && nh != IPPROTO_NONE_) {
 		pkt_set(pkt, DMS_PKT_INVALID, "ipv6 payload length 0");
+		return;
+	}
+	// Addresses outside the allocated blocks (RFC 4291 section 2.4 and
+	// the IANA registry) do not occur in real traffic.
+	if (!dms_ipv6_addr_plausible(pkt->src_addr, false) ||
+	    !dms_ipv6_addr_plausible(pkt->dst_addr, true)) {
+		pkt_set(pkt, DMS_PKT_INVALID, "ipv6 address not assigned");
 		return;
 	}
 	pkt->ttl = hlim;
@@ -473,6 +530,13 @@ static void decode_ipv6(struct dms_pkt *pkt, struct dms_cursor *c)
 				// destination last.  Type 4 (SRH): segment
 				// list[0] is the final destination.
 				size_t naddr = (len - 8) / 16;
+				// An unknown type is only skipped when no
+				// segments are left (RFC 8200 section 4.4).
+				if (left && type != 0 && type != 2 && type != 3 &&
+				    type != 4) {
+					pkt_set(pkt, DMS_PKT_INVALID, "ipv6 routing type");
+					return;
+				}
 				if (left && naddr &&
 				    (type == 0 || type == 2 || type == 4)) {
 					size_t idx = type == 4 ? 0 : naddr - 1;
@@ -492,6 +556,12 @@ static void decode_ipv6(struct dms_pkt *pkt, struct dms_cursor *c)
 			if (!dms_cursor_u8(c, &next) || !dms_cursor_u8(c, &rsv) ||
 			    !dms_cursor_be16(c, &off) || !dms_cursor_skip(c, 4)) {
 				pkt_set(pkt, DMS_PKT_TRUNCATED, "ipv6 fragment header");
+				return;
+			}
+			// Reserved fields: zero from every sender (RFC 8200
+			// section 4.5); garbage here is not a packet.
+			if (rsv || (off & 6)) {
+				pkt_set(pkt, DMS_PKT_INVALID, "ipv6 fragment reserved");
 				return;
 			}
 			pkt->fragment = true;

@@ -130,6 +130,13 @@ const char *dms_pkt_status_name(enum dms_pkt_status status);
 const char *dms_csum_name(enum dms_csum csum);
 
 /**
+ * True if an IPv6 address lies in an allocated block (global unicast,
+ * unique local, link-local, ::/::1/IPv4-mapped, NAT64, and multicast when
+ * dst).  Packets with other addresses are rejected as invalid.
+ */
+bool dms_ipv6_addr_plausible(const uint8_t *addr, bool dst);
+
+/**
  * Internet checksum (RFC 1071) helpers: add len bytes to a 32-bit partial
  * sum (len may be odd only for the last piece), and fold to 16 bits.
  */

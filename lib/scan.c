@@ -87,9 +87,13 @@ static struct dms_error *try_ip(struct scan_ctx *ctx, size_t i)
 			return NULL;
 		if (dms_load_be16(p + 2) < hl || (p[6] & 0x80))
 			return NULL;
+		// A bare packet needs a protocol with a checksum; a
+		// non-first fragment or another protocol needs Ethernet.
 		uint8_t proto = p[9];
-		if (proto != 6 && proto != 17 && proto != 1 && proto != 2 &&
-		    !(dms_load_be16(p + 6) & 0x1fff))
+		bool eth = i >= 14 && dms_load_be16(p - 2) == 0x0800;
+		if (!eth && ((proto != 6 && proto != 17 && proto != 1 &&
+			      proto != 2) ||
+			     (dms_load_be16(p + 6) & 0x1fff)))
 			return NULL;
 		if (dms_csum_fold(dms_csum_add(0, p, hl)) != 0xffff)
 			return NULL;
@@ -109,6 +113,9 @@ static struct dms_error *try_ip(struct scan_ctx *ctx, size_t i)
 		default:
 			return NULL;
 		}
+		if (!dms_ipv6_addr_plausible(p + 8, false) ||
+		    !dms_ipv6_addr_plausible(p + 24, true))
+			return NULL;
 		ethertype = 0x86dd;
 	}
 	if (i >= 14 && dms_load_be16(p - 2) == ethertype) {
@@ -139,10 +146,32 @@ static struct dms_error *try_arp(struct scan_ctx *ctx, size_t i)
 	return err;
 }
 
+// Protocols a bare IPv4 packet can be a hit with; IPv6 next headers the
+// decoder walks or checks.
+static const uint8_t ipv4_proto_ok[256] = { [1] = 1, [2] = 1, [6] = 1, [17] = 1 };
+static const uint8_t ipv6_nh_ok[256] = {
+	[0] = 1, [6] = 1, [17] = 1, [43] = 1, [44] = 1, [51] = 1, [58] = 1, [60] = 1,
+};
+
+// Table look-ups that reject most candidates before any call; a superset
+// of what try_ip()/try_arp() accept.  Needs buf[i - 2 .. i + 10).
+static inline bool quick_reject(const uint8_t *p)
+{
+	uint8_t b = p[0];
+	if ((b & 0xf0) == 0x40)
+		return (b & 0xf) < 5 ||
+		       (!ipv4_proto_ok[p[9]] && (p[-2] != 0x08 || p[-1] != 0x00));
+	if ((b & 0xf0) == 0x60)
+		return !ipv6_nh_ok[p[6]];
+	return p[-1] != 0x08;
+}
+
 static inline struct dms_error *candidate(struct scan_ctx *ctx, size_t i)
 {
 	uint8_t b = ctx->buf[i];
 	ctx->scan->candidates++;
+	if (i >= 2 && ctx->len - i >= 10 && quick_reject(ctx->buf + i))
+		return NULL;
 	if (ctx->base + i < ctx->scan->covered_end)
 		return NULL;
 	if ((b & 0xd0) == 0x40)
