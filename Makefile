@@ -1,0 +1,41 @@
+# dmasleuth — top-level build.  See README.md.
+#   make            build lib/ and the crash extension
+#   make check      every test: unit (+ASan/UBSan), lab sanity on the stored dumps, vmcore tests
+#   make dumps      regenerate the lab's crash dumps from source (dumps/lab/, ~10 min)
+#   make demo       install what is missing, build, fetch debuginfo, open a lab dump in crash
+#   make bench      side-by-side benchmarks
+#   make fuzz       run every libFuzzer harness for a while
+CC      ?= gcc
+PREFIX  ?= /usr
+DESTDIR ?=
+WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wvla -Wimplicit-fallthrough
+ifdef CI
+WARN    += -Werror
+endif
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -fPIC -Ilib
+
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:.c=.o)
+
+all: lib/libdmasleuth.a
+
+lib/libdmasleuth.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+lib/%.o: lib/%.c $(wildcard lib/*.h)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+-include tests/unit/unit.mk
+
+check: all
+	@tests/run-all
+
+dumps:
+	$(MAKE) -C dumps/lab all
+
+.PHONY: all check dumps clean
+clean:
+	rm -f lib/*.o lib/*.a
+	-$(MAKE) -C dumps/lab clean

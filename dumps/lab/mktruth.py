@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""mktruth.py SCENARIO WORKDIR DESTDIR
+
+Turns one lab run (WORKDIR: vmcore, console.log, truth.raw from COM2) into a stored
+scenario (DESTDIR: vmcore, truth.json, console.log) after checking the run meets the
+scenario's acceptance rule (scenarios/NAME.conf: ACCEPT).  Exit 3 when the run is
+valid but does not meet the rule (the Makefile then runs the scenario again).
+
+truth.json's schema is documented in dumps/README.md.
+"""
+import json
+import os
+import re
+import shutil
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCHEMA = 1
+
+
+def shell_vars(path):
+    """KEY=VALUE lines of a sourced shell file (no expansion needed for ours)."""
+    out = {}
+    for line in open(path):
+        m = re.match(r'^([A-Z0-9_]+)=(.*)$', line.strip())
+        if m:
+            out[m.group(1)] = m.group(2).strip('"')
+    return out
+
+
+def records(raw):
+    """Complete BEGIN..END records of truth.raw, in order."""
+    recs, cur = [], None
+    for line in raw.splitlines():
+        m = re.match(r'^BEGIN (\d+) (\S+)', line)
+        if m:
+            cur = {'seq': int(m.group(1)), 'why': m.group(2), 'lines': []}
+            continue
+        if cur is None:
+            continue
+        if re.match(r'^END %d$' % cur['seq'], line):
+            recs.append(cur)
+            cur = None
+            continue
+        cur['lines'].append(line)
+    return recs
+
+
+def flows(conf):
+    out = []
+    path = os.path.join(HERE, 'scenarios', conf['FLOWS']) if conf.get('FLOWS') else None
+    if not path:
+        return out
+    for line in open(path):
+        if not line.strip() or line.startswith('#'):
+            continue
+        proto, ipver, src, dst, sport, dport, vlan, weight, lo, hi = line.split()
+        out.append({'proto': proto, 'ip_version': int(ipver), 'src': src, 'dst': dst,
+                    'sport': int(sport), 'dport': int(dport),
+                    'vlan': int(vlan) or None, 'frame_len': [int(lo), int(hi)],
+                    'packets_sent': 0})
+    return out
+
+
+def first_oops(console):
+    for pat in (r'(general protection fault[^\n]*)', r'(BUG: [^\n]*)', r'(Oops: [^\n]*)',
+                r'(Kernel panic - not syncing[^\n]*)'):
+        m = re.search(pat, console)
+        if m:
+            return m.group(1).strip()
+    return None
+
+
+def hexs(x):
+    return '0x%x' % x
+
+
+def main():
+    name, work, dest = sys.argv[1:4]
+    conf = shell_vars(os.path.join(HERE, 'scenarios', name + '.conf'))
+    kern = shell_vars(os.path.join(HERE, '..', 'KERNEL'))
+    console = open(os.path.join(work, 'console.log'), errors='replace').read()
+    raw = open(os.path.join(work, 'truth.raw'), errors='replace').read()
+    recs = records(raw)
+    if not recs:
+        print('mktruth: %s: no complete ground-truth record on COM2' % name, file=sys.stderr)
+        return 3
+
+    # The first kernel's part of the console (the capture kernel's boot follows it).
+    first = console.split('Linux version', 2)
+    first_console = 'Linux version'.join(first[:2]) if len(first) > 2 else console
+    if 'sysrq: Trigger a crash' in first_console:
+        crash = 'sysrq-c'
+    elif conf['MODE'] == 'swuaf':
+        crash = 'natural (software use-after-free)'
+    else:
+        crash = 'natural'
+
+    armed = next((r for r in recs if r['why'] == 'fault-armed'), None)
+    # The last record taken before the crash is the truth: the oops record if it made it
+    # out whole, else the last complete one.
+    final = recs[-1]
+    netdev = None
+    bufs = []
+    for line in (armed or final)['lines']:
+        f = line.split()
+        if f[0] == 'netdev':
+            netdev = {'name': f[1], 'mac': f[2], 'frame_offset': int(f[4])}
+        elif f[0] == 'buf':
+            bufs.append([hexs(int(f[1], 16)), int(f[2], 16)])
+
+    fl = flows(conf)
+    objs, corrupt, summary = [], [], None
+    frame = None
+    for line in final['lines']:
+        f = line.split()
+        if f[0] == 'frame':
+            frame = int(f[1], 16)
+        elif f[0] == 'frames':
+            summary = {'total': int(f[1])}
+            summary['by_page_kind'] = dict(kv.split('=') for kv in f[2:])
+            summary['by_page_kind'] = {k: int(v) for k, v in summary['by_page_kind'].items()}
+        elif f[0] == 'sent':
+            for kv in f[1:]:
+                i, n = kv.split(':')
+                if int(i) < len(fl):
+                    fl[int(i)]['packets_sent'] = int(n)
+        elif f[0] == 'corrupt':
+            corrupt.append({'kind': f[1], 'offset': int(f[2].lstrip('+'), 16),
+                            'len': int(f[3], 16)})
+        elif f[0] == 'obj':
+            o = {'cache': f[2], 'addr': '0x' + f[3], 'paddr': hexs(int(f[4], 16)),
+                 'object_size': int(f[5]), 'state': f[6],
+                 'offset': int(f[7].lstrip('+'), 16), 'len': int(f[8], 16)}
+            if f[1] == 'frame':
+                o['frame_paddr'] = hexs(frame)
+                objs.append(o)
+            elif f[1] == 'corrupt' and corrupt:
+                corrupt[-1].update({k: o[k] for k in ('cache', 'addr', 'paddr', 'object_size',
+                                                      'state')})
+                corrupt[-1]['object_offset'] = o['offset']
+
+    truth = {
+        'schema': SCHEMA,
+        'scenario': name,
+        'description': conf.get('DESCRIPTION', ''),
+        'kernel': {'release': kern['KERNEL_RELEASE'], 'package': kern['KERNEL_PACKAGE'],
+                   'version': kern['KERNEL_VERSION'],
+                   'vmlinux_build_id': kern['VMLINUX_BUILD_ID'],
+                   'debuginfo_package': kern['DBG_PACKAGE']},
+        'capture': {
+            'method': 'kdump' if conf['CAPTURE'] == 'kdump' else 'qemu-dump-guest-memory',
+            'format': ('kdump-compressed (makedumpfile -c -d 31, in-guest kexec capture kernel)'
+                       if conf['CAPTURE'] == 'kdump' else
+                       'makedumpfile flattened, zlib (QEMU dump-guest-memory -z)'),
+            'dump_level': 31 if conf['CAPTURE'] == 'kdump' else None,
+            'guest_memory_mb': int(conf['MEM']),
+            'crashkernel_mb': 192 if conf['CAPTURE'] == 'kdump' else None,
+            'crash': crash,
+            'oops': first_oops(first_console),
+            'truth_record': final['why'],
+        },
+        'nic': None,
+        'peer_nic': {'qemu_device': conf['PEER_NIC'], 'mac': conf['PEER_MAC'].lower()},
+        'flows': fl,
+        'freed_rx_buffers': bufs,
+        'frames_after_free': summary if conf['MODE'] in ('e1000', 'virtio') else None,
+        'slab_objects_with_frames': objs,
+        'corrupted_objects': corrupt,
+        'expected': {'verdict': conf['EXPECT']},
+    }
+    if netdev or conf['MODE'] != 'swuaf':
+        truth['nic'] = {'driver': conf['DRIVER'], 'qemu_device': conf['VICTIM_NIC'],
+                        'netdev': netdev['name'] if netdev else None,
+                        'mac': conf['VICTIM_MAC'].lower(),
+                        'ip': [a for a in (conf.get('VICTIM_IP'), conf.get('VICTIM_IP6')) if a],
+                        'frame_offset_in_buffer': netdev['frame_offset'] if netdev else None,
+                        'rx_ring_size': int(conf.get('RX_RING', 0)) or None}
+    if conf['EXPECT'] == 'dma-after-free':
+        truth['expected'].update({'netdev': truth['nic']['netdev'], 'driver': conf['DRIVER']})
+
+    # Acceptance: what this scenario must show to be worth storing.
+    accept = conf.get('ACCEPT', '')
+    live = [o for o in objs if o['state'] == 'live']
+    problems = []
+    if 'natural' in accept and crash == 'sysrq-c':
+        problems.append('crash was sysrq-c, a natural crash is required')
+    m = re.search(r'live-cache=(\S+)', accept)
+    if m and not any(o['cache'] == m.group(1) for o in live):
+        problems.append('no live %s object holds a frame' % m.group(1))
+    if 'live-slab' in accept and not live:
+        problems.append('no live slab object holds a frame')
+    if 'corrupt' in accept and len(corrupt) < 2:
+        problems.append('corruption record incomplete')
+    size = os.path.getsize(os.path.join(work, 'vmcore'))
+    if size > 24 * 1024 * 1024:
+        problems.append('vmcore is %d MiB, more than 24 MiB' % (size >> 20))
+    if problems:
+        print('mktruth: %s: run not accepted: %s' % (name, '; '.join(problems)), file=sys.stderr)
+        return 3
+
+    os.makedirs(dest, exist_ok=True)
+    shutil.copyfile(os.path.join(work, 'vmcore'), os.path.join(dest, 'vmcore'))
+    shutil.copyfile(os.path.join(work, 'console.log'), os.path.join(dest, 'console.log'))
+    with open(os.path.join(dest, 'truth.json'), 'w') as fp:
+        json.dump(truth, fp, indent=1)
+        fp.write('\n')
+    print('mktruth: %s: stored (%d MiB, %d live slab objects with frames, crash %s)'
+          % (name, size >> 20, len(live), crash))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# run-scenario.sh NAME WORKDIR
+# Boots the lab guest for scenario NAME under QEMU (TCG), lets it crash, captures the dump
+# the way the scenario says (in-guest kdump + makedumpfile, or QEMU dump-guest-memory -z),
+# and leaves in WORKDIR: vmcore, console.log, truth.raw (COM2), qemu.log.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../KERNEL"
+name=$1
+work=$(realpath -m "$2")
+conf="$here/scenarios/$name.conf"
+[ -f "$conf" ] || { echo "run-scenario: no $conf" >&2; exit 1; }
+. "$conf"
+timeout_s=${LAB_TIMEOUT:-600}
+
+mkdir -p "$work"
+rm -f "$work"/{vmcore,console.log,truth.raw,qemu.log,disk.img,mon.sock}
+initrd="$here/build/initrd-$CAPTURE.cpio.gz"
+append="console=ttyS0 oops=panic panic_on_warn=0 lab.scenario=$name"
+extra=()
+if [ "$CAPTURE" = kdump ]; then
+	append="$append crashkernel=192M panic=1"
+	truncate -s 128M "$work/disk.img"
+	extra+=(-drive "file=$work/disk.img,format=raw,if=virtio")
+else
+	append="$append panic=0"
+fi
+victim_dev=$VICTIM_NIC${VICTIM_OPTS:+,$VICTIM_OPTS}
+
+qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$MEM" \
+	-kernel "/boot/vmlinuz-$KERNEL_RELEASE" -initrd "$initrd" -append "$append" \
+	-device vmcoreinfo \
+	-netdev hubport,hubid=0,id=n0 -device "$victim_dev,netdev=n0,mac=$VICTIM_MAC" \
+	-netdev hubport,hubid=0,id=n1 -device "$PEER_NIC,netdev=n1,mac=$PEER_MAC" \
+	"${extra[@]}" \
+	-display none -serial "file:$work/console.log" -serial "file:$work/truth.raw" \
+	-monitor "unix:$work/mon.sock,server,nowait" -no-reboot >"$work/qemu.log" 2>&1 &
+qpid=$!
+
+mon() { # send one monitor command, print the answer
+	python3 - "$work/mon.sock" "$1" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(2)
+def drain():
+    out = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d: break
+            out += d
+    except socket.timeout:
+        pass
+    return out
+drain(); s.sendall(sys.argv[2].encode() + b"\n"); time.sleep(0.5)
+sys.stdout.write(drain().decode(errors="replace"))
+PY
+}
+
+start=$(date +%s)
+state=boot
+while kill -0 $qpid 2>/dev/null; do
+	sleep 1
+	now=$(date +%s)
+	if [ $((now - start)) -gt "$timeout_s" ]; then
+		echo "run-scenario: $name timed out after ${timeout_s}s" >&2
+		kill $qpid; wait $qpid || true
+		exit 1
+	fi
+	if [ "$CAPTURE" = qemu ] && [ $state = boot ] && grep -q "Kernel panic - not syncing" "$work/console.log" 2>/dev/null; then
+		sleep 2 # let the panic path finish printing
+		mon "dump-guest-memory -z $work/vmcore" >/dev/null
+		state=dumping
+	fi
+	if [ $state = dumping ] && mon "info dump" | grep -q completed; then
+		mon quit >/dev/null || true
+		state=done
+	fi
+done
+wait $qpid || true
+
+if [ "$CAPTURE" = kdump ]; then
+	grep -q "capture: makedumpfile exit 0" "$work/console.log" ||
+		{ echo "run-scenario: $name: in-guest makedumpfile did not finish" >&2; exit 1; }
+	makedumpfile -R "$work/vmcore" < "$work/disk.img"
+	rm -f "$work/disk.img"
+fi
+[ -s "$work/vmcore" ] || { echo "run-scenario: $name: no vmcore" >&2; exit 1; }
+echo "run-scenario: $name: $(du -h "$work/vmcore" | cut -f1) in $(( $(date +%s) - start ))s"
