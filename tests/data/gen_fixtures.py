@@ -176,3 +176,16 @@ for name, (desc, data) in fx.items():
         cout.write('\t' + ' '.join('0x%02x,' % b for b in data[i:i + 12]) + '\n')
     cout.write('};\n\n')
 hout.write('\n#endif\n')
+# Seed corpora for the fuzz harnesses (tests/fuzz/corpus/<harness>/).
+corpus = os.path.join(here, '..', 'fuzz', 'corpus')
+for harness in ('pkt', 'scan'):
+    os.makedirs(os.path.join(corpus, harness), exist_ok=True)
+for name, (desc, data) in fx.items():
+    with open(os.path.join(corpus, 'pkt', 'fx-' + name), 'wb') as f:
+        f.write(data)
+    # scan input: scan length (2 bytes), present bitmap, then the frame
+    # at an odd offset in 600 bytes of filler.
+    buf = bytearray(b'\x11' * 600)
+    buf[101:101 + len(data)] = data
+    with open(os.path.join(corpus, 'scan', 'fx-' + name), 'wb') as f:
+        f.write(struct.pack('!HB', 512, 0xfd) + bytes(buf))

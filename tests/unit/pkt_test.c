@@ -377,6 +377,67 @@ static void dms_pkt_decode_ipv6_hbh_not_first_invalid(void)
 	EXPECT_STR(pkt.reason, "ipv6 hop-by-hop not first");
 }
 
+static void dms_pkt_decode_ipv6_unassigned_address_invalid(void)
+{
+	uint8_t buf[sizeof(fx_ipv6_icmp6)];
+	memcpy(buf, fx_ipv6_icmp6, sizeof(buf));
+	buf[8] = 0x40; // source 40XX::/8: not allocated
+	struct dms_pkt pkt;
+	dms_pkt_decode(buf, sizeof(buf), DMS_L2_NONE, &pkt);
+	EXPECT_STATUS(&pkt, DMS_PKT_INVALID);
+	EXPECT_STR(pkt.reason, "ipv6 address not assigned");
+	memcpy(buf, fx_ipv6_icmp6, sizeof(buf));
+	buf[8] = 0xff; // multicast source
+	dms_pkt_decode(buf, sizeof(buf), DMS_L2_NONE, &pkt);
+	EXPECT_STATUS(&pkt, DMS_PKT_INVALID);
+}
+
+static void dms_ipv6_addr_plausible_blocks(void)
+{
+	uint8_t a[16] = { 0 };
+	EXPECT_TRUE(dms_ipv6_addr_plausible(a, false)); // ::
+	a[15] = 1;
+	EXPECT_TRUE(dms_ipv6_addr_plausible(a, false)); // ::1
+	a[9] = 1;
+	EXPECT_TRUE(!dms_ipv6_addr_plausible(a, false)); // 0:0:0:0:1::1
+	a[0] = 0x20;
+	EXPECT_TRUE(dms_ipv6_addr_plausible(a, false));
+	a[0] = 0x40;
+	EXPECT_TRUE(!dms_ipv6_addr_plausible(a, true));
+	a[0] = 0xff;
+	EXPECT_TRUE(!dms_ipv6_addr_plausible(a, false));
+	EXPECT_TRUE(dms_ipv6_addr_plausible(a, true));
+}
+
+static void dms_pkt_decode_icmp_unknown_type_invalid(void)
+{
+	uint8_t buf[sizeof(fx_vlan_ipv4_icmp)];
+	memcpy(buf, fx_vlan_ipv4_icmp, sizeof(buf));
+	// Type 8 -> 200 and fix the ICMP checksum by the same amount, so only
+	// the type check can reject it.
+	size_t icmp = 18 + 20;
+	uint32_t c = (uint32_t)(buf[icmp + 2] << 8 | buf[icmp + 3]);
+	buf[icmp] = 200;
+	c = (c + 0xffff - ((200u - 8u) << 8)) % 0xffff;
+	buf[icmp + 2] = (uint8_t)(c >> 8);
+	buf[icmp + 3] = (uint8_t)c;
+	struct dms_pkt pkt;
+	dms_pkt_decode(buf, sizeof(buf), DMS_L2_ETHERNET, &pkt);
+	EXPECT_STATUS(&pkt, DMS_PKT_INVALID);
+	EXPECT_STR(pkt.reason, "icmp type");
+}
+
+static void dms_pkt_decode_ipv6_fragment_reserved_invalid(void)
+{
+	uint8_t buf[sizeof(fx_ipv6_ext_tcp)];
+	memcpy(buf, fx_ipv6_ext_tcp, sizeof(buf));
+	buf[40 + 8 + 8 + 40 + 1] = 1; // fragment header reserved byte
+	struct dms_pkt pkt;
+	dms_pkt_decode(buf, sizeof(buf), DMS_L2_NONE, &pkt);
+	EXPECT_STATUS(&pkt, DMS_PKT_INVALID);
+	EXPECT_STR(pkt.reason, "ipv6 fragment reserved");
+}
+
 static void dms_pkt_decode_partial_checksum(void)
 {
 	struct dms_pkt pkt;
@@ -504,6 +565,10 @@ const struct dms_test pkt_tests[] = {
 	TEST_ENTRY(dms_pkt_decode_ipv6_ext_header_too_long_invalid),
 	TEST_ENTRY(dms_pkt_decode_ipv6_bad_option_invalid),
 	TEST_ENTRY(dms_pkt_decode_ipv6_hbh_not_first_invalid),
+	TEST_ENTRY(dms_pkt_decode_ipv6_unassigned_address_invalid),
+	TEST_ENTRY(dms_ipv6_addr_plausible_blocks),
+	TEST_ENTRY(dms_pkt_decode_icmp_unknown_type_invalid),
+	TEST_ENTRY(dms_pkt_decode_ipv6_fragment_reserved_invalid),
 	TEST_ENTRY(dms_pkt_decode_partial_checksum),
 	TEST_ENTRY(dms_pkt_decode_udp_length_mismatch_invalid),
 	TEST_ENTRY(dms_pkt_decode_fragment_needs_ethernet),
