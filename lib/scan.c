@@ -4,6 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__) && !defined(DMS_SCAN_NO_SIMD)
+#include <emmintrin.h>
+#define SCAN_SSE2 1
+#endif
+
 #include "cursor.h"
 #include "pkt.h"
 #include "scan.h"
@@ -208,6 +213,41 @@ static inline uint64_t load_le64(const uint8_t *p)
 	return x;
 }
 
+#ifdef SCAN_SSE2
+// The pre-filter and the table checks of quick_reject() for 16 positions at
+// once: bit k is set if p[k] survives them.  Reads p[-2 .. 16 + 9).
+static inline uint32_t sse2_mask(const uint8_t *p)
+{
+#define EQ(a, b) _mm_cmpeq_epi8((a), _mm_set1_epi8((char)(b)))
+	__m128i v = _mm_loadu_si128((const __m128i *)p);
+	__m128i t = _mm_sub_epi8(v, _mm_set1_epi8(0x45));
+	// 0x45..0x4f: IPv4 with IHL >= 5.
+	__m128i is4 = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(10)), t);
+	__m128i is6 = EQ(_mm_and_si128(v, _mm_set1_epi8((char)0xf0)), 0x60);
+	__m128i isarp = EQ(v, 0x06);
+	if (!_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(is4, is6), isarp)))
+		return 0;
+	__m128i m1 = _mm_loadu_si128((const __m128i *)(p - 1));
+	__m128i m2 = _mm_loadu_si128((const __m128i *)(p - 2));
+	__m128i p6 = _mm_loadu_si128((const __m128i *)(p + 6));
+	__m128i p9 = _mm_loadu_si128((const __m128i *)(p + 9));
+	__m128i proto = _mm_or_si128(_mm_or_si128(EQ(p9, 1), EQ(p9, 2)),
+				     _mm_or_si128(EQ(p9, 6), EQ(p9, 17)));
+	__m128i eth4 = _mm_and_si128(EQ(m2, 0x08), EQ(m1, 0x00));
+	__m128i nh = _mm_or_si128(
+		_mm_or_si128(_mm_or_si128(EQ(p6, 0), EQ(p6, 6)),
+			     _mm_or_si128(EQ(p6, 17), EQ(p6, 43))),
+		_mm_or_si128(_mm_or_si128(EQ(p6, 44), EQ(p6, 51)),
+			     _mm_or_si128(EQ(p6, 58), EQ(p6, 60))));
+	__m128i ok = _mm_or_si128(
+		_mm_and_si128(is4, _mm_or_si128(proto, eth4)),
+		_mm_or_si128(_mm_and_si128(is6, nh),
+			     _mm_and_si128(isarp, EQ(m1, 0x08))));
+#undef EQ
+	return (uint32_t)_mm_movemask_epi8(ok);
+}
+#endif
+
 struct dms_error *dms_scan_buffer(struct dms_scan *scan, const uint8_t *buf,
 				  size_t len, size_t scan_len, uint64_t base,
 				  dms_hit_fn *fn, void *arg)
@@ -228,6 +268,28 @@ struct dms_error *dms_scan_buffer(struct dms_scan *scan, const uint8_t *buf,
 	if (limit > len)
 		limit = len;
 	size_t i = 0;
+#ifdef SCAN_SSE2
+	// The first two positions have no look-back bytes: scalar.
+	for (; i < 2 && i < limit; i++) {
+		uint8_t b = buf[i];
+		if ((b & 0xd0) != 0x40 && b != 0x06)
+			continue;
+		err = candidate(&ctx, i);
+		if (err)
+			return err;
+	}
+	// 32 positions per step, while every load stays inside buf.
+	for (; limit - i >= 32 && len - i >= 32 + 9 + 16; i += 32) {
+		uint32_t m = sse2_mask(buf + i) | sse2_mask(buf + i + 16) << 16;
+		while (m) {
+			size_t k = (size_t)__builtin_ctz(m);
+			m &= m - 1;
+			err = candidate(&ctx, i + k);
+			if (err)
+				return err;
+		}
+	}
+#endif
 	// Four words per step: one branch per 32 bytes of ordinary memory.
 	for (; limit - i >= 32; i += 32) {
 		uint64_t m0 = candidate_mask(load_le64(buf + i));

@@ -158,6 +158,41 @@ static void dms_scan_buffer_finds_each_fixture_once(void)
 	EXPECT_INT(scan.hits, n);
 }
 
+// Exercises the head, vector, word and tail loops of the scanner: a frame
+// at every offset of exactly sized buffers is found once.
+static void dms_scan_buffer_finds_frame_at_every_offset(void)
+{
+	const struct placed items[] = {
+		{ fx_ipv4_tcp_partial, sizeof(fx_ipv4_tcp_partial), 0, DMS_L2_NONE },
+		{ fx_eth_ipv4_udp, sizeof(fx_eth_ipv4_udp), 0, DMS_L2_ETHERNET },
+		{ fx_eth_arp, sizeof(fx_eth_arp), 0, DMS_L2_ETHERNET },
+		{ fx_ipv6_icmp6, sizeof(fx_ipv6_icmp6), 0, DMS_L2_NONE },
+	};
+	for (size_t k = 0; k < sizeof(items) / sizeof(items[0]); k++) {
+		for (size_t off = 0; off < 80; off++) {
+			size_t len = off + items[k].len + off % 7;
+			uint8_t *buf = malloc(len);
+			memset(buf, 0, len);
+			memcpy(buf + off, items[k].data, items[k].len);
+			struct dms_scan scan;
+			struct hits h = { 0 };
+			dms_scan_init(&scan);
+			struct dms_error *err =
+				dms_scan_buffer(&scan, buf, len, len, 0, record_hit, &h);
+			free(buf);
+			EXPECT_OK(err);
+			if (h.n != 1 || h.pos[0] != off || h.l2[0] != items[k].l2) {
+				test_fail(__FILE__, __LINE__,
+					  "item %zu at offset %zu in %zu bytes: expected one hit "
+					  "there, got %d hits, first at %llu",
+					  k, off, len, h.n,
+					  h.n ? (unsigned long long)h.pos[0] : 0ull);
+				return;
+			}
+		}
+	}
+}
+
 static void dms_scan_buffer_frame_crossing_page_uses_lookahead(void)
 {
 	uint8_t *buf = calloc(1, 2 * PAGE);
@@ -329,6 +364,7 @@ const struct dms_test scan_tests[] = {
 	TEST_ENTRY(dms_scan_buffer_noise_has_no_hits),
 	TEST_ENTRY(dms_scan_buffer_byte_patterns_have_no_hits),
 	TEST_ENTRY(dms_scan_buffer_finds_each_fixture_once),
+	TEST_ENTRY(dms_scan_buffer_finds_frame_at_every_offset),
 	TEST_ENTRY(dms_scan_buffer_frame_crossing_page_uses_lookahead),
 	TEST_ENTRY(dms_scan_buffer_frame_at_page_end_truncated),
 	TEST_ENTRY(dms_scan_buffer_ethernet_header_before_scan_end),

@@ -22,7 +22,13 @@ $(UNIT_DIR)/unit-tests-san: $(UNIT_SRC) $(UNIT_HDR) $(LIB_SRC)
 	$(CLANG) -std=gnu11 $(WARN) $(SAN_FLAGS) $(UNIT_INC) -o $@ \
 		$(UNIT_SRC) $(LIB_SRC) $(UNIT_LIBS)
 
-unit-check: $(UNIT_DIR)/unit-tests $(UNIT_DIR)/unit-tests-san
+# The portable (SWAR, no SSE2) scanner path, tested on x86 too.
+$(UNIT_DIR)/unit-tests-swar: $(UNIT_SRC) $(UNIT_HDR) $(LIB_SRC)
+	$(CC) $(CFLAGS) -DDMS_SCAN_NO_SIMD $(UNIT_INC) -o $@ \
+		$(UNIT_SRC) $(LIB_SRC) $(UNIT_LIBS)
+
+unit-check: $(UNIT_DIR)/unit-tests $(UNIT_DIR)/unit-tests-san $(UNIT_DIR)/unit-tests-swar
+	./$(UNIT_DIR)/unit-tests-swar dms_scan
 	./$(UNIT_DIR)/unit-tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -69,7 +75,7 @@ fuzz: fuzz-build
 	done
 
 unit-clean:
-	rm -f $(UNIT_DIR)/unit-tests $(UNIT_DIR)/unit-tests-san \
+	rm -f $(UNIT_DIR)/unit-tests $(UNIT_DIR)/unit-tests-san $(UNIT_DIR)/unit-tests-swar \
 		$(UNIT_DIR)/scan-bench $(FUZZ_BINS) $(REPLAY_BINS)
 	rm -rf $(FUZZ_DIR)/work
 
