@@ -2,10 +2,9 @@
 // dmasleuth: one-pass packet scanner over memory.
 //
 // The scanner finds every packet that starts in a buffer, in one pass: a
-// word-at-a-time pre-filter finds bytes that can start an IPv4/IPv6 header
-// or end an ARP ethertype (SSE2 on x86-64, SWAR elsewhere), cheap checks
-// reject most of them, and survivors
-// are decoded by dms_pkt_decode().  An IP packet preceded by a matching
+// vector pre-filter (SSE2 on x86-64, 64-bit SWAR elsewhere) finds bytes that
+// can start an IPv4/IPv6 header or end an ARP ethertype, cheap checks reject
+// most of them, and survivors are decoded by dms_pkt_decode().  An IP packet preceded by a matching
 // Ethernet header (with VLAN tags) is reported once, as the Ethernet frame.
 // Candidates inside an already reported frame are skipped, also across
 // consecutive calls (the state is kept in struct dms_scan).
