@@ -28,14 +28,22 @@ lib/%.o: lib/%.c $(wildcard lib/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 -include tests/unit/unit.mk
+-include extensions/extensions.mk
 
+# Every test: unit (+ASan/UBSan), lab sanity on the stored dumps, vmcore tests.
 check: all
 	@tests/run-all
 
+# Regenerate the lab's dumps (QEMU/TCG, ~1 min per scenario; see dumps/README.md).
 dumps:
+	scripts/install-deps lab
 	$(MAKE) -C dumps/lab all
 
-.PHONY: all check dumps clean
+deps:
+	scripts/install-deps test
+
+.PHONY: all check dumps deps clean
 clean:
 	rm -f lib/*.o lib/*.a
+	-$(MAKE) unit-clean
 	-$(MAKE) -C dumps/lab clean

@@ -63,11 +63,17 @@ def flows(conf):
 
 
 def first_oops(console):
-    for pat in (r'(general protection fault[^\n]*)', r'(BUG: [^\n]*)', r'(Oops: [^\n]*)',
-                r'(Kernel panic - not syncing[^\n]*)'):
-        m = re.search(pat, console)
-        if m:
-            return m.group(1).strip()
+    """The first oops header ("... [#1] ...") with the line before it when that names the
+    fault (a "Bad pagetable" oops says what it saw on the line before), else a panic line."""
+    lines = [re.sub(r'^\[\s*[\d.]+\]\s*', '', l) for l in console.splitlines()]
+    for i, l in enumerate(lines):
+        if '[#1]' in l:
+            why = [p.strip() for p in lines[max(0, i - 4):i]
+                   if re.search(r'Corrupted page table|unable to handle|kernel BUG', p)]
+            return '%s (%s)' % (l.strip(), why[-1]) if why else l.strip()
+    for l in lines:
+        if 'Kernel panic - not syncing' in l:
+            return l.strip()
     return None
 
 
@@ -112,10 +118,12 @@ def main():
     fl = flows(conf)
     objs, corrupt, summary = [], [], None
     frame = None
+    frame_list = []
     for line in final['lines']:
         f = line.split()
         if f[0] == 'frame':
             frame = int(f[1], 16)
+            frame_list.append([hexs(frame), int(f[2], 16), f[3]])
         elif f[0] == 'frames':
             summary = {'total': int(f[1])}
             summary['by_page_kind'] = dict(kv.split('=') for kv in f[2:])
@@ -126,8 +134,11 @@ def main():
                 if int(i) < len(fl):
                     fl[int(i)]['packets_sent'] = int(n)
         elif f[0] == 'corrupt':
-            corrupt.append({'kind': f[1], 'offset': int(f[2].lstrip('+'), 16),
-                            'len': int(f[3], 16)})
+            c = {'kind': f[1], 'offset': int(f[2].lstrip('+'), 16), 'len': int(f[3], 16)}
+            for kv in f[4:]:
+                k, v = kv.split('=')
+                c[k] = int(v, 16)
+            corrupt.append(c)
         elif f[0] == 'obj':
             o = {'cache': f[2], 'addr': '0x' + f[3], 'paddr': hexs(int(f[4], 16)),
                  'object_size': int(f[5]), 'state': f[6],
@@ -164,7 +175,8 @@ def main():
         'peer_nic': {'qemu_device': conf['PEER_NIC'], 'mac': conf['PEER_MAC'].lower()},
         'flows': fl,
         'freed_rx_buffers': bufs,
-        'frames_after_free': summary if conf['MODE'] in ('e1000', 'virtio') else None,
+        'frames_after_free': (dict(summary, frames=frame_list)
+                              if conf['MODE'] in ('e1000', 'virtio') and summary else None),
         'slab_objects_with_frames': objs,
         'corrupted_objects': corrupt,
         'expected': {'verdict': conf['EXPECT']},
@@ -183,6 +195,9 @@ def main():
     accept = conf.get('ACCEPT', '')
     live = [o for o in objs if o['state'] == 'live']
     problems = []
+    if 'gpf-noncanonical' in accept and 'non-canonical' not in (truth['capture']['oops'] or ''):
+        problems.append('the crash is not a GPF on a non-canonical address (%s)'
+                        % truth['capture']['oops'])
     if 'natural' in accept and crash == 'sysrq-c':
         problems.append('crash was sysrq-c, a natural crash is required')
     m = re.search(r'live-cache=(\S+)', accept)

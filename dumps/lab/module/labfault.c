@@ -90,6 +90,9 @@ module_param(period_ms, uint, 0444);
 /* How long the device stays quiet after the driver freed its buffers. */
 static unsigned int dma_delay_ms;
 module_param(dma_delay_ms, uint, 0444);
+/* Zero every free page once at load (unfiltered dumps then compress well). */
+static bool scrub;
+module_param(scrub, bool, 0444);
 
 /* ---- COM2 writer ---------------------------------------------------------- */
 #define COM2 0x2f8
@@ -651,7 +654,8 @@ static void software_uaf(void)
 	snap_len = 0;
 	emit("BEGIN %lu uaf jiffies=%lu\n", ++snap_seq, jiffies);
 	emit("mode %s\n", mode);
-	emit("corrupt freed-object-overwrite +0 %x\n", 192);
+	emit("corrupt freed-object-overwrite +0 %x freeptr_offset=%x\n", 192,
+	     ((struct slab *)virt_to_head_page(victim_obj))->slab_cache->offset);
 	describe_range("corrupt", victim_obj, 192);
 	emit("corrupt bogus-pointer +%lx %zx\n", offsetof(struct lab_holder, ops),
 	     sizeof(holder->ops));
@@ -701,8 +705,33 @@ static const struct file_operations ctl_fops = {
 	.write = ctl_write,
 };
 
+/*
+ * Allocate zeroed pages until the allocator says no (no retries, no OOM killer), from
+ * ZONE_DMA too, then free them all: boot leftovers (the compressed kernel image at
+ * 1 MiB, the initrd) no longer fill free memory.  Kernel state is otherwise untouched.
+ */
+static void scrub_free_memory(void)
+{
+	static const gfp_t zones[] = { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_DMA32, GFP_DMA };
+	LIST_HEAD(pages);
+	struct page *pg, *tmp;
+	unsigned int z;
+
+	for (z = 0; z < ARRAY_SIZE(zones); z++) {
+		while ((pg = alloc_pages(zones[z] | __GFP_ZERO | __GFP_NORETRY | __GFP_NOWARN |
+						 __GFP_NOMEMALLOC, 0)))
+			list_add(&pg->lru, &pages);
+	}
+	list_for_each_entry_safe(pg, tmp, &pages, lru) {
+		list_del(&pg->lru);
+		__free_pages(pg, 0);
+	}
+}
+
 static int __init labfault_init(void)
 {
+	if (scrub)
+		scrub_free_memory();
 	snap_periodic = vmalloc(SNAP_MAX);
 	snap_die = vmalloc(SNAP_MAX);
 	if (!snap_periodic || !snap_die) {
