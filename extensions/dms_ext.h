@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// dmasleuth crash extension: internal interfaces shared by the glue files.
+//
+// Everything here is hidden (the extension is built with
+// -fvisibility=hidden); only the constructor in dmasleuth.c runs on load.
+// These files include crash's defs.h; lib/ never does.
+#ifndef DMS_EXT_H
+#define DMS_EXT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "reader.h"
+
+// Kernel facts resolved once when the extension loads (kinfo.c).  An offset
+// of -1 means the member is missing: the feature that needs it is disabled
+// and dms_kinfo.disabled[] says why.
+struct dms_kinfo {
+	bool loaded;
+	// struct page
+	long page_size;
+	long page_flags, page_compound_head, page_mapping, page_private;
+	long page_type, page_refcount, page_pp_magic, page_compound_order;
+	// compound_order is a member of struct folio (offset from the head)
+	// rather than of struct page (offset inside the first tail page).
+	bool order_in_folio;
+	// struct slab (or struct page on kernels without struct slab)
+	long slab_slab_cache;
+	// struct kmem_cache
+	long cache_name, cache_size, cache_object_size, cache_list;
+	// page flag bit numbers (enum pageflags); -1 if unknown
+	long pg_slab, pg_head;
+	// page_type scheme: true for the 6.9+ "top byte" scheme
+	bool pgty_new;
+	long pgty_buddy, pgty_table;
+	// Physical range of the kernel image (_text.._end), 0/0 if unknown.
+	uint64_t kimage_start, kimage_end;
+	// Highest physical address + 1 of any memory node.
+	uint64_t max_paddr;
+	// Feature switches.
+	bool owner_ok, slab_ok, buddy_ok, pp_ok;
+	char why_owner[128], why_slab[128];
+};
+
+extern struct dms_kinfo dms_kinfo;
+
+/** Resolve offsets and symbols (idempotent); called from the constructor. */
+void dms_kinfo_init(void);
+
+// Commands (one file each): the function and crash's help array.
+void dms_cmd_pktscan(void);
+extern char *dms_help_pktscan[];
+
+// Readers over crash's readmem (creader.c).
+
+struct dms_creader;
+
+// Called from the readers before each chunk: progress and interruption.
+// Return false to stop the scan.
+typedef bool dms_creader_tick_fn(uint64_t pos, void *arg);
+
+/**
+ * A reader of physical memory: read_phys over readmem(PHYSADDR),
+ * for_each_range over crash's memory node table (pages missing from the dump
+ * read short), direct-map translations through PTOV/VTOP.
+ */
+struct dms_creader *dms_creader_phys_create(dms_creader_tick_fn *tick, void *arg);
+
+/**
+ * A reader whose "physical" addresses are kernel virtual addresses: reads go
+ * through readmem(KVADDR) one page at a time, ranges are runs of pages that
+ * translate (kvtop) to a physical page.  Used for -v.
+ */
+struct dms_creader *dms_creader_virt_create(dms_creader_tick_fn *tick, void *arg);
+
+/** The reader interface of a crash reader. */
+const struct dms_reader *dms_creader_reader(struct dms_creader *cr);
+
+/** True if the tick function stopped the last scan. */
+bool dms_creader_stopped(const struct dms_creader *cr);
+
+/** Bytes read so far (look-ahead bytes read twice count twice). */
+uint64_t dms_creader_bytes_read(const struct dms_creader *cr);
+
+/** Destroy a crash reader; accepts NULL. */
+void dms_creader_destroy(struct dms_creader *cr);
+
+/** Read physical memory, stopping at the first page not in the dump. */
+size_t dms_read_phys(uint64_t paddr, void *buf, size_t len);
+
+/** Direct-map translation; false outside the direct map. */
+bool dms_paddr_to_kvaddr(uint64_t paddr, uint64_t *ret);
+bool dms_kvaddr_to_paddr(uint64_t kvaddr, uint64_t *ret);
+
+// Owners of memory (owner.c).
+
+enum dms_owner_kind {
+	DMS_OWNER_UNKNOWN,
+	DMS_OWNER_SLAB,
+	DMS_OWNER_PAGE_POOL,
+	DMS_OWNER_BUDDY,
+	DMS_OWNER_FREE,
+	DMS_OWNER_ANON,
+	DMS_OWNER_PAGECACHE,
+	DMS_OWNER_MOVABLE,
+	DMS_OWNER_PGTABLE,
+	DMS_OWNER_KIMAGE,
+	DMS_OWNER_PAGE,
+	DMS_NUM_OWNER_KINDS,
+};
+
+#define DMS_CACHE_NAME_MAX 48
+
+// What a physical page is, from its struct page.
+struct dms_page_owner {
+	enum dms_owner_kind kind;
+	uint64_t pfn;
+	// struct page of the page and of its compound head (0 if unknown).
+	uint64_t page, head;
+	// Order of the compound page or free buddy block (0 if single).
+	unsigned int order;
+	// Slab: cache address and name, object stride, first object (kvaddr)
+	// and the slab's size in bytes.
+	uint64_t cache;
+	char cache_name[DMS_CACHE_NAME_MAX];
+	uint32_t obj_size;
+	uint64_t slab_base;
+	uint64_t slab_bytes;
+	// Anything odd found while classifying (static string) or NULL.
+	const char *note;
+};
+
+// The owner of one address: the page's owner plus, for slab memory, the
+// object that holds the address.
+struct dms_owner {
+	struct dms_page_owner page;
+	bool has_obj;
+	uint64_t obj;
+	uint64_t offset;
+	// The address lies in the slab's tail, after the last object.
+	bool slab_tail;
+};
+
+/** Short name of an owner kind ("slab", "page_pool", "buddy", ...). */
+const char *dms_owner_kind_name(enum dms_owner_kind kind);
+
+/** Classify the page that holds paddr (results cached per page). */
+void dms_page_owner_get(uint64_t paddr, struct dms_page_owner *ret);
+
+/** The owner of paddr, with the slab object when it is slab memory. */
+void dms_owner_get(uint64_t paddr, struct dms_owner *ret);
+
+/** One-line owner text ("slab kmalloc-1k obj 0xffff...+0x40"). */
+size_t dms_owner_format(const struct dms_owner *owner, char *buf, size_t size);
+
+/** Forget cached page owners (at the start of each command). */
+void dms_owner_cache_reset(void);
+
+/**
+ * Find a kmem_cache by name on slab_caches (bounded walk); 0 if none.
+ * On success *size_ret is the object stride.
+ */
+uint64_t dms_slab_cache_find(const char *name, uint32_t *size_ret);
+
+/**
+ * Called for each slab of a cache: [paddr, paddr + bytes) is the slab's
+ * memory.  Return false to stop.
+ */
+typedef bool dms_slab_fn(uint64_t paddr, uint64_t bytes, const struct dms_page_owner *owner,
+			 void *arg);
+
+/**
+ * Visit every slab of cache by walking the memory map (struct pages of all
+ * memory nodes): works on full slabs too, and on corrupted lists.  Returns
+ * the number of slabs visited.
+ */
+uint64_t dms_slab_for_each(uint64_t cache, dms_slab_fn *fn, void *arg);
+
+#endif // DMS_EXT_H

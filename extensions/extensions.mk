@@ -1,0 +1,55 @@
+# extensions/extensions.mk — the crash extension dmasleuth.so, its vmcore tests and benchmark.
+# Included by the top-level Makefile (-include), which defines CC, CFLAGS (with WARN, -fPIC,
+# -Ilib), PREFIX and DESTDIR.  Targets:
+#   make extension          build extensions/dmasleuth.so
+#   make extension-install  install it to $(DESTDIR)$(PREFIX)/lib/crash/extensions/
+#   make vmcore-check       run the vmcore tests (tests/vmcore/run; needs the debuginfo)
+#   make bench              pktscan vs crash's search -p vs a bare read pass, + lib-bench
+#   make demo-run           open a lab dump in crash with the extension and run pktscan
+
+# Keep `all` the default goal even if this file is included before it.
+all: extensions/dmasleuth.so
+
+PREFIX  ?= /usr
+DESTDIR ?=
+CRASH_INC ?= /usr/include/crash
+EXT_SRC := $(wildcard extensions/*.c)
+EXT_OBJ := $(EXT_SRC:.c=.o)
+# crash's defs.h needs the architecture; it is a system header (<crash/defs.h>),
+# so its own warnings do not trip -Werror.
+EXT_CFLAGS = $(CFLAGS) -DX86_64 -D_GNU_SOURCE -fPIC -fvisibility=hidden
+# lib/'s objects come from a static archive: --exclude-libs keeps them hidden too,
+# so the constructor is the only exported symbol.
+EXT_LDFLAGS = -shared -Wl,--exclude-libs,ALL -Wl,-z,defs
+EXT_LIBS = lib/libdmasleuth.a -lpcap
+
+.PHONY: extension extension-install vmcore-check bench demo-run ext-clean
+
+extension: extensions/dmasleuth.so
+
+extensions/%.o: extensions/%.c extensions/dms_ext.h $(wildcard lib/*.h)
+	$(CC) $(EXT_CFLAGS) -c -o $@ $<
+
+# -z defs would reject crash's own symbols (resolved at dlopen time): allow them.
+extensions/dmasleuth.so: $(EXT_OBJ) lib/libdmasleuth.a
+	$(CC) $(filter-out -Wl$(comma)-z$(comma)defs,$(EXT_LDFLAGS)) -o $@ $(EXT_OBJ) $(EXT_LIBS)
+
+comma := ,
+
+extension-install: extensions/dmasleuth.so
+	install -d $(DESTDIR)$(PREFIX)/lib/crash/extensions
+	install -m 0644 extensions/dmasleuth.so $(DESTDIR)$(PREFIX)/lib/crash/extensions/dmasleuth.so
+
+vmcore-check: extensions/dmasleuth.so
+	@tests/vmcore/run
+
+bench: extensions/dmasleuth.so
+	@tests/vmcore/bench
+	@if grep -q '^lib-bench:' tests/unit/unit.mk 2>/dev/null; then $(MAKE) --no-print-directory lib-bench; fi
+
+demo-run: extensions/dmasleuth.so
+	@tests/vmcore/demo
+
+ext-clean:
+	rm -f extensions/*.o extensions/dmasleuth.so
+clean: ext-clean

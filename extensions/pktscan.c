@@ -1,0 +1,840 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// dmasleuth crash extension: the pktscan command.
+//
+// Carves network packets out of the dump (lib/scan.h) and says who owns the
+// memory each one sits in (owner.c).  Output: one line per hit plus summary
+// tables, or JSON lines (-j, docs/json.md); optionally a pcapng/pcap file.
+//
+// Resources of a run live in one static struct: crash may longjmp out of a
+// command (SIGPIPE on a closed pipe, a FATAL error deep in crash), and the
+// next run then releases what the interrupted one left behind.
+#include <crash/defs.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dms_ext.h"
+#include "pcapw.h"
+#include "pkt.h"
+#include "scan.h"
+
+#define MAX_FLOWS 16384 // a power of two
+#define MAX_OWNERS 256
+#define TOP_FLOWS 20
+// Slabs larger than this are scanned only up to it (corruption guard).
+#define MAX_SLAB_BYTES (8ULL << 20)
+
+enum mode { MODE_FULL, MODE_PHYS, MODE_VIRT, MODE_CACHE, MODE_OBJ, MODE_PAGE };
+
+struct flow {
+	bool used;
+	uint8_t ip_version, proto;
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport;
+	int vlan; // outermost VLAN id, -1 if untagged
+	uint64_t hits;
+};
+
+struct owner_count {
+	char key[DMS_CACHE_NAME_MAX + 24];
+	uint64_t hits;
+};
+
+struct run {
+	// Options.
+	enum mode mode;
+	uint64_t start, end;
+	const char *cache_name;
+	bool json, summary_only, quiet, classic_pcap, no_owner;
+	const char *wfile;
+	// Resources (released by run_release()).
+	struct dms_creader *cr;
+	struct dms_pcapng *png;
+	struct dms_pcap *pcap;
+	char *raw_path;
+	struct flow *flows;
+	uint8_t *buf;
+	bool sigint_installed;
+	struct sigaction old_sigint;
+	// State.
+	struct dms_scan scan;
+	bool virt_positions;
+	uint64_t hits, flows_used, flows_dropped, write_errors;
+	struct owner_count owners[MAX_OWNERS];
+	unsigned int nowners;
+	uint64_t total_bytes;
+	struct timespec t0, last_progress;
+	bool progress_shown;
+	struct dms_error *write_err;
+};
+
+static struct run run;
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void sigint_install(struct run *r)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	interrupted = 0;
+	if (sigaction(SIGINT, &sa, &r->old_sigint) == 0)
+		r->sigint_installed = true;
+}
+
+static void run_release(struct run *r)
+{
+	if (r->sigint_installed) {
+		sigaction(SIGINT, &r->old_sigint, NULL);
+		r->sigint_installed = false;
+	}
+	dms_creader_destroy(r->cr);
+	r->cr = NULL;
+	dms_error_destroy(dms_pcapng_destroy(r->png));
+	r->png = NULL;
+	if (r->pcap)
+		dms_error_destroy(dms_pcap_destroy(r->pcap));
+	r->pcap = NULL;
+	free(r->raw_path);
+	r->raw_path = NULL;
+	free(r->flows);
+	r->flows = NULL;
+	free(r->buf);
+	r->buf = NULL;
+	dms_error_destroy(r->write_err);
+	r->write_err = NULL;
+}
+
+static double elapsed(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+// Progress on the terminal (stderr, only if it is a tty), interruption.
+static bool tick(uint64_t pos, void *arg)
+{
+	struct run *r = arg;
+	if (interrupted)
+		return false;
+	if (r->quiet || !isatty(STDERR_FILENO))
+		return true;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (elapsed(&r->last_progress, &now) < 0.5)
+		return true;
+	r->last_progress = now;
+	uint64_t done = pos > r->start ? pos - r->start : 0;
+	uint64_t span = r->end > r->start ? r->end - r->start : 1;
+	fprintf(stderr, "\rpktscan: %#" PRIx64 " (%u%%), %" PRIu64 " hits ", pos,
+		(unsigned int)(done * 100 / span), r->hits);
+	r->progress_shown = true;
+	return true;
+}
+
+static void progress_clear(struct run *r)
+{
+	if (r->progress_shown)
+		fprintf(stderr, "\r%60s\r", "");
+	r->progress_shown = false;
+}
+
+static const char *proto_name(const struct dms_pkt *p, char *buf, size_t size)
+{
+	if (p->ip_version == 0)
+		return "arp";
+	switch (p->proto) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "icmpv6";
+	case 2:
+		return "igmp";
+	}
+	snprintf(buf, size, "%u", p->proto);
+	return buf;
+}
+
+static void addr_str(const struct dms_pkt *p, const uint8_t *a, char *buf, size_t size)
+{
+	if (!inet_ntop(p->ip_version == 6 ? AF_INET6 : AF_INET, a, buf, (socklen_t)size))
+		snprintf(buf, size, "?");
+}
+
+static bool has_ports(const struct dms_pkt *p)
+{
+	return p->l4_off && (p->proto == 6 || p->proto == 17) && p->ip_version;
+}
+
+static void count_flow(struct run *r, const struct dms_pkt *p)
+{
+	struct flow key;
+	memset(&key, 0, sizeof(key));
+	key.ip_version = (uint8_t)p->ip_version;
+	key.proto = p->ip_version ? p->proto : 0;
+	size_t alen = p->ip_version == 6 ? 16 : 4;
+	memcpy(key.src, p->src_addr, alen);
+	memcpy(key.dst, p->dst_addr, alen);
+	if (has_ports(p)) {
+		key.sport = p->sport;
+		key.dport = p->dport;
+	}
+	key.vlan = p->nvlans ? p->vlan_id[0] : -1;
+	uint32_t h = 2166136261u;
+	const uint8_t *b = (const uint8_t *)&key.ip_version;
+	size_t n = offsetof(struct flow, hits) - offsetof(struct flow, ip_version);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	for (uint32_t i = 0; i < MAX_FLOWS; i++) {
+		struct flow *f = &r->flows[(h + i) & (MAX_FLOWS - 1)];
+		if (!f->used) {
+			if (r->flows_used >= MAX_FLOWS / 2)
+				break;
+			*f = key;
+			f->used = true;
+			f->hits = 1;
+			r->flows_used++;
+			return;
+		}
+		if (memcmp((const uint8_t *)f + offsetof(struct flow, ip_version), b, n) == 0) {
+			f->hits++;
+			return;
+		}
+	}
+	r->flows_dropped++;
+}
+
+static void owner_key(const struct dms_owner *o, char *buf, size_t size)
+{
+	const struct dms_page_owner *p = &o->page;
+	if (p->kind == DMS_OWNER_SLAB)
+		snprintf(buf, size, "slab %s", p->cache_name);
+	else if ((p->kind == DMS_OWNER_PAGE || p->kind == DMS_OWNER_BUDDY) && p->order)
+		snprintf(buf, size, "%s order %u", dms_owner_kind_name(p->kind), p->order);
+	else
+		snprintf(buf, size, "%s", dms_owner_kind_name(p->kind));
+}
+
+static void count_owner(struct run *r, const struct dms_owner *o)
+{
+	char key[sizeof(r->owners[0].key)];
+	owner_key(o, key, sizeof(key));
+	for (unsigned int i = 0; i < r->nowners; i++) {
+		if (strcmp(r->owners[i].key, key) == 0) {
+			r->owners[i].hits++;
+			return;
+		}
+	}
+	unsigned int i = r->nowners < MAX_OWNERS ? r->nowners++ : MAX_OWNERS - 1;
+	if (i == MAX_OWNERS - 1 && r->owners[i].key[0] && strcmp(r->owners[i].key, "other")) {
+		snprintf(r->owners[i].key, sizeof(r->owners[i].key), "other");
+	} else if (!r->owners[i].key[0]) {
+		memcpy(r->owners[i].key, key, sizeof(key));
+	}
+	r->owners[i].hits++;
+}
+
+// JSON string with everything outside printable ASCII escaped.
+static void json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20 || c > 0x7e)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void print_json(struct run *r, const struct dms_hit *hit, uint64_t paddr, bool has_paddr,
+		       uint64_t kvaddr, bool has_kvaddr, const struct dms_owner *o,
+		       const char *summary)
+{
+	(void)r;
+	const struct dms_pkt *p = &hit->pkt;
+	char pbuf[8], src[64], dst[64];
+	fprintf(fp, "{");
+	if (has_paddr)
+		fprintf(fp, "\"paddr\":\"0x%" PRIx64 "\",\"page_offset\":%" PRIu64 ",", paddr,
+			paddr & (PAGESIZE() - 1));
+	else
+		fprintf(fp, "\"paddr\":null,\"page_offset\":null,");
+	if (has_kvaddr)
+		fprintf(fp, "\"vaddr\":\"0x%" PRIx64 "\",", kvaddr);
+	else
+		fprintf(fp, "\"vaddr\":null,");
+	fprintf(fp, "\"l2\":\"%s\",\"ip_version\":%u,\"proto\":",
+		p->l2 == DMS_L2_ETHERNET ? "ethernet" : "raw", p->ip_version);
+	json_str(fp, proto_name(p, pbuf, sizeof(pbuf)));
+	addr_str(p, p->src_addr, src, sizeof(src));
+	addr_str(p, p->dst_addr, dst, sizeof(dst));
+	fprintf(fp, ",\"src\":\"%s\",\"dst\":\"%s\",", src, dst);
+	if (has_ports(p))
+		fprintf(fp, "\"sport\":%u,\"dport\":%u,", p->sport, p->dport);
+	else
+		fprintf(fp, "\"sport\":null,\"dport\":null,");
+	if (p->nvlans) {
+		fprintf(fp, "\"vlan\":%u,\"vlans\":[", p->vlan_id[0]);
+		for (unsigned int i = 0; i < p->nvlans && i < DMS_PKT_MAX_VLANS; i++)
+			fprintf(fp, "%s%u", i ? "," : "", p->vlan_id[i]);
+		fprintf(fp, "],");
+	} else {
+		fprintf(fp, "\"vlan\":null,\"vlans\":[],");
+	}
+	fprintf(fp,
+		"\"len\":%zu,\"caplen\":%zu,\"status\":\"%s\",\"csum\":\"%s\",\"ip_csum\":\"%s\","
+		"\"score\":%d,\"summary\":",
+		p->frame_len, p->caplen, dms_pkt_status_name(p->status), dms_csum_name(p->l4_csum),
+		dms_csum_name(p->ip_csum), p->score);
+	json_str(fp, summary);
+	fprintf(fp, ",\"owner\":{\"kind\":\"%s\"", dms_owner_kind_name(o->page.kind));
+	if (o->page.kind == DMS_OWNER_SLAB) {
+		fprintf(fp, ",\"cache\":");
+		json_str(fp, o->page.cache_name);
+		if (o->has_obj && !o->slab_tail)
+			fprintf(fp,
+				",\"obj\":\"0x%" PRIx64 "\",\"offset\":%" PRIu64
+				",\"obj_size\":%u,\"state\":null",
+				o->obj, o->offset, o->page.obj_size);
+		else
+			fprintf(fp, ",\"obj\":null,\"offset\":null,\"state\":null");
+	} else {
+		fprintf(fp, ",\"cache\":null,\"obj\":null,\"offset\":null");
+	}
+	fprintf(fp, ",\"order\":%u", o->page.order);
+	if (o->page.page)
+		fprintf(fp, ",\"page\":\"0x%" PRIx64 "\"", o->page.page);
+	fprintf(fp, "}}\n");
+}
+
+static struct dms_error *on_hit(const struct dms_hit *hit, void *arg)
+{
+	struct run *r = arg;
+	const struct dms_pkt *p = &hit->pkt;
+	uint64_t paddr = hit->pos, kvaddr = 0;
+	bool has_paddr = true, has_kvaddr;
+	if (r->virt_positions) {
+		kvaddr = hit->pos;
+		has_kvaddr = true;
+		physaddr_t pa;
+		has_paddr = kvtop(NULL, kvaddr, &pa, 0) != 0;
+		paddr = pa;
+	} else {
+		has_kvaddr = dms_paddr_to_kvaddr(paddr, &kvaddr);
+	}
+	struct dms_owner o;
+	memset(&o, 0, sizeof(o));
+	if (has_paddr && !r->no_owner)
+		dms_owner_get(paddr, &o);
+	char summary[256], owner[160];
+	dms_pkt_format(p, summary, sizeof(summary));
+	dms_owner_format(&o, owner, sizeof(owner));
+	r->hits++;
+	count_flow(r, p);
+	count_owner(r, &o);
+
+	if (r->png || r->pcap) {
+		struct dms_pkt_meta meta = {
+			.paddr = paddr,
+			.has_paddr = has_paddr,
+			.kvaddr = kvaddr,
+			.has_kvaddr = has_kvaddr,
+			.owner = owner,
+		};
+		struct dms_error *err = r->png ? dms_pcapng_write(r->png, p, hit->data, &meta)
+					       : dms_pcap_write(r->pcap, p, hit->data, &meta);
+		if (err) {
+			// Keep scanning; report the first write error at the end.
+			r->write_errors++;
+			if (!r->write_err)
+				r->write_err = err;
+			else
+				dms_error_destroy(err);
+		}
+	}
+	if (r->summary_only)
+		return NULL;
+	progress_clear(r);
+	if (r->json) {
+		print_json(r, hit, paddr, has_paddr, kvaddr, has_kvaddr, &o, summary);
+		return NULL;
+	}
+	char csum[24];
+	snprintf(csum, sizeof(csum), "%s/%s", p->ip_version == 4 ? dms_csum_name(p->ip_csum) : "-",
+		 dms_csum_name(p->l4_csum));
+	char pa[20] = "-", ka[20] = "-";
+	if (has_paddr)
+		snprintf(pa, sizeof(pa), "%" PRIx64, paddr);
+	if (has_kvaddr)
+		snprintf(ka, sizeof(ka), "%" PRIx64, kvaddr);
+	fprintf(fp, "%9s %16s %3" PRIx64 " %-14s %-58s%s %s\n", pa, ka,
+		has_paddr ? paddr & (PAGESIZE() - 1) : 0, csum, summary,
+		p->status == DMS_PKT_TRUNCATED ? " (truncated)" : "", owner);
+	return NULL;
+}
+
+// Summary tables.
+
+static int flow_cmp(const void *a, const void *b)
+{
+	const struct flow *x = a, *y = b;
+	if (x->used != y->used)
+		return x->used ? -1 : 1;
+	return x->hits < y->hits ? 1 : x->hits > y->hits ? -1 : 0;
+}
+
+static int owner_cmp(const void *a, const void *b)
+{
+	const struct owner_count *x = a, *y = b;
+	return x->hits < y->hits ? 1 : x->hits > y->hits ? -1 : strcmp(x->key, y->key);
+}
+
+static void print_summary(struct run *r, double secs)
+{
+	qsort(r->flows, MAX_FLOWS, sizeof(r->flows[0]), flow_cmp);
+	qsort(r->owners, r->nowners, sizeof(r->owners[0]), owner_cmp);
+	if (r->json) {
+		fprintf(fp,
+			"{\"summary\":{\"hits\":%" PRIu64 ",\"flows\":%" PRIu64
+			",\"bytes_read\":%" PRIu64 ",\"interrupted\":%s,\"owners\":{",
+			r->hits, r->flows_used, r->cr ? dms_creader_bytes_read(r->cr) : 0,
+			interrupted ? "true" : "false");
+		for (unsigned int i = 0; i < r->nowners; i++) {
+			fprintf(fp, "%s", i ? "," : "");
+			json_str(fp, r->owners[i].key);
+			fprintf(fp, ":%" PRIu64, r->owners[i].hits);
+		}
+		fprintf(fp, "}}}\n");
+		return;
+	}
+	fprintf(fp, "\npktscan: %" PRIu64 " hits", r->hits);
+	if (r->cr)
+		fprintf(fp, ", %" PRIu64 " MiB read", dms_creader_bytes_read(r->cr) >> 20);
+	fprintf(fp, ", %.1f s%s\n", secs, interrupted ? " (INTERRUPTED: partial results)" : "");
+	if (!r->hits)
+		return;
+	uint64_t shown = r->flows_used < TOP_FLOWS ? r->flows_used : TOP_FLOWS;
+	fprintf(fp, "\nFLOWS (%" PRIu64 " of %" PRIu64 "%s)\n", shown, r->flows_used,
+		r->flows_dropped ? ", table full: some hits not counted" : "");
+	fprintf(fp, "  %7s  %-6s  %-5s  %-41s  %-41s\n", "HITS", "PROTO", "VLAN", "SOURCE",
+		"DESTINATION");
+	for (uint64_t i = 0; i < shown; i++) {
+		const struct flow *f = &r->flows[i];
+		struct dms_pkt p;
+		memset(&p, 0, sizeof(p));
+		p.ip_version = f->ip_version;
+		p.proto = f->proto;
+		char pbuf[8], src[64], dst[64], s[72], d[72], vlan[12] = "-";
+		addr_str(&p, f->src, src, sizeof(src));
+		addr_str(&p, f->dst, dst, sizeof(dst));
+		bool ports = f->ip_version && (f->proto == 6 || f->proto == 17);
+		bool v6 = f->ip_version == 6;
+		if (ports) {
+			snprintf(s, sizeof(s), "%s%s%s:%u", v6 ? "[" : "", src, v6 ? "]" : "",
+				 f->sport);
+			snprintf(d, sizeof(d), "%s%s%s:%u", v6 ? "[" : "", dst, v6 ? "]" : "",
+				 f->dport);
+		} else {
+			snprintf(s, sizeof(s), "%s", src);
+			snprintf(d, sizeof(d), "%s", dst);
+		}
+		if (f->vlan >= 0)
+			snprintf(vlan, sizeof(vlan), "%d", f->vlan);
+		fprintf(fp, "  %7" PRIu64 "  %-6s  %-5s  %-41s  %-41s\n", f->hits,
+			proto_name(&p, pbuf, sizeof(pbuf)), vlan, s, d);
+	}
+	fprintf(fp, "\nOWNERS\n  %7s  %s\n", "HITS", "OWNER");
+	for (unsigned int i = 0; i < r->nowners; i++)
+		fprintf(fp, "  %7" PRIu64 "  %s\n", r->owners[i].hits, r->owners[i].key);
+}
+
+// Scans by mode.
+
+static struct dms_error *scan_reader(struct run *r, bool virt)
+{
+	r->cr = virt ? dms_creader_virt_create(tick, r) : dms_creader_phys_create(tick, r);
+	if (!r->cr)
+		return &dms_enomem;
+	r->virt_positions = virt;
+	return dms_scan_reader(&r->scan, dms_creader_reader(r->cr), r->start, r->end, on_hit, r);
+}
+
+struct slab_walk {
+	struct run *r;
+	struct dms_error *err;
+};
+
+static bool scan_slab(uint64_t paddr, uint64_t bytes, const struct dms_page_owner *o, void *arg)
+{
+	struct slab_walk *w = arg;
+	struct run *r = w->r;
+	(void)o;
+	if (!tick(paddr, r))
+		return false;
+	if (bytes > MAX_SLAB_BYTES)
+		bytes = MAX_SLAB_BYTES;
+	size_t got = dms_read_phys(paddr, r->buf, bytes);
+	w->err = dms_scan_buffer(&r->scan, r->buf, got, got, paddr, on_hit, r);
+	return !w->err;
+}
+
+static struct dms_error *scan_cache(struct run *r)
+{
+	uint32_t size;
+	uint64_t cache = dms_slab_cache_find(r->cache_name, &size);
+	if (!cache)
+		return dms_error_create(DMS_ERR_NOT_FOUND,
+					"no kmem_cache named \"%s\" on slab_caches (merged caches "
+					"go by the name of the cache they were merged into: see "
+					"kmem -s)",
+					r->cache_name);
+	r->buf = malloc(MAX_SLAB_BYTES);
+	if (!r->buf)
+		return &dms_enomem;
+	struct slab_walk w = {.r = r};
+	uint64_t n = dms_slab_for_each(cache, scan_slab, &w);
+	if (!r->json && !w.err)
+		fprintf(fp, "pktscan: cache %s at %" PRIx64 ": %" PRIu64 " slabs scanned\n",
+			r->cache_name, cache, n);
+	return w.err;
+}
+
+static struct dms_error *scan_object(struct run *r)
+{
+	uint64_t paddr;
+	physaddr_t pa;
+	if (!kvtop(NULL, r->start, &pa, 0))
+		return dms_error_create_at(DMS_ERR_NOT_FOUND, r->start, "address not mapped");
+	paddr = pa;
+	struct dms_owner o;
+	dms_owner_get(paddr, &o);
+	if (!o.has_obj || o.slab_tail || !o.page.obj_size)
+		return dms_error_create_at(DMS_ERR_NOT_FOUND, r->start,
+					   "%" PRIx64
+					   " is not in a slab object (owner: %s); use -P "
+					   "for a page",
+					   r->start, dms_owner_kind_name(o.page.kind));
+	uint64_t obj_pa;
+	if (!dms_kvaddr_to_paddr(o.obj, &obj_pa))
+		return dms_error_create_at(DMS_ERR_NOT_FOUND, o.obj,
+					   "object not in the direct map");
+	r->buf = malloc(o.page.obj_size);
+	if (!r->buf)
+		return &dms_enomem;
+	size_t got = dms_read_phys(obj_pa, r->buf, o.page.obj_size);
+	if (!r->json)
+		fprintf(fp, "pktscan: object %" PRIx64 " (%s, %u bytes)\n", o.obj,
+			o.page.cache_name, o.page.obj_size);
+	return dms_scan_buffer(&r->scan, r->buf, got, got, obj_pa, on_hit, r);
+}
+
+static struct dms_error *scan_page(struct run *r)
+{
+	uint64_t ps = PAGESIZE(), paddr;
+	physaddr_t pa;
+	if (is_page_ptr(r->start, &pa))
+		paddr = pa;
+	else if (r->start < dms_kinfo.max_paddr)
+		paddr = r->start & ~(ps - 1);
+	else if (dms_kvaddr_to_paddr(r->start, &paddr))
+		paddr &= ~(ps - 1);
+	else
+		return dms_error_create_at(DMS_ERR_INVALID_ARGUMENT, r->start,
+					   "%" PRIx64 " is neither a struct page, a physical "
+					   "address nor a direct-map address",
+					   r->start);
+	r->start = paddr;
+	r->end = paddr + ps;
+	return scan_reader(r, false);
+}
+
+static bool parse_u64(const char *s, uint64_t *ret)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 16);
+	if (errno || end == s || *end)
+		return false;
+	*ret = v;
+	return true;
+}
+
+// "START-END" (hex); END is exclusive.
+static bool parse_range(const char *s, uint64_t *start, uint64_t *end)
+{
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%s", s);
+	char *dash = strchr(buf, '-');
+	if (!dash)
+		return false;
+	*dash = '\0';
+	return parse_u64(buf, start) && parse_u64(dash + 1, end) && *start < *end;
+}
+
+static void print_info(void)
+{
+	const struct dms_kinfo *k = &dms_kinfo;
+	fprintf(fp,
+		"dmasleuth: struct page size %ld, flags %ld, compound_head %ld, mapping %ld, "
+		"private %ld, page_type %ld, _refcount %ld, pp_magic %ld, compound_order %ld%s\n",
+		k->page_size, k->page_flags, k->page_compound_head, k->page_mapping,
+		k->page_private, k->page_type, k->page_refcount, k->page_pp_magic,
+		k->page_compound_order, k->order_in_folio ? " (folio)" : "");
+	fprintf(fp,
+		"dmasleuth: slab.slab_cache %ld, kmem_cache name %ld size %ld list %ld, "
+		"PG_slab %ld, PG_head %ld, page types %s (buddy %#lx, table %#lx)\n",
+		k->slab_slab_cache, k->cache_name, k->cache_size, k->cache_list, k->pg_slab,
+		k->pg_head, k->pgty_new ? "enum pagetype" : "PAGE_TYPE_BASE bits", k->pgty_buddy,
+		k->pgty_table);
+	fprintf(fp,
+		"dmasleuth: kernel image %#" PRIx64 "-%#" PRIx64 ", memory up to %#" PRIx64
+		", direct map at %#lx\n",
+		k->kimage_start, k->kimage_end, k->max_paddr, (ulong)PTOV(0));
+	fprintf(fp, "dmasleuth: owners %s%s%s, slab caches %s%s%s, buddy %s, page_pool %s\n",
+		k->owner_ok ? "on" : "OFF", k->owner_ok ? "" : ": ", k->why_owner,
+		k->slab_ok ? "on" : "OFF", k->slab_ok ? "" : ": ", k->why_slab,
+		k->buddy_ok ? "on" : "OFF", k->pp_ok ? "on" : "OFF");
+}
+
+static bool set_mode(struct run *r, enum mode m)
+{
+	if (r->mode != MODE_FULL)
+		return false;
+	r->mode = m;
+	return true;
+}
+
+void dms_cmd_pktscan(void)
+{
+	struct run *r = &run;
+	run_release(r); // what an interrupted run left behind
+	memset(r, 0, sizeof(*r));
+	dms_owner_cache_reset();
+	bool info = false;
+	int c;
+	while ((c = getopt(argcnt, args, "p:v:c:o:P:w:F:jsqni")) != EOF) {
+		switch (c) {
+		case 'p':
+		case 'v':
+			if (!set_mode(r, c == 'p' ? MODE_PHYS : MODE_VIRT) ||
+			    !parse_range(optarg, &r->start, &r->end))
+				argerrs++;
+			break;
+		case 'c':
+			if (!set_mode(r, MODE_CACHE))
+				argerrs++;
+			r->cache_name = optarg;
+			break;
+		case 'o':
+		case 'P':
+			if (!set_mode(r, c == 'o' ? MODE_OBJ : MODE_PAGE) ||
+			    !parse_u64(optarg, &r->start))
+				argerrs++;
+			break;
+		case 'w':
+			r->wfile = optarg;
+			break;
+		case 'F':
+			if (strcmp(optarg, "pcap") == 0)
+				r->classic_pcap = true;
+			else if (strcmp(optarg, "pcapng") != 0)
+				argerrs++;
+			break;
+		case 'j':
+			r->json = true;
+			break;
+		case 's':
+			r->summary_only = true;
+			break;
+		case 'q':
+			r->quiet = true;
+			break;
+		case 'n':
+			r->no_owner = true;
+			break;
+		case 'i':
+			info = true;
+			break;
+		default:
+			argerrs++;
+			break;
+		}
+	}
+	if (argerrs || args[optind])
+		cmd_usage(pc->curcmd, SYNOPSIS); // longjmps: nothing allocated yet
+	if (info) {
+		print_info();
+		return;
+	}
+	if (r->mode == MODE_FULL) {
+		r->start = 0;
+		r->end = dms_kinfo.max_paddr;
+	}
+
+	struct dms_error *err = NULL;
+	r->flows = calloc(MAX_FLOWS, sizeof(*r->flows));
+	if (!r->flows) {
+		err = &dms_enomem;
+		goto out;
+	}
+	if (r->wfile && r->classic_pcap) {
+		size_t n = strlen(r->wfile);
+		r->raw_path = malloc(n + 16);
+		if (!r->raw_path) {
+			err = &dms_enomem;
+			goto out;
+		}
+		// Bare IP packets go to FILE minus ".pcap", plus "-raw.pcap".
+		if (n > 5 && strcmp(r->wfile + n - 5, ".pcap") == 0)
+			n -= 5;
+		snprintf(r->raw_path, n + 16, "%.*s-raw.pcap", (int)n, r->wfile);
+		err = dms_pcap_create(r->wfile, r->raw_path, &r->pcap);
+	} else if (r->wfile) {
+		err = dms_pcapng_create(r->wfile, &r->png);
+	}
+	if (err)
+		goto out;
+
+	dms_scan_init(&r->scan);
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	sigint_install(r);
+	switch (r->mode) {
+	case MODE_FULL:
+	case MODE_PHYS:
+		err = scan_reader(r, false);
+		break;
+	case MODE_VIRT:
+		err = scan_reader(r, true);
+		break;
+	case MODE_CACHE:
+		if (!dms_kinfo.slab_ok)
+			err = dms_error_create(DMS_ERR_NOT_FOUND, "-c is disabled: %s",
+					       dms_kinfo.why_slab);
+		else
+			err = scan_cache(r);
+		break;
+	case MODE_OBJ:
+		err = dms_kinfo.slab_ok ? scan_object(r)
+					: dms_error_create(DMS_ERR_NOT_FOUND, "-o is disabled: %s",
+							   dms_kinfo.why_slab);
+		break;
+	case MODE_PAGE:
+		err = scan_page(r);
+		break;
+	}
+	progress_clear(r);
+	if (err && err->code == DMS_ERR_STOP && interrupted) {
+		dms_error_destroy(err);
+		err = NULL;
+	}
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!err)
+		print_summary(r, elapsed(&r->t0, &t1));
+	if (!err && r->wfile) {
+		struct dms_error *werr =
+			r->png ? dms_pcapng_destroy(r->png) : dms_pcap_destroy(r->pcap);
+		r->png = NULL;
+		r->pcap = NULL;
+		if (werr || r->write_err) {
+			err = werr ? werr : r->write_err;
+			if (werr)
+				dms_error_destroy(r->write_err);
+			r->write_err = NULL;
+		} else if (!r->json) {
+			fprintf(fp, "\npktscan: wrote %" PRIu64 " packets to %s%s%s\n", r->hits,
+				r->wfile, r->raw_path ? " (bare IP packets: " : "",
+				r->raw_path ? r->raw_path : "");
+			if (r->raw_path)
+				fprintf(fp, ")\n");
+		}
+	}
+out:;
+	char msg[512] = "";
+	if (err)
+		snprintf(msg, sizeof(msg), "%s%s", err->message ? err->message : "",
+			 err->message ? "" : dms_error_string(err->code));
+	dms_error_destroy(err);
+	run_release(r);
+	if (msg[0])
+		error(INFO, "pktscan: %s\n", msg);
+}
+
+char *dms_help_pktscan[] = {
+	"pktscan",
+	"carve network packets out of memory, with the owner of every hit",
+	"[-p start-end | -v start-end | -c cache | -o addr | -P page]\n"
+	"          [-w file [-F pcap|pcapng]] [-j] [-s] [-q] [-n] [-i]",
+	"  Scans memory for Ethernet frames and bare IPv4/IPv6 packets (802.1Q/802.1ad",
+	"  tags, TCP, UDP, ICMP, ICMPv6, IGMP, ARP) at every byte offset.  A candidate",
+	"  is reported only when its headers are consistent and checksums that can be",
+	"  checked are right (see docs/packets.md for the scoring).  Without a range",
+	"  option the whole dumpable physical memory is scanned: the ranges come from",
+	"  crash's memory node table only, and pages the dump does not hold (excluded",
+	"  by makedumpfile, holes) are skipped quietly.  No kernel list is trusted, so",
+	"  this works on dumps whose lists a DMA overwrote.",
+	"",
+	"  Each hit prints its physical address, direct-map address, offset in its",
+	"  page, the IP/L4 checksum states, a tcpdump-like summary and the owner of",
+	"  the memory, from its struct page:",
+	"    slab CACHE obj ADDR+OFF   slab object (allocated/free: \"?\" for now)",
+	"    page_pool                 page_pool page (pp_magic)",
+	"    buddy order N (free)      free page in the buddy allocator",
+	"    free                      refcount 0, not buddy (e.g. per-cpu free lists)",
+	"    anon / pagecache / movable   user or file page (page->mapping)",
+	"    pgtable                   page table page",
+	"    kernel_image              inside _text.._end",
+	"    page [order N]            allocated kernel page with no further owner",
+	"                              (the network stack's page-frag pages look so)",
+	"    unknown                   no struct page in the dump",
+	"  Summary tables by flow and by owner follow.  A full scan shows progress on",
+	"  the terminal (stderr) and stops cleanly at Ctrl-C, keeping what it found.",
+	"",
+	"   -p start-end  scan physical addresses [start, end) (hex).",
+	"   -v start-end  scan kernel virtual addresses [start, end) (hex), page by",
+	"                 page through the page tables (vmalloc space works too).",
+	"   -c cache      scan every slab of this kmem_cache; slabs are found from",
+	"                 the memory map (PG_slab + slab_cache), so full slabs and",
+	"                 slabs on corrupted lists are included.",
+	"   -o addr       scan the one slab object containing this kernel address.",
+	"   -P page       scan one page: a struct page address, a physical address",
+	"                 or a direct-map address.",
+	"   -w file       write the hits to a capture file, pcapng by default, with",
+	"                 a comment per packet (paddr, kvaddr, owner, score, checksum",
+	"                 states).  Ethernet frames are LINKTYPE_ETHERNET, bare IP",
+	"                 packets LINKTYPE_RAW (no Ethernet header is made up).",
+	"   -F pcap       write classic pcap instead: Ethernet frames to file, bare IP",
+	"                 packets to file-raw.pcap.",
+	"   -j            JSON lines, one object per hit and a final summary object",
+	"                 (fields: docs/json.md).",
+	"   -s            summary tables only, no line per hit.",
+	"   -q            no progress output.",
+	"   -n            no owner look-up (faster on dumps with many hits).",
+	"   -i            print the kernel facts resolved at load (offsets, enabled",
+	"                 features) and exit.",
+	"\nEXAMPLE",
+	"  Carve the packets of a dump with an e1000 RX DMA-after-free:\n",
+	"    crash> pktscan -w /tmp/e1000.pcapng",
+	"    @EXAMPLE@",
+	NULL,
+};
