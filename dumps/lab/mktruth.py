@@ -77,6 +77,15 @@ def first_oops(console):
     return None
 
 
+def crash_site(console):
+    """RIP function and the first call-trace functions of the first oops."""
+    m = re.search(r'\[#1\].*?RIP: 00\d\d:(\S+).*?Call Trace:\n(.*?)</TASK>', console, re.S)
+    if not m:
+        return None, []
+    frames = re.findall(r'^\[[\s\d.]+\]\s+(?:\? )?([a-zA-Z0-9_.]+)\+', m.group(2), re.M)
+    return m.group(1), frames
+
+
 def hexs(x):
     return '0x%x' % x
 
@@ -169,6 +178,8 @@ def main():
             'crashkernel_mb': 192 if conf['CAPTURE'] == 'kdump' else None,
             'crash': crash,
             'oops': first_oops(first_console),
+            'rip': crash_site(first_console)[0],
+            'call_trace': crash_site(first_console)[1][:8],
             'truth_record': final['why'],
         },
         'nic': None,
@@ -198,6 +209,11 @@ def main():
     if 'gpf-noncanonical' in accept and 'non-canonical' not in (truth['capture']['oops'] or ''):
         problems.append('the crash is not a GPF on a non-canonical address (%s)'
                         % truth['capture']['oops'])
+    m = re.search(r'crash-in=(\S+)', accept)
+    if m:
+        rip, frames = crash_site(first_console)
+        if not re.search(m.group(1), rip or ''):
+            problems.append('the crash site %s is not in %s' % (rip, m.group(1)))
     if 'natural' in accept and crash == 'sysrq-c':
         problems.append('crash was sysrq-c, a natural crash is required')
     m = re.search(r'live-cache=(\S+)', accept)

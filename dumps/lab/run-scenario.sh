@@ -14,9 +14,18 @@ conf="$here/scenarios/$name.conf"
 timeout_s=${LAB_TIMEOUT:-600}
 
 mkdir -p "$work"
-rm -f "$work"/{vmcore,console.log,truth.raw,qemu.log,disk.img,mon.sock}
-initrd="$here/build/initrd-$CAPTURE.cpio.gz"
-append="console=ttyS0 oops=panic panic_on_warn=0 lab.scenario=$name"
+rm -f "$work"/{vmcore,console.log,truth.raw,qemu.log,disk.img,mon.sock,initrd.img}
+# The scenario's name reaches the guest as a file in a second cpio archive appended to
+# the initramfs (the kernel unpacks both), not on the kernel command line: the command
+# line is in the dump's log, and nothing there may hint at the ground truth.
+initrd="$work/initrd.img"
+sdir=$(mktemp -d)
+mkdir -p "$sdir/lab"
+echo "$name" > "$sdir/lab/scenario"
+cat "$here/build/initrd-$CAPTURE.cpio.gz" > "$initrd"
+(cd "$sdir" && find . | cpio -o -H newc --quiet | gzip) >> "$initrd"
+rm -rf "$sdir"
+append="console=ttyS0 oops=panic"
 extra=()
 if [ "$CAPTURE" = kdump ]; then
 	append="$append crashkernel=192M panic=1"
@@ -84,5 +93,6 @@ if [ "$CAPTURE" = kdump ]; then
 	makedumpfile -R "$work/vmcore" < "$work/disk.img"
 	rm -f "$work/disk.img"
 fi
+rm -f "$initrd"
 [ -s "$work/vmcore" ] || { echo "run-scenario: $name: no vmcore" >&2; exit 1; }
 echo "run-scenario: $name: $(du -h "$work/vmcore" | cut -f1) in $(( $(date +%s) - start ))s"

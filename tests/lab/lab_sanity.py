@@ -134,7 +134,7 @@ def test_dump(d, vmlinux, res):
     truth = json.load(open(os.path.join(d, 'truth.json')))
     name = truth['scenario']
     vmcore = os.path.join(d, 'vmcore')
-    cmds = ['sys']
+    cmds = ['sys', 'log']
     objs, per_cache = [], {}
     for o in sorted((o for o in truth['slab_objects_with_frames'] if o['state'] == 'live'),
                     key=lambda o: o['addr']):
@@ -153,7 +153,12 @@ def test_dump(d, vmlinux, res):
     res.check('%s: opens in crash, release %s' % (name, truth['kernel']['release']),
               m and m.group(1) == truth['kernel']['release'],
               'crash said %r' % (m.group(1) if m else out[-400:]))
-    k = 1
+    # No ground truth in the kernel log: not the scenario, not a flow's address.
+    log = ans[1]
+    leaks = [w for w in [name, 'scenario'] + [f['src'] for f in truth['flows']] if w in log]
+    res.check('%s: the kernel log holds no ground truth' % name, log and not leaks,
+              'log mentions %s' % leaks if log else 'no log')
+    k = 2
     if truth['expected']['verdict'] == 'dma-after-free':
         good, notes, good_caches, crash_blind = 0, [], set(), 0
         for o in objs:
