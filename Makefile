@@ -42,7 +42,15 @@ dumps:
 deps:
 	scripts/install-deps test
 
-.PHONY: all check dumps deps clean
+# From a fresh Debian 12 machine: packages, build, debuginfo, then a lab dump in crash.
+demo:
+	scripts/install-deps test
+	$(MAKE) all
+	$(MAKE) --no-print-directory demo-run
+
+install: extension-install
+
+.PHONY: all check dumps deps demo install clean
 clean:
 	rm -f lib/*.o lib/*.a
 	-$(MAKE) unit-clean
