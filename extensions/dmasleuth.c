@@ -74,6 +74,7 @@ void dms_kinfo_init(void)
 	k->cache_list = member_off("kmem_cache", "list");
 	k->pg_slab = enum_value("PG_slab");
 	k->pg_head = enum_value("PG_head");
+	k->pg_reserved = enum_value("PG_reserved");
 	// Page types: 6.9+ keeps an enum pagetype in the top byte; older
 	// kernels use inverted bits under PAGE_TYPE_BASE (0xf0000000).
 	k->pgty_buddy = enum_value("PGTY_buddy");

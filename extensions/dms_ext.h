@@ -29,7 +29,7 @@ struct dms_kinfo {
 	// struct kmem_cache
 	long cache_name, cache_size, cache_object_size, cache_list;
 	// page flag bit numbers (enum pageflags); -1 if unknown
-	long pg_slab, pg_head;
+	long pg_slab, pg_head, pg_reserved;
 	// page_type scheme: true for the 6.9+ "top byte" scheme
 	bool pgty_new;
 	long pgty_buddy, pgty_table;

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // dmasleuth crash extension: who owns a physical page, from its struct page.
 //
-// Classification (first match wins): kernel image (_text.._end), slab
+// Classification (first match wins): slab
 // (PG_slab on the compound head: cache from slab.slab_cache), page_pool
 // (pp_magic == PP_SIGNATURE), free buddy block (PageBuddy on the page or on
 // an aligned head whose order covers it), other free page (refcount 0, e.g.
-// per-cpu free lists), page table, anonymous (mapping & 1), movable
+// per-cpu free lists), page table, kernel image (PG_reserved pages inside
+// _text.._end), anonymous (mapping & 1), movable
 // (mapping & 2), page cache (other mapping), allocated kernel page (none of
 // these: page-frag pages of the network stack land here), unknown (no
 // struct page in the dump).  Every value read is untrusted: orders are
@@ -275,6 +276,12 @@ static void classify(uint64_t pfn, struct dms_page_owner *ret)
 		ret->kind = DMS_OWNER_FREE;
 		return;
 	}
+	// Reserved pages inside _text.._end are the image itself; its init
+	// sections were freed after boot and are ordinary pages now.
+	if (in_image && flag_set(&hp, k->pg_reserved)) {
+		ret->kind = DMS_OWNER_KIMAGE;
+		return;
+	}
 	if (hp.mapping & 1)
 		ret->kind = DMS_OWNER_ANON;
 	else if (hp.mapping & 2)
@@ -282,7 +289,7 @@ static void classify(uint64_t pfn, struct dms_page_owner *ret)
 	else if (hp.mapping)
 		ret->kind = DMS_OWNER_PAGECACHE;
 	else
-		ret->kind = in_image ? DMS_OWNER_KIMAGE : DMS_OWNER_PAGE;
+		ret->kind = DMS_OWNER_PAGE;
 }
 
 // Page owners, cached by pfn (hits cluster in a few pages).

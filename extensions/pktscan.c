@@ -30,6 +30,9 @@
 #define TOP_FLOWS 20
 // Slabs larger than this are scanned only up to it (corruption guard).
 #define MAX_SLAB_BYTES (8ULL << 20)
+// Bytes read past the end of an object or slab so that a frame that starts
+// inside it is decoded whole (largest IP packet + L2 header).
+#define LOOKAHEAD (65535 + DMS_SCAN_MAX_L2_HDR)
 
 enum mode { MODE_FULL, MODE_PHYS, MODE_VIRT, MODE_CACHE, MODE_OBJ, MODE_PAGE };
 
@@ -52,7 +55,7 @@ struct run {
 	enum mode mode;
 	uint64_t start, end;
 	const char *cache_name;
-	bool json, summary_only, quiet, classic_pcap, no_owner;
+	bool json, summary_only, quiet, classic_pcap, no_owner, bare_read;
 	const char *wfile;
 	// Resources (released by run_release()).
 	struct dms_creader *cr;
@@ -273,7 +276,7 @@ static void print_json(struct run *r, const struct dms_hit *hit, uint64_t paddr,
 	(void)r;
 	const struct dms_pkt *p = &hit->pkt;
 	char pbuf[8], src[64], dst[64];
-	fprintf(fp, "{");
+	fprintf(fp, "{\"type\":\"hit\",");
 	if (has_paddr)
 		fprintf(fp, "\"paddr\":\"0x%" PRIx64 "\",\"page_offset\":%" PRIu64 ",", paddr,
 			paddr & (PAGESIZE() - 1));
@@ -415,7 +418,7 @@ static void print_summary(struct run *r, double secs)
 	qsort(r->owners, r->nowners, sizeof(r->owners[0]), owner_cmp);
 	if (r->json) {
 		fprintf(fp,
-			"{\"summary\":{\"hits\":%" PRIu64 ",\"flows\":%" PRIu64
+			"{\"type\":\"summary\",\"hits\":%" PRIu64 ",\"flows\":%" PRIu64
 			",\"bytes_read\":%" PRIu64 ",\"interrupted\":%s,\"owners\":{",
 			r->hits, r->flows_used, r->cr ? dms_creader_bytes_read(r->cr) : 0,
 			interrupted ? "true" : "false");
@@ -424,13 +427,13 @@ static void print_summary(struct run *r, double secs)
 			json_str(fp, r->owners[i].key);
 			fprintf(fp, ":%" PRIu64, r->owners[i].hits);
 		}
-		fprintf(fp, "}}}\n");
+		fprintf(fp, "}}\n");
 		return;
 	}
 	fprintf(fp, "\npktscan: %" PRIu64 " hits", r->hits);
 	if (r->cr)
 		fprintf(fp, ", %" PRIu64 " MiB read", dms_creader_bytes_read(r->cr) >> 20);
-	fprintf(fp, ", %.1f s%s\n", secs, interrupted ? " (INTERRUPTED: partial results)" : "");
+	fprintf(fp, ", %.2f s%s\n", secs, interrupted ? " (INTERRUPTED: partial results)" : "");
 	if (!r->hits)
 		return;
 	uint64_t shown = r->flows_used < TOP_FLOWS ? r->flows_used : TOP_FLOWS;
@@ -479,6 +482,48 @@ static struct dms_error *scan_reader(struct run *r, bool virt)
 	return dms_scan_reader(&r->scan, dms_creader_reader(r->cr), r->start, r->end, on_hit, r);
 }
 
+// -B: one bare read pass over the dumpable pages of the range, page by page,
+// no scanning: the floor a scan is measured against (make bench).
+struct bare {
+	struct run *r;
+	uint8_t *page;
+	uint64_t pages, bytes;
+};
+
+static struct dms_error *bare_range(uint64_t paddr, uint64_t len, void *arg)
+{
+	struct bare *b = arg;
+	uint64_t ps = PAGESIZE();
+	for (uint64_t pa = paddr; pa < paddr + len; pa += ps) {
+		if (((pa / ps) & 255) == 0 && !tick(pa, b->r))
+			return dms_error_create_at(DMS_ERR_STOP, pa, "interrupted");
+		if (readmem(pa, PHYSADDR, b->page, ps, "dmasleuth bare read",
+			    QUIET | RETURN_ON_ERROR)) {
+			b->pages++;
+			b->bytes += b->page[pa & 63]; // keep the read observable
+		}
+	}
+	return NULL;
+}
+
+static struct dms_error *bare_read(struct run *r)
+{
+	r->cr = dms_creader_phys_create(tick, r);
+	r->buf = malloc(PAGESIZE());
+	if (!r->cr || !r->buf)
+		return &dms_enomem;
+	struct bare b = {.r = r, .page = r->buf};
+	struct timespec t1;
+	struct dms_error *err = dms_reader_for_each_range(dms_creader_reader(r->cr), r->start,
+							  r->end, bare_range, &b);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!err)
+		fprintf(fp,
+			"pktscan: bare read pass: %" PRIu64 " pages (%" PRIu64 " MiB) in %.3f s\n",
+			b.pages, b.pages * PAGESIZE() >> 20, elapsed(&r->t0, &t1));
+	return err;
+}
+
 struct slab_walk {
 	struct run *r;
 	struct dms_error *err;
@@ -493,8 +538,10 @@ static bool scan_slab(uint64_t paddr, uint64_t bytes, const struct dms_page_owne
 		return false;
 	if (bytes > MAX_SLAB_BYTES)
 		bytes = MAX_SLAB_BYTES;
-	size_t got = dms_read_phys(paddr, r->buf, bytes);
-	w->err = dms_scan_buffer(&r->scan, r->buf, got, got, paddr, on_hit, r);
+	// Frames that start in the slab, read on into the next pages.
+	size_t got = dms_read_phys(paddr, r->buf, bytes + LOOKAHEAD);
+	w->err =
+		dms_scan_buffer(&r->scan, r->buf, got, got < bytes ? got : bytes, paddr, on_hit, r);
 	return !w->err;
 }
 
@@ -508,7 +555,7 @@ static struct dms_error *scan_cache(struct run *r)
 					"go by the name of the cache they were merged into: see "
 					"kmem -s)",
 					r->cache_name);
-	r->buf = malloc(MAX_SLAB_BYTES);
+	r->buf = malloc(MAX_SLAB_BYTES + LOOKAHEAD);
 	if (!r->buf)
 		return &dms_enomem;
 	struct slab_walk w = {.r = r};
@@ -538,14 +585,17 @@ static struct dms_error *scan_object(struct run *r)
 	if (!dms_kvaddr_to_paddr(o.obj, &obj_pa))
 		return dms_error_create_at(DMS_ERR_NOT_FOUND, o.obj,
 					   "object not in the direct map");
-	r->buf = malloc(o.page.obj_size);
+	// Frames that start in the object; the look-ahead runs past its end
+	// (into the next objects) so that such a frame is decoded whole.
+	size_t size = o.page.obj_size;
+	r->buf = malloc(size + LOOKAHEAD);
 	if (!r->buf)
 		return &dms_enomem;
-	size_t got = dms_read_phys(obj_pa, r->buf, o.page.obj_size);
+	size_t got = dms_read_phys(obj_pa, r->buf, size + LOOKAHEAD);
 	if (!r->json)
 		fprintf(fp, "pktscan: object %" PRIx64 " (%s, %u bytes)\n", o.obj,
 			o.page.cache_name, o.page.obj_size);
-	return dms_scan_buffer(&r->scan, r->buf, got, got, obj_pa, on_hit, r);
+	return dms_scan_buffer(&r->scan, r->buf, got, got < size ? got : size, obj_pa, on_hit, r);
 }
 
 static struct dms_error *scan_page(struct run *r)
@@ -632,7 +682,7 @@ void dms_cmd_pktscan(void)
 	dms_owner_cache_reset();
 	bool info = false;
 	int c;
-	while ((c = getopt(argcnt, args, "p:v:c:o:P:w:F:jsqni")) != EOF) {
+	while ((c = getopt(argcnt, args, "p:v:c:o:P:w:F:jsqniB")) != EOF) {
 		switch (c) {
 		case 'p':
 		case 'v':
@@ -675,6 +725,9 @@ void dms_cmd_pktscan(void)
 		case 'i':
 			info = true;
 			break;
+		case 'B':
+			r->bare_read = true;
+			break;
 		default:
 			argerrs++;
 			break;
@@ -692,6 +745,9 @@ void dms_cmd_pktscan(void)
 	}
 
 	struct dms_error *err = NULL;
+	dms_scan_init(&r->scan);
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	sigint_install(r);
 	r->flows = calloc(MAX_FLOWS, sizeof(*r->flows));
 	if (!r->flows) {
 		err = &dms_enomem;
@@ -715,9 +771,15 @@ void dms_cmd_pktscan(void)
 	if (err)
 		goto out;
 
-	dms_scan_init(&r->scan);
-	clock_gettime(CLOCK_MONOTONIC, &r->t0);
-	sigint_install(r);
+	if (r->bare_read && r->mode != MODE_FULL && r->mode != MODE_PHYS) {
+		err = dms_error_create(DMS_ERR_INVALID_ARGUMENT, "-B works with -p or a full scan");
+		goto out;
+	}
+	if (r->bare_read) {
+		err = bare_read(r);
+		progress_clear(r);
+		goto out;
+	}
 	switch (r->mode) {
 	case MODE_FULL:
 	case MODE_PHYS:
@@ -784,7 +846,7 @@ char *dms_help_pktscan[] = {
 	"pktscan",
 	"carve network packets out of memory, with the owner of every hit",
 	"[-p start-end | -v start-end | -c cache | -o addr | -P page]\n"
-	"          [-w file [-F pcap|pcapng]] [-j] [-s] [-q] [-n] [-i]",
+	"          [-w file [-F pcap|pcapng]] [-j] [-s] [-q] [-n] [-i] [-B]",
 	"  Scans memory for Ethernet frames and bare IPv4/IPv6 packets (802.1Q/802.1ad",
 	"  tags, TCP, UDP, ICMP, ICMPv6, IGMP, ARP) at every byte offset.  A candidate",
 	"  is reported only when its headers are consistent and checksums that can be",
@@ -817,6 +879,8 @@ char *dms_help_pktscan[] = {
 	"                 the memory map (PG_slab + slab_cache), so full slabs and",
 	"                 slabs on corrupted lists are included.",
 	"   -o addr       scan the one slab object containing this kernel address.",
+	"                 With -c and -o, frames that start inside the slab/object",
+	"                 are reported, read on past its end if they run over.",
 	"   -P page       scan one page: a struct page address, a physical address",
 	"                 or a direct-map address.",
 	"   -w file       write the hits to a capture file, pcapng by default, with",
@@ -832,6 +896,8 @@ char *dms_help_pktscan[] = {
 	"   -n            no owner look-up (faster on dumps with many hits).",
 	"   -i            print the kernel facts resolved at load (offsets, enabled",
 	"                 features) and exit.",
+	"   -B            benchmark aid: read the range (default: all) page by page",
+	"                 without scanning and print the time (see make bench).",
 	"\nEXAMPLE",
 	"  Carve the packets of a dump with an e1000 RX DMA-after-free:\n",
 	"    crash> pktscan -w /tmp/e1000.pcapng",
