@@ -14,6 +14,9 @@ mods=/lib/modules/$KERNEL_RELEASE/kernel
 # Modules in load order (the kernel under test has virtio and these NICs as modules).
 VIRTIO="drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko drivers/virtio/virtio_pci_modern_dev.ko
  drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci.ko"
+# qemu_fw_cfg: as on any distro guest, it tells QEMU where VMCOREINFO is, so that
+# `dump-guest-memory` dumps carry it (OSRELEASE, BUILD-ID, KASLR offset).
+FWCFG="drivers/firmware/qemu_fw_cfg.ko"
 NET="net/core/failover.ko drivers/net/net_failover.ko drivers/net/virtio_net.ko
  drivers/net/ethernet/intel/e1000/e1000.ko drivers/net/ethernet/intel/e1000e/e1000e.ko"
 
@@ -54,7 +57,7 @@ root="$tmp/root"
 base "$root"
 cp "$here/tools/labctl" "$root/bin/labctl"
 cp "$here/module/labfault.ko" "$root/lib/modules/"
-for m in $VIRTIO $NET; do
+for m in $FWCFG $VIRTIO $NET; do
 	cp "$mods/$m" "$root/lib/modules/"
 done
 cp "$here"/scenarios/*.conf "$here"/scenarios/*.flows "$root/lab/"
