@@ -19,13 +19,17 @@ CFLAGS  += -std=gnu11 $(WARN) -fPIC -Ilib
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:.c=.o)
 
-all: lib/libdmasleuth.a
+all: lib/libdmasleuth.a scripts/dmasleuth-logscan
 
 lib/libdmasleuth.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 lib/%.o: lib/%.c $(wildcard lib/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The log-signature scanner for logs without a vmcore (used by dmasleuth-triage).
+scripts/dmasleuth-logscan: scripts/dmasleuth-logscan.c lib/libdmasleuth.a
+	$(CC) $(CFLAGS) -o $@ $< lib/libdmasleuth.a
 
 -include tests/unit/unit.mk
 -include extensions/extensions.mk
@@ -48,10 +52,12 @@ demo:
 	$(MAKE) all
 	$(MAKE) --no-print-directory demo-run
 
-install: extension-install
+install: extension-install scripts/dmasleuth-logscan
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 scripts/dmasleuth-logscan $(DESTDIR)$(PREFIX)/bin/dmasleuth-logscan
 
 .PHONY: all check dumps deps demo install clean
 clean:
-	rm -f lib/*.o lib/*.a
+	rm -f lib/*.o lib/*.a scripts/dmasleuth-logscan
 	-$(MAKE) unit-clean
 	-$(MAKE) -C dumps/lab clean

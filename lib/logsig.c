@@ -336,6 +336,10 @@ struct dms_error *dms_logsig_scan(const char *log, size_t len, dms_logsig_fn *fn
 		size_t n = nl ? (size_t)(nl - (log + pos)) : len - pos;
 		size_t copy = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
 
+		// Serial consoles end lines with "\r\n".
+		if (copy && log[pos + copy - 1] == '\r')
+			copy--;
+
 		memcpy(line, log + pos, copy);
 		line[copy] = '\0';
 		// A NUL inside a line (binary junk in a ramoops buffer) ends it for matching.

@@ -200,6 +200,16 @@ static void dms_logsig_scan_caller_id_and_offsets(void)
 	EXPECT_INT(h.sig[0].offset + h.sig[0].len, strlen(log));
 }
 
+static void dms_logsig_scan_crlf_lines(void)
+{
+	struct hits h;
+
+	scan("[ 1.0] NETDEV WATCHDOG: eth2 (e1000e): transmit queue 0 timed out\r\n", &h);
+	EXPECT_INT(h.n, 1);
+	EXPECT_STR(h.sig[0].netdev, "eth2");
+	EXPECT_INT(h.sig[0].count, -1);
+}
+
 static void dms_logsig_scan_bounded_by_len(void)
 {
 	// The needle is past len: it must not be seen, and nothing past len is read.
@@ -272,6 +282,7 @@ const struct dms_test logsig_tests[] = {
 	TEST_ENTRY(dms_logsig_scan_slub_and_list_reports),
 	TEST_ENTRY(dms_logsig_scan_ordinary_lines_ignored),
 	TEST_ENTRY(dms_logsig_scan_caller_id_and_offsets),
+	TEST_ENTRY(dms_logsig_scan_crlf_lines),
 	TEST_ENTRY(dms_logsig_scan_bounded_by_len),
 	TEST_ENTRY(dms_logsig_scan_long_and_binary_lines),
 	TEST_ENTRY(dms_logsig_scan_callback_error_stops),

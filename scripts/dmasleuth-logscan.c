@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// dmasleuth-logscan: the kernel log signatures of lib/logsig.c for plain text logs
+// (dmesg, journal exports, pstore/ramoops files), one JSON object per matching line.
+//
+//   dmasleuth-logscan FILE...      ("-" reads standard input)
+//
+// Exit status: 0 when no NIC/DMA signature was found, 1 when one was, 2 on errors.
+// dmasleuth-triage uses it for log files that come without a vmcore.
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "logsig.h"
+
+struct ctx {
+	const char *file;
+	int nic;
+};
+
+// JSON string with the escapes RFC 8259 requires; log text is untrusted.
+static void json_str(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(fp, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(fp, "\\u%04x", c);
+		else
+			fputc(c, fp);
+	}
+	fputc('"', fp);
+}
+
+static struct dms_error *emit(const struct dms_logsig *sig, const char *line, void *arg)
+{
+	struct ctx *ctx = arg;
+	static const char *const klass[] = { "nic", "corruption", "crash" };
+
+	if (sig->klass == DMS_LOGCLASS_NIC)
+		ctx->nic = 1;
+	printf("{\"file\":");
+	json_str(stdout, ctx->file);
+	printf(",\"offset\":%zu,\"kind\":\"%s\",\"class\":\"%s\"", sig->offset, sig->name,
+	       klass[sig->klass]);
+	if (sig->time >= 0)
+		printf(",\"time\":%.6f", sig->time);
+	if (sig->driver[0]) {
+		printf(",\"driver\":");
+		json_str(stdout, sig->driver);
+	}
+	if (sig->device[0]) {
+		printf(",\"device\":");
+		json_str(stdout, sig->device);
+	}
+	if (sig->netdev[0]) {
+		printf(",\"netdev\":");
+		json_str(stdout, sig->netdev);
+	}
+	if (sig->queue >= 0)
+		printf(",\"queue\":%d", sig->queue);
+	if (sig->count >= 0)
+		printf(",\"count\":%ld", sig->count);
+	if (sig->address)
+		printf(",\"address\":\"0x%llx\"", (unsigned long long)sig->address);
+	printf(",\"meaning\":");
+	json_str(stdout, dms_logsig_kind_meaning(sig->kind));
+	printf(",\"line\":");
+	json_str(stdout, line);
+	printf("}\n");
+	return NULL;
+}
+
+static char *slurp(FILE *fp, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+
+	while (buf) {
+		size_t got = fread(buf + n, 1, cap - n, fp);
+
+		n += got;
+		if (n < cap) {
+			if (ferror(fp)) {
+				free(buf);
+				return NULL;
+			}
+			break;
+		}
+		// Logs are small; refuse anything past 1 GiB rather than grow without end.
+		char *bigger = cap < (1u << 30) ? realloc(buf, cap * 2) : NULL;
+		if (!bigger) {
+			free(buf);
+			return NULL;
+		}
+		buf = bigger;
+		cap *= 2;
+	}
+	*len = n;
+	return buf;
+}
+
+int main(int argc, char **argv)
+{
+	int status = 0, nic = 0;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fprintf(stderr, "usage: dmasleuth-logscan FILE...   (- for standard input)\n");
+		return 2;
+	}
+	for (int i = 1; i < argc; i++) {
+		FILE *fp = strcmp(argv[i], "-") ? fopen(argv[i], "rb") : stdin;
+		size_t len = 0;
+		char *log;
+
+		if (!fp) {
+			fprintf(stderr, "dmasleuth-logscan: %s: %s\n", argv[i], strerror(errno));
+			status = 2;
+			continue;
+		}
+		log = slurp(fp, &len);
+		if (fp != stdin)
+			fclose(fp);
+		if (!log) {
+			fprintf(stderr, "dmasleuth-logscan: %s: cannot read\n", argv[i]);
+			status = 2;
+			continue;
+		}
+		struct ctx ctx = { .file = argv[i] };
+		struct dms_error *err = dms_logsig_scan(log, len, emit, &ctx);
+		free(log);
+		if (err) {
+			fprintf(stderr, "dmasleuth-logscan: %s: %s\n", argv[i],
+				err->message ? err->message : dms_error_string(err->code));
+			dms_error_destroy(err);
+			status = 2;
+		}
+		nic |= ctx.nic;
+	}
+	return status ? status : nic;
+}
