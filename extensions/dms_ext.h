@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "reader.h"
+#include "scan.h"
 
 // Kernel facts resolved once when the extension loads (kinfo.c).  An offset
 // of -1 means the member is missing: the feature that needs it is disabled
@@ -91,6 +92,18 @@ size_t dms_read_phys(uint64_t paddr, void *buf, size_t len);
 /** Direct-map translation; false outside the direct map. */
 bool dms_paddr_to_kvaddr(uint64_t paddr, uint64_t *ret);
 bool dms_kvaddr_to_paddr(uint64_t kvaddr, uint64_t *ret);
+
+// Pipelined scan (pipescan.c).
+
+/**
+ * Like dms_scan_reader(), but every page is read once (the look-ahead read
+ * past a chunk is reused by the next chunk) and, if threaded, reading (the
+ * calling thread) and scanning (one worker thread) overlap.  fn always runs
+ * on the calling thread, so it may call crash.
+ */
+struct dms_error *dms_pipescan(struct dms_scan *scan, const struct dms_reader *reader,
+			       uint64_t start, uint64_t end, bool threaded, dms_hit_fn *fn,
+			       void *arg);
 
 // Owners of memory (owner.c).
 

@@ -21,7 +21,7 @@ EXT_CFLAGS = $(CFLAGS) -DX86_64 -D_GNU_SOURCE -fPIC -fvisibility=hidden
 # lib/'s objects come from a static archive: --exclude-libs keeps them hidden too,
 # so the constructor is the only exported symbol.
 EXT_LDFLAGS = -shared -Wl,--exclude-libs,ALL -Wl,-z,defs
-EXT_LIBS = lib/libdmasleuth.a -lpcap
+EXT_LIBS = lib/libdmasleuth.a -lpcap -lpthread
 
 .PHONY: extension extension-install vmcore-check bench demo-run ext-clean
 
