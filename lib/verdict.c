@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// dmasleuth: the DMA-after-free verdict (see verdict.h and docs/dmaf.md).
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verdict.h"
+
+const char *dms_verdict_name(enum dms_verdict v)
+{
+	switch (v) {
+	case DMS_VERDICT_DMA_AFTER_FREE:
+		return "dma-after-free";
+	case DMS_VERDICT_SLAB_CORRUPTION_NOT_DMA:
+		return "slab-corruption-not-dma";
+	case DMS_VERDICT_NO_CORRUPTION:
+		return "no-corruption-found";
+	case DMS_VERDICT_INCONCLUSIVE:
+		return "inconclusive";
+	}
+	return "inconclusive";
+}
+
+const char *dms_evidence_kind_name(enum dms_evidence_kind k)
+{
+	static const char *const names[DMS_EV_NUM_KINDS] = {
+		[DMS_EV_FRAMES_IN_FOREIGN_OBJECTS] = "frames-in-foreign-objects",
+		[DMS_EV_FRAMES_IN_FREED_OBJECTS] = "frames-in-freed-memory",
+		[DMS_EV_DST_MAC] = "addressed-to-local-nic",
+		[DMS_EV_DEVICE_FRAMING] = "device-framing",
+		[DMS_EV_RING_PROVENANCE] = "ring-provenance",
+		[DMS_EV_LOG] = "kernel-log",
+		[DMS_EV_PANIC] = "panic",
+		[DMS_EV_SOFTWARE_CORRUPTION] = "software-corruption",
+		[DMS_EV_LEGIT_PACKETS] = "packets-where-packets-belong",
+	};
+	return (unsigned)k < DMS_EV_NUM_KINDS ? names[k] : "unknown";
+}
+
+bool dms_cache_may_hold_packets(const char *name)
+{
+	// Caches whose objects are buffers of arbitrary bytes, where the network stack
+	// (skb heads, copies, TX data) legitimately puts packets.
+	static const char *const prefixes[] = {
+		"kmalloc-", "kmalloc-cg-", "kmalloc-rcl-", "dma-kmalloc-", "skbuff_", "size-",
+	};
+	if (!name || !name[0])
+		return true; // unknown: do not count it against anyone
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+static __attribute__((format(printf, 5, 6))) void add(struct dms_vresult *r,
+						       enum dms_evidence_kind kind, int weight,
+						       uint64_t address, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->nevidence >= DMS_VERDICT_MAX_EVIDENCE)
+		return;
+	struct dms_evidence *e = &r->evidence[r->nevidence++];
+	e->kind = kind;
+	e->weight = weight;
+	e->address = address;
+	va_start(ap, fmt);
+	vsnprintf(e->text, sizeof(e->text), fmt, ap);
+	va_end(ap);
+}
+
+static void mac_str(const uint8_t *m, char *buf, size_t size)
+{
+	snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+// Frames that are evidence of a device writing into memory it did not own.
+static bool foreign(const struct dms_vframe *f)
+{
+	if (f->owner == DMS_OWNER_PGTABLE)
+		return true; // page tables never hold packets
+	return f->owner == DMS_OWNER_SLAB && f->state == DMS_OBJ_LIVE && !f->packet_cache;
+}
+
+// A whole frame as it came off the wire.
+static bool whole(const struct dms_vframe *f)
+{
+	return f->has_l2 && f->ip_csum_ok && f->l4_csum_ok;
+}
+
+static int netdev_of(const struct dms_vinput *in, const struct dms_vframe *f)
+{
+	if (!f->has_l2)
+		return -1;
+	for (size_t i = 0; i < in->nnetdevs; i++)
+		if (!memcmp(in->netdevs[i].mac, f->dst_mac, 6))
+			return (int)i;
+	return -1;
+}
+
+struct count {
+	char key[96];
+	size_t n;
+	uint64_t example;
+};
+
+static void bump(struct count *c, size_t max, size_t *nc, const char *key, uint64_t example)
+{
+	for (size_t i = 0; i < *nc; i++) {
+		if (!strcmp(c[i].key, key)) {
+			c[i].n++;
+			return;
+		}
+	}
+	if (*nc < max) {
+		snprintf(c[*nc].key, sizeof(c[*nc].key), "%s", key);
+		c[*nc].n = 1;
+		c[*nc].example = example;
+		(*nc)++;
+	}
+}
+
+static int by_count(const void *a, const void *b)
+{
+	const struct count *x = a, *y = b;
+
+	return x->n < y->n ? 1 : x->n > y->n ? -1 : strcmp(x->key, y->key);
+}
+
+// "vm_area_struct x12, anon_vma_chain x10, ..." of the counts (sorted).
+static void list_counts(struct count *c, size_t n, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	qsort(c, n, sizeof(*c), by_count);
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && i < 6 && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%s x%zu", i ? ", " : "", c[i].key,
+					c[i].n);
+	if (n > 6 && off < size)
+		snprintf(buf + off, size - off, ", ...");
+}
+
+#define MAXC 64
+
+struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vresult *r)
+{
+	struct count caches[MAXC], flows[MAXC], nics[MAXC], residues[MAXC];
+	size_t ncaches = 0, nflows = 0, nnics = 0, nres = 0;
+	size_t nforeign = 0, nwhole = 0, nattrib = 0, nvirtio = 0, nfreed = 0, nlegit = 0;
+	size_t nbcast = 0;
+	const struct dms_vframe *first = NULL;
+	char buf[256], mac[24];
+
+	memset(r, 0, sizeof(*r));
+	r->ring = -1;
+	if (!in || (in->nframes && !in->frames))
+		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "verdict: no input");
+
+	for (size_t i = 0; i < in->nframes; i++) {
+		const struct dms_vframe *f = &in->frames[i];
+
+		if (!foreign(f)) {
+			if (f->owner == DMS_OWNER_SLAB && f->state == DMS_OBJ_FREE && !f->packet_cache)
+				nfreed++;
+			else if (f->owner != DMS_OWNER_KERNEL_IMAGE)
+				nlegit++;
+			continue;
+		}
+		nforeign++;
+		if (!whole(f))
+			continue;
+		nwhole++;
+		if (!first)
+			first = f;
+		bump(caches, MAXC, &ncaches, f->owner == DMS_OWNER_PGTABLE ? "page table" : f->cache,
+		     f->obj);
+		bump(flows, MAXC, &nflows, f->flow, f->paddr);
+		int nd = netdev_of(in, f);
+		if (nd >= 0) {
+			bump(nics, MAXC, &nnics, in->netdevs[nd].name, f->paddr);
+			nattrib++;
+		} else if (f->dst_mac[0] & 1) {
+			nbcast++; // broadcast/multicast: received, but says no NIC
+		}
+		if (f->virtio_hdr)
+			nvirtio++;
+		for (unsigned int bs = 1024; bs <= 4096; bs *= 2) {
+			snprintf(buf, sizeof(buf), "%#llx mod %u",
+				 (unsigned long long)(f->paddr % bs), bs);
+			bump(residues, MAXC, &nres, buf, f->paddr);
+		}
+	}
+
+	// 1. Whole frames in live objects of caches that never hold packets.
+	if (nwhole) {
+		list_counts(caches, ncaches, buf, sizeof(buf));
+		add(r, DMS_EV_FRAMES_IN_FOREIGN_OBJECTS, 40, first->owner == DMS_OWNER_SLAB ? first->obj : first->paddr,
+		    "%zu whole frame%s (Ethernet header, valid IP and L4 checksums) inside live objects "
+		    "of caches that never hold packets: %s; e.g. %s %#llx+%#x: %s",
+		    nwhole, nwhole == 1 ? "" : "s", buf,
+		    first->owner == DMS_OWNER_PGTABLE ? "page table" : first->cache,
+		    (unsigned long long)(first->owner == DMS_OWNER_SLAB ? first->obj : first->paddr),
+		    first->obj_offset, first->summary);
+	} else if (nforeign) {
+		add(r, DMS_EV_FRAMES_IN_FOREIGN_OBJECTS, 15, 0,
+		    "%zu packet%s inside live objects of caches that never hold packets, but none is a "
+		    "whole frame with valid checksums", nforeign, nforeign == 1 ? "" : "s");
+	}
+
+	// 2. Addressed to this machine's NIC.
+	int nic = -1;
+	if (nattrib) {
+		qsort(nics, nnics, sizeof(nics[0]), by_count);
+		for (size_t i = 0; i < in->nnetdevs; i++)
+			if (!strcmp(in->netdevs[i].name, nics[0].key))
+				nic = (int)i;
+		const struct dms_vnetdev *nd = &in->netdevs[nic];
+		mac_str(nd->mac, mac, sizeof(mac));
+		snprintf(r->netdev, sizeof(r->netdev), "%s", nd->name);
+		snprintf(r->driver, sizeof(r->driver), "%s", nd->driver);
+		add(r, DMS_EV_DST_MAC, 20, nics[0].example,
+		    "%zu of %zu are addressed to %s (%s, MAC %s%s): frames this machine's NIC received",
+		    nics[0].n, nwhole, nd->name, nd->driver[0] ? nd->driver : "driver unknown", mac,
+		    nd->up ? "" : ", now down");
+		nattrib = nics[0].n;
+	} else if (nbcast) {
+		add(r, DMS_EV_DST_MAC, 5, 0,
+		    "%zu are broadcast/multicast frames: received, but they do not name a NIC", nbcast);
+	}
+
+	// 3. Device framing.
+	if (nvirtio) {
+		add(r, DMS_EV_DEVICE_FRAMING, 10, 0,
+		    "%zu of %zu frames sit behind a virtio_net_hdr, as a virtio device writes them",
+		    nvirtio, nwhole);
+	} else if (nwhole >= 4) {
+		qsort(residues, nres, sizeof(residues[0]), by_count);
+		if (residues[0].n * 2 > nwhole)
+			add(r, DMS_EV_DEVICE_FRAMING, 10, residues[0].example,
+			    "%zu of %zu frames start at %s: fixed-size device buffers, not copies at "
+			    "object offsets", residues[0].n, nwhole, residues[0].key);
+	}
+
+	// 4. Ring provenance: a slot's buffer holds an incriminating frame.
+	size_t nslot = 0;
+	const struct dms_vslot *slot = NULL;
+	for (size_t s = 0; s < in->nslots; s++) {
+		const struct dms_vslot *sl = &in->slots[s];
+
+		for (size_t i = 0; i < in->nframes; i++) {
+			const struct dms_vframe *f = &in->frames[i];
+
+			if (foreign(f) && whole(f) && f->paddr >= sl->paddr &&
+			    f->paddr < sl->paddr + (sl->len ? sl->len : 2048)) {
+				if (!slot)
+					slot = sl;
+				nslot++;
+				break;
+			}
+		}
+	}
+	if (slot) {
+		add(r, DMS_EV_RING_PROVENANCE, 15, slot->paddr,
+		    "%zu %s slot%s point%s into memory that holds these frames, e.g. %s RX ring %d slot %d: "
+		    "DMA address %#llx", nslot, slot->stale ? "stale descriptor" : "ring",
+		    nslot == 1 ? "" : "s", nslot == 1 ? "s" : "", slot->netdev, slot->ring, slot->slot,
+		    (unsigned long long)slot->dma);
+		r->ring = slot->ring;
+		if (!r->netdev[0])
+			snprintf(r->netdev, sizeof(r->netdev), "%s", slot->netdev);
+	}
+
+	// 6. The log.
+	for (size_t i = 0; i < in->nlogs; i++) {
+		const struct dms_vlog *l = &in->logs[i];
+
+		if (!l->nic_class)
+			continue;
+		add(r, DMS_EV_LOG, 10, 0, "log: %s", l->line);
+		if (!r->driver[0] && l->driver[0] && nwhole)
+			snprintf(r->driver, sizeof(r->driver), "%s", l->driver);
+	}
+
+	// 7. The panic.
+	if (in->panic.valid && in->panic.noncanonical) {
+		if (in->panic.value_in_frame)
+			add(r, DMS_EV_PANIC, 15, in->panic.loaded_from,
+			    "panic: %s; %%%s = %#llx is non-canonical and its bytes are frame bytes (frame "
+			    "at %#llx)%s%s", in->panic.insn, in->panic.reg,
+			    (unsigned long long)in->panic.value,
+			    (unsigned long long)in->panic.frame_paddr,
+			    in->panic.loaded_from_owner[0] ? "; loaded from " : "",
+			    in->panic.loaded_from_owner);
+		else
+			add(r, DMS_EV_PANIC, 5, in->panic.loaded_from,
+			    "panic: %s; %%%s = %#llx is non-canonical%s%s", in->panic.insn, in->panic.reg,
+			    (unsigned long long)in->panic.value,
+			    in->panic.loaded_from_owner[0] ? "; loaded from " : "",
+			    in->panic.loaded_from_owner);
+	}
+
+	size_t soft = (in->slab_findings - in->slab_findings_packet) +
+		      (in->objcheck_failures - in->objcheck_failures_packet);
+	if (soft)
+		add(r, DMS_EV_SOFTWARE_CORRUPTION, 20, 0,
+		    "%zu slab finding%s and %zu type-check failure%s whose bytes are not packet data "
+		    "(pointers, text, small integers): the marks of a software bug",
+		    in->slab_findings - in->slab_findings_packet,
+		    in->slab_findings - in->slab_findings_packet == 1 ? "" : "s",
+		    in->objcheck_failures - in->objcheck_failures_packet,
+		    in->objcheck_failures - in->objcheck_failures_packet == 1 ? "" : "s");
+	if (nfreed)
+		add(r, DMS_EV_FRAMES_IN_FREED_OBJECTS, 0, 0,
+		    "%zu frame%s in free objects of non-packet caches (consistent with either story: "
+		    "freed memory keeps whatever was last written)", nfreed, nfreed == 1 ? "" : "s");
+	if (nlegit)
+		add(r, DMS_EV_LEGIT_PACKETS, 0, 0,
+		    "%zu packet%s where packets belong (network buffers, packet caches, free or user "
+		    "pages)", nlegit, nlegit == 1 ? "" : "s");
+
+	// The verdict: categorical, from which kinds of evidence are present.
+	bool device = nattrib || nvirtio || slot;
+	if (nwhole && device)
+		r->verdict = DMS_VERDICT_DMA_AFTER_FREE;
+	else if (nforeign)
+		r->verdict = DMS_VERDICT_INCONCLUSIVE;
+	else if (soft)
+		r->verdict = DMS_VERDICT_SLAB_CORRUPTION_NOT_DMA;
+	else if (in->panic.valid && in->panic.noncanonical)
+		r->verdict = DMS_VERDICT_INCONCLUSIVE; // a bad pointer, and nothing found behind it
+	else
+		r->verdict = DMS_VERDICT_NO_CORRUPTION;
+
+	// Score: the weights of the evidence that supports the verdict.
+	int score = 0;
+	for (size_t i = 0; i < r->nevidence; i++) {
+		enum dms_evidence_kind k = r->evidence[i].kind;
+		bool for_dma = k != DMS_EV_SOFTWARE_CORRUPTION && k != DMS_EV_LEGIT_PACKETS;
+
+		if ((r->verdict == DMS_VERDICT_DMA_AFTER_FREE && for_dma) ||
+		    (r->verdict == DMS_VERDICT_SLAB_CORRUPTION_NOT_DMA &&
+		     (k == DMS_EV_SOFTWARE_CORRUPTION || k == DMS_EV_PANIC)) ||
+		    r->verdict == DMS_VERDICT_INCONCLUSIVE)
+			score += r->evidence[i].weight;
+	}
+	if (r->verdict == DMS_VERDICT_SLAB_CORRUPTION_NOT_DMA)
+		score += 40; // and no packet bytes in any damaged or foreign object
+	if (r->verdict == DMS_VERDICT_NO_CORRUPTION)
+		score = 80; // nothing found; a scan can only miss what the dump lacks
+	r->score = score > 100 ? 100 : score;
+	if (r->verdict != DMS_VERDICT_DMA_AFTER_FREE && r->verdict != DMS_VERDICT_INCONCLUSIVE) {
+		r->netdev[0] = r->driver[0] = '\0';
+		r->ring = -1;
+	}
+
+	qsort(flows, nflows, sizeof(flows[0]), by_count);
+	for (size_t i = 0; i < nflows && r->nflows < 4; i++)
+		snprintf(r->top_flows[r->nflows++], sizeof(r->top_flows[0]), "%s (%zu)", flows[i].key,
+			 flows[i].n);
+	r->incriminating = nwhole;
+	return NULL;
+}

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Unit tests for lib/verdict.c: the verdict from synthetic facts.
+#include <stdio.h>
+#include <string.h>
+
+#include "test.h"
+#include "verdict.h"
+
+static const uint8_t NIC_MAC[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+static const uint8_t OTHER_MAC[6] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
+
+static struct dms_vnetdev nic(void)
+{
+	struct dms_vnetdev n = { .name = "eth3", .driver = "ixgbe", .up = false };
+
+	memcpy(n.mac, NIC_MAC, 6);
+	return n;
+}
+
+static struct dms_vframe frame(const char *cache, enum dms_obj_state state, const uint8_t *mac,
+			       uint64_t paddr)
+{
+	struct dms_vframe f = {
+		.paddr = paddr,
+		.has_l2 = true,
+		.ip_csum_ok = true,
+		.l4_csum_ok = true,
+		.owner = DMS_OWNER_SLAB,
+		.obj = 0xffff888000000000ULL + paddr - 0x10,
+		.obj_offset = 0x10,
+		.obj_size = 200,
+		.state = state,
+	};
+
+	snprintf(f.cache, sizeof(f.cache), "%s", cache);
+	f.packet_cache = dms_cache_may_hold_packets(cache);
+	memcpy(f.dst_mac, mac, 6);
+	snprintf(f.summary, sizeof(f.summary), "IPv4 UDP 198.18.0.1:9 > 198.18.0.2:9 len 100");
+	snprintf(f.flow, sizeof(f.flow), "udp 198.18.0.1:9 > 198.18.0.2:9");
+	return f;
+}
+
+static bool has(const struct dms_vresult *r, enum dms_evidence_kind k)
+{
+	for (size_t i = 0; i < r->nevidence; i++)
+		if (r->evidence[i].kind == k)
+			return true;
+	return false;
+}
+
+static void dms_verdict_compute_frames_in_vma_addressed_to_nic(void)
+{
+	struct dms_vnetdev nd = nic();
+	struct dms_vframe f[3] = {
+		frame("vm_area_struct", DMS_OBJ_LIVE, NIC_MAC, 0x1000040),
+		frame("anon_vma_chain", DMS_OBJ_LIVE, NIC_MAC, 0x2000840),
+		frame("kmalloc-2k", DMS_OBJ_LIVE, NIC_MAC, 0x3000000),
+	};
+	struct dms_vinput in = { .frames = f, .nframes = 3, .netdevs = &nd, .nnetdevs = 1 };
+	struct dms_vresult r;
+
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_STR(dms_verdict_name(r.verdict), "dma-after-free");
+	EXPECT_STR(r.netdev, "eth3");
+	EXPECT_STR(r.driver, "ixgbe");
+	EXPECT_INT(r.incriminating, 2);
+	EXPECT_TRUE(has(&r, DMS_EV_FRAMES_IN_FOREIGN_OBJECTS));
+	EXPECT_TRUE(has(&r, DMS_EV_DST_MAC));
+	EXPECT_TRUE(has(&r, DMS_EV_LEGIT_PACKETS)); // the kmalloc-2k one
+	EXPECT_TRUE(r.score >= 60 && r.score <= 100);
+	EXPECT_INT(r.nflows, 1);
+	EXPECT_TRUE(strstr(r.evidence[0].text, "vm_area_struct x1") != NULL);
+}
+
+static void dms_verdict_compute_packets_only_in_network_buffers(void)
+{
+	struct dms_vnetdev nd = nic();
+	struct dms_vframe f[3] = {
+		frame("kmalloc-2k", DMS_OBJ_LIVE, NIC_MAC, 0x1000000),
+		frame("skbuff_head_cache", DMS_OBJ_LIVE, NIC_MAC, 0x2000000),
+		frame("", DMS_OBJ_UNKNOWN, NIC_MAC, 0x3000000),
+	};
+	struct dms_vinput in = { .frames = f, .nframes = 3, .netdevs = &nd, .nnetdevs = 1 };
+	struct dms_vresult r;
+
+	f[2].owner = DMS_OWNER_PAGE_FRAG;
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_STR(dms_verdict_name(r.verdict), "no-corruption-found");
+	EXPECT_STR(r.netdev, "");
+	EXPECT_TRUE(!has(&r, DMS_EV_FRAMES_IN_FOREIGN_OBJECTS));
+}
+
+static void dms_verdict_compute_frames_in_freed_objects_only(void)
+{
+	struct dms_vnetdev nd = nic();
+	struct dms_vframe f = frame("vm_area_struct", DMS_OBJ_FREE, NIC_MAC, 0x1000000);
+	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1 };
+	struct dms_vresult r;
+
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_STR(dms_verdict_name(r.verdict), "no-corruption-found");
+	EXPECT_TRUE(has(&r, DMS_EV_FRAMES_IN_FREED_OBJECTS));
+}
+
+static void dms_verdict_compute_software_corruption(void)
+{
+	struct dms_vinput in = { .slab_findings = 2, .objcheck_failures = 1 };
+	struct dms_vresult r;
+
+	in.panic.valid = true;
+	in.panic.noncanonical = true;
+	in.panic.value = 0x3d636e79732e6264ULL;
+	snprintf(in.panic.reg, sizeof(in.panic.reg), "rax");
+	snprintf(in.panic.insn, sizeof(in.panic.insn), "call *(%%rax)");
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_STR(dms_verdict_name(r.verdict), "slab-corruption-not-dma");
+	EXPECT_TRUE(has(&r, DMS_EV_SOFTWARE_CORRUPTION));
+	EXPECT_TRUE(has(&r, DMS_EV_PANIC));
+	EXPECT_STR(r.netdev, "");
+	EXPECT_TRUE(r.score >= 60);
+}
+
+static void dms_verdict_compute_packet_findings_are_not_software(void)
+{
+	// Slab findings whose bytes are packets belong to the DMA story.
+	struct dms_vnetdev nd = nic();
+	struct dms_vframe f = frame("filp", DMS_OBJ_LIVE, NIC_MAC, 0x1000000);
+	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1,
+				 .slab_findings = 3, .slab_findings_packet = 3 };
+	struct dms_vresult r;
+
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_STR(dms_verdict_name(r.verdict), "dma-after-free");
+	EXPECT_TRUE(!has(&r, DMS_EV_SOFTWARE_CORRUPTION));
+}
+
+static void dms_verdict_compute_not_addressed_to_any_nic(void)
+{
+	struct dms_vnetdev nd = nic();
+	struct dms_vframe f = frame("dentry", DMS_OBJ_LIVE, OTHER_MAC, 0x1000000);
+	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1 };
+	struct dms_vresult r;
+
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_STR(dms_verdict_name(r.verdict), "inconclusive");
+	EXPECT_TRUE(has(&r, DMS_EV_FRAMES_IN_FOREIGN_OBJECTS));
+	EXPECT_TRUE(!has(&r, DMS_EV_DST_MAC));
+}
+
+static void dms_verdict_compute_virtio_header_attributes(void)
+{
+	struct dms_vframe f = frame("task_struct", DMS_OBJ_LIVE, OTHER_MAC, 0x100000c);
+	struct dms_vinput in = { .frames = &f, .nframes = 1 };
+	struct dms_vresult r;
+
+	f.virtio_hdr = true;
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_STR(dms_verdict_name(r.verdict), "dma-after-free");
+	EXPECT_TRUE(has(&r, DMS_EV_DEVICE_FRAMING));
+}
+
+static void dms_verdict_compute_ring_slot_names_ring(void)
+{
+	struct dms_vframe f = frame("maple_node", DMS_OBJ_LIVE, OTHER_MAC, 0x1000840);
+	struct dms_vslot slot = { .netdev = "eth7", .ring = 2, .slot = 17, .stale = true,
+				  .dma = 0x1000800, .paddr = 0x1000800, .len = 2048 };
+	struct dms_vinput in = { .frames = &f, .nframes = 1, .slots = &slot, .nslots = 1 };
+	struct dms_vresult r;
+
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_STR(dms_verdict_name(r.verdict), "dma-after-free");
+	EXPECT_TRUE(has(&r, DMS_EV_RING_PROVENANCE));
+	EXPECT_STR(r.netdev, "eth7");
+	EXPECT_INT(r.ring, 2);
+}
+
+static void dms_verdict_compute_slot_elsewhere_is_no_provenance(void)
+{
+	struct dms_vnetdev nd = nic();
+	struct dms_vframe f = frame("maple_node", DMS_OBJ_LIVE, NIC_MAC, 0x1000840);
+	struct dms_vslot slot = { .netdev = "eth3", .ring = 0, .slot = 1, .dma = 0x5000000,
+				  .paddr = 0x5000000, .len = 2048 };
+	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1,
+				 .slots = &slot, .nslots = 1 };
+	struct dms_vresult r;
+
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_TRUE(!has(&r, DMS_EV_RING_PROVENANCE));
+	EXPECT_INT(r.ring, -1);
+}
+
+static void dms_verdict_compute_bad_checksums_are_not_whole(void)
+{
+	struct dms_vnetdev nd = nic();
+	struct dms_vframe f = frame("vm_area_struct", DMS_OBJ_LIVE, NIC_MAC, 0x1000000);
+	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1 };
+	struct dms_vresult r;
+
+	f.l4_csum_ok = false;
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_STR(dms_verdict_name(r.verdict), "inconclusive");
+	EXPECT_INT(r.incriminating, 0);
+}
+
+static void dms_verdict_compute_page_table_owner(void)
+{
+	struct dms_vnetdev nd = nic();
+	struct dms_vframe f = frame("", DMS_OBJ_UNKNOWN, NIC_MAC, 0x1000000);
+	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1 };
+	struct dms_vresult r;
+
+	f.owner = DMS_OWNER_PGTABLE;
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_STR(dms_verdict_name(r.verdict), "dma-after-free");
+	EXPECT_TRUE(strstr(r.evidence[0].text, "page table") != NULL);
+}
+
+static void dms_verdict_compute_shared_buffer_offset(void)
+{
+	struct dms_vnetdev nd = nic();
+	struct dms_vframe f[4];
+	struct dms_vinput in = { .frames = f, .nframes = 4, .netdevs = &nd, .nnetdevs = 1 };
+	struct dms_vresult r;
+
+	for (int i = 0; i < 4; i++)
+		f[i] = frame("filp", DMS_OBJ_LIVE, NIC_MAC, 0x1000000 + 0x800 * (uint64_t)(i * 3) + 0x40);
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_TRUE(has(&r, DMS_EV_DEVICE_FRAMING));
+}
+
+static void dms_verdict_compute_panic_value_in_frame(void)
+{
+	struct dms_vnetdev nd = nic();
+	struct dms_vframe f = frame("vm_area_struct", DMS_OBJ_LIVE, NIC_MAC, 0x1000000);
+	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1 };
+	struct dms_vresult r;
+
+	in.panic = (struct dms_vpanic){ .valid = true, .noncanonical = true, .value_in_frame = true,
+					.value = 0x004500087d7dca0bULL, .frame_paddr = 0x1000000,
+					.loaded_from = 0xffff888001000010ULL };
+	snprintf(in.panic.reg, sizeof(in.panic.reg), "rax");
+	snprintf(in.panic.loaded_from_owner, sizeof(in.panic.loaded_from_owner),
+		 "vm_area_struct +0x10 (live)");
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_TRUE(has(&r, DMS_EV_PANIC));
+	EXPECT_TRUE(r.score >= 75);
+}
+
+static void dms_verdict_compute_nic_log_line(void)
+{
+	struct dms_vlog log = { .kind = "rx-ring-disable-timeout", .nic_class = true,
+				.driver = "i40e", .line = "i40e 0000:07:00.3: VSI seid 399 Rx ring 0 disable timeout" };
+	struct dms_vnetdev nd = nic();
+	struct dms_vframe f = frame("vm_area_struct", DMS_OBJ_LIVE, NIC_MAC, 0x1000000);
+	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1,
+				 .logs = &log, .nlogs = 1 };
+	struct dms_vresult r;
+
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_TRUE(has(&r, DMS_EV_LOG));
+}
+
+static void dms_verdict_compute_many_caches_bounded(void)
+{
+	static struct dms_vframe f[300];
+	struct dms_vnetdev nd = nic();
+	struct dms_vinput in = { .frames = f, .nframes = 300, .netdevs = &nd, .nnetdevs = 1 };
+	struct dms_vresult r;
+	char name[32];
+
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "cache%d", i);
+		f[i] = frame(name, DMS_OBJ_LIVE, NIC_MAC, 0x1000000 + 0x1000 * (uint64_t)i);
+		snprintf(f[i].flow, sizeof(f[i].flow), "udp flow %d", i);
+	}
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_INT(r.incriminating, 300);
+	EXPECT_INT(r.nflows, 4);
+	EXPECT_TRUE(r.nevidence <= DMS_VERDICT_MAX_EVIDENCE);
+}
+
+static void dms_verdict_compute_empty_input(void)
+{
+	struct dms_vinput in = { 0 };
+	struct dms_vresult r;
+
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_STR(dms_verdict_name(r.verdict), "no-corruption-found");
+	struct dms_error *err = dms_verdict_compute(NULL, &r);
+	EXPECT_TRUE(err != NULL);
+	dms_error_destroy(err);
+}
+
+static void dms_cache_may_hold_packets_names(void)
+{
+	EXPECT_TRUE(dms_cache_may_hold_packets("kmalloc-2k"));
+	EXPECT_TRUE(dms_cache_may_hold_packets("kmalloc-cg-512"));
+	EXPECT_TRUE(dms_cache_may_hold_packets("skbuff_head_cache"));
+	EXPECT_TRUE(!dms_cache_may_hold_packets("vm_area_struct"));
+	EXPECT_TRUE(!dms_cache_may_hold_packets("filp"));
+	EXPECT_TRUE(!dms_cache_may_hold_packets("maple_node"));
+}
+
+const struct dms_test verdict_tests[] = {
+	TEST_ENTRY(dms_verdict_compute_frames_in_vma_addressed_to_nic),
+	TEST_ENTRY(dms_verdict_compute_packets_only_in_network_buffers),
+	TEST_ENTRY(dms_verdict_compute_frames_in_freed_objects_only),
+	TEST_ENTRY(dms_verdict_compute_software_corruption),
+	TEST_ENTRY(dms_verdict_compute_packet_findings_are_not_software),
+	TEST_ENTRY(dms_verdict_compute_not_addressed_to_any_nic),
+	TEST_ENTRY(dms_verdict_compute_virtio_header_attributes),
+	TEST_ENTRY(dms_verdict_compute_ring_slot_names_ring),
+	TEST_ENTRY(dms_verdict_compute_slot_elsewhere_is_no_provenance),
+	TEST_ENTRY(dms_verdict_compute_bad_checksums_are_not_whole),
+	TEST_ENTRY(dms_verdict_compute_page_table_owner),
+	TEST_ENTRY(dms_verdict_compute_shared_buffer_offset),
+	TEST_ENTRY(dms_verdict_compute_panic_value_in_frame),
+	TEST_ENTRY(dms_verdict_compute_nic_log_line),
+	TEST_ENTRY(dms_verdict_compute_many_caches_bounded),
+	TEST_ENTRY(dms_verdict_compute_empty_input),
+	TEST_ENTRY(dms_cache_may_hold_packets_names),
+	{ 0 },
+};
