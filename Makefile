@@ -55,6 +55,7 @@ demo:
 install: extension-install scripts/dmasleuth-logscan
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 scripts/dmasleuth-logscan $(DESTDIR)$(PREFIX)/bin/dmasleuth-logscan
+	install -m 0755 scripts/dmasleuth-triage $(DESTDIR)$(PREFIX)/bin/dmasleuth-triage
 
 .PHONY: all check dumps deps demo install clean
 clean:

@@ -357,7 +357,7 @@ struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vr
 
 	qsort(flows, nflows, sizeof(flows[0]), by_count);
 	for (size_t i = 0; i < nflows && r->nflows < 4; i++)
-		snprintf(r->top_flows[r->nflows++], sizeof(r->top_flows[0]), "%s (%zu)", flows[i].key,
+		snprintf(r->top_flows[r->nflows++], sizeof(r->top_flows[0]), "%.100s (%zu)", flows[i].key,
 			 flows[i].n);
 	r->incriminating = nwhole;
 	return NULL;
