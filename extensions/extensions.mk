@@ -18,10 +18,11 @@ EXT_OBJ := $(EXT_SRC:.c=.o)
 # crash's defs.h needs the architecture; it is a system header (<crash/defs.h>),
 # so its own warnings do not trip -Werror.
 EXT_CFLAGS = $(CFLAGS) -DX86_64 -D_GNU_SOURCE -fPIC -fvisibility=hidden
-# lib/'s objects come from a static archive: --exclude-libs keeps them hidden too,
-# so the constructor is the only exported symbol.
-EXT_LDFLAGS = -shared -Wl,--exclude-libs,ALL -Wl,-z,defs
-EXT_LIBS = lib/libdmasleuth.a -lpcap -lpthread
+# Only the lib/ objects pktscan needs (a half-finished lib/ module elsewhere does not
+# block the extension); the version script keeps every symbol but the constructor local.
+EXT_LIB_OBJ := lib/error.o lib/pkt.o lib/reader.o lib/scan.o lib/pcapw.o
+EXT_LDFLAGS = -shared -Wl,--version-script=extensions/dmasleuth.map
+EXT_LIBS = -lpcap -lpthread
 
 .PHONY: extension extension-install vmcore-check bench demo-run ext-clean
 
@@ -30,11 +31,9 @@ extension: extensions/dmasleuth.so
 extensions/%.o: extensions/%.c extensions/dms_ext.h $(wildcard lib/*.h)
 	$(CC) $(EXT_CFLAGS) -c -o $@ $<
 
-# -z defs would reject crash's own symbols (resolved at dlopen time): allow them.
-extensions/dmasleuth.so: $(EXT_OBJ) lib/libdmasleuth.a
-	$(CC) $(filter-out -Wl$(comma)-z$(comma)defs,$(EXT_LDFLAGS)) -o $@ $(EXT_OBJ) $(EXT_LIBS)
-
-comma := ,
+# crash's own symbols (readmem, vt, ...) are resolved when crash dlopen()s the file.
+extensions/dmasleuth.so: $(EXT_OBJ) $(EXT_LIB_OBJ) extensions/dmasleuth.map
+	$(CC) $(EXT_LDFLAGS) -o $@ $(EXT_OBJ) $(EXT_LIB_OBJ) $(EXT_LIBS)
 
 extension-install: extensions/dmasleuth.so
 	install -d $(DESTDIR)$(PREFIX)/lib/crash/extensions

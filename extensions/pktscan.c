@@ -75,7 +75,7 @@ struct run {
 	unsigned int nowners;
 	uint64_t total_bytes;
 	struct timespec t0, last_progress;
-	bool progress_shown;
+	bool progress_shown, header_done;
 	struct dms_error *write_err;
 };
 
@@ -386,6 +386,11 @@ static struct dms_error *on_hit(const struct dms_hit *hit, void *arg)
 		print_json(r, hit, paddr, has_paddr, kvaddr, has_kvaddr, &o, summary);
 		return NULL;
 	}
+	if (!r->header_done) {
+		fprintf(fp, "%9s %16s %3s %-14s %-58s %s\n", "PADDR", "KVADDR", "OFF", "CSUM IP/L4",
+			"PACKET", "OWNER");
+		r->header_done = true;
+	}
 	char csum[24];
 	snprintf(csum, sizeof(csum), "%s/%s", p->ip_version == 4 ? dms_csum_name(p->ip_csum) : "-",
 		 dms_csum_name(p->l4_csum));
@@ -443,7 +448,7 @@ static void print_summary(struct run *r, double secs)
 	uint64_t shown = r->flows_used < TOP_FLOWS ? r->flows_used : TOP_FLOWS;
 	fprintf(fp, "\nFLOWS (%" PRIu64 " of %" PRIu64 "%s)\n", shown, r->flows_used,
 		r->flows_dropped ? ", table full: some hits not counted" : "");
-	fprintf(fp, "  %7s  %-6s  %-5s  %-41s  %-41s\n", "HITS", "PROTO", "VLAN", "SOURCE",
+	fprintf(fp, "  %7s  %-6s  %-5s  %-41s  %s\n", "HITS", "PROTO", "VLAN", "SOURCE",
 		"DESTINATION");
 	for (uint64_t i = 0; i < shown; i++) {
 		const struct flow *f = &r->flows[i];
@@ -467,7 +472,7 @@ static void print_summary(struct run *r, double secs)
 		}
 		if (f->vlan >= 0)
 			snprintf(vlan, sizeof(vlan), "%d", f->vlan);
-		fprintf(fp, "  %7" PRIu64 "  %-6s  %-5s  %-41s  %-41s\n", f->hits,
+		fprintf(fp, "  %7" PRIu64 "  %-6s  %-5s  %-41s  %s\n", f->hits,
 			proto_name(&p, pbuf, sizeof(pbuf)), vlan, s, d);
 	}
 	fprintf(fp, "\nOWNERS\n  %7s  %s\n", "HITS", "OWNER");
@@ -933,8 +938,86 @@ char *dms_help_pktscan[] = {
 	"                 the next chunk, -S reads and scans in turn on one thread.",
 	"                 Default: -T if a CPU is idle (load average < CPUs - 1).",
 	"\nEXAMPLE",
-	"  Carve the packets of a dump with an e1000 RX DMA-after-free:\n",
-	"    crash> pktscan -w /tmp/e1000.pcapng",
-	"    @EXAMPLE@",
+	"  A full scan of a dump with an e1000 RX DMA-after-free (dumps/e1000-vma),\n  summary "
+	"tables only, all hits written to a pcapng file:\n",
+	"    crash> pktscan -s -w /tmp/e1000.pcapng",
+	"",
+	"    pktscan: 307 hits, 88 MiB read, 0.40 s",
+	"",
+	"    FLOWS (11 of 11)",
+	"         HITS  PROTO   VLAN   SOURCE                                     DESTINATION",
+	"          131  udp     -      203.0.113.3:40001                          192.0.2.10:5001",
+	"           80  udp     -      203.0.113.77:53                            192.0.2.10:33333",
+	"           47  udp     -      203.0.113.3:40002                          192.0.2.10:5002",
+	"           38  tcp     -      203.0.113.9:443                            192.0.2.10:51000",
+	"            3  icmp    -      192.168.0.5                                192.168.0.1",
+	"            2  icmp    -      64.103.147.24                              1.1.1.1",
+	"            2  udp     -      195.251.29.16:49192                        "
+	"194.177.211.38:12750",
+	"            1  icmpv6  -      fe80::5054:ff:fe5a:2002                    ff02::2",
+	"            1  icmpv6  -      fe80::5054:ff:fe5a:1001                    ff02::2",
+	"            1  udp     -      192.168.1.2:2712                           192.168.1.1:53",
+	"            1  tcp     -      192.168.1.2:2718                           "
+	"147.137.21.94:139",
+	"",
+	"    OWNERS",
+	"         HITS  OWNER",
+	"           98  slab kmalloc-512",
+	"           88  page order 6",
+	"           55  slab kmalloc-2k",
+	"           51  slab kmalloc-1k",
+	"            9  kernel_image",
+	"            2  slab anon_vma_chain",
+	"            1  page",
+	"            1  page order 3",
+	"            1  pgtable",
+	"            1  slab vm_area_struct",
+	"",
+	"    pktscan: wrote 307 packets to /tmp/e1000.pcapng",
+	"",
+	"  One page: a frame at offset 0x88 of a live vm_area_struct object -- a\n  received frame "
+	"where only the NIC could have written it:\n",
+	"    crash> pktscan -P 0x1f9d0000",
+	"        PADDR           KVADDR OFF CSUM IP/L4     PACKET                                  "
+	"                   OWNER",
+	"     1f9d0840 ff19e434df9d0840 840 ok/ok          IPv4 TCP 203.0.113.9:443 > "
+	"192.0.2.10:51000 [P.] len 263   slab vm_area_struct obj ff19e434df9d07b8+0x88 state=?",
+	"",
+	"    pktscan: 1 hits, 0 MiB read, 0.00 s",
+	"",
+	"    FLOWS (1 of 1)",
+	"         HITS  PROTO   VLAN   SOURCE                                     DESTINATION",
+	"            1  tcp     -      203.0.113.9:443                            192.0.2.10:51000",
+	"",
+	"    OWNERS",
+	"         HITS  OWNER",
+	"            1  slab vm_area_struct",
+	"",
+	"  A physical range (frames in a 256 KiB compound page):\n",
+	"    crash> pktscan -p 1f400000-1f411000",
+	"        PADDR           KVADDR OFF CSUM IP/L4     PACKET                                  "
+	"                   OWNER",
+	"     1f402640 ff19e434df402640 640 ok/ok          IPv4 UDP 203.0.113.3:40002 > "
+	"192.0.2.10:5002 len 590       page order 6",
+	"     1f40f8c0 ff19e434df40f8c0 8c0 ok/ok          IPv4 UDP 203.0.113.77:53 > "
+	"192.0.2.10:33333 len 342        page order 6",
+	"     1f4100c0 ff19e434df4100c0  c0 ok/ok          IPv4 UDP 203.0.113.77:53 > "
+	"192.0.2.10:33333 len 378        page order 6",
+	"     1f410840 ff19e434df410840 840 ok/ok          IPv4 UDP 203.0.113.77:53 > "
+	"192.0.2.10:33333 len 371        page order 6",
+	"     1f410fc0 ff19e434df410fc0 fc0 ok/ok          IPv4 UDP 203.0.113.3:40001 > "
+	"192.0.2.10:5001 len 561       page order 6",
+	"",
+	"    pktscan: 5 hits, 0 MiB read, 0.00 s",
+	"",
+	"    FLOWS (3 of 3)",
+	"         HITS  PROTO   VLAN   SOURCE                                     DESTINATION",
+	"            3  udp     -      203.0.113.77:53                            192.0.2.10:33333",
+	"            1  udp     -      203.0.113.3:40002                          192.0.2.10:5002",
+	"            1  udp     -      203.0.113.3:40001                          192.0.2.10:5001",
+	"",
+	"    OWNERS",
+	"         HITS  OWNER",
+	"            5  page order 6",
 	NULL,
 };
