@@ -78,9 +78,9 @@ static void mac_str(const uint8_t *m, char *buf, size_t size)
 // Frames that are evidence of a device writing into memory it did not own.
 static bool foreign(const struct dms_vframe *f)
 {
-	if (f->owner == DMS_OWNER_PGTABLE)
+	if (f->owner == DMS_VOWNER_PGTABLE)
 		return true; // page tables never hold packets
-	return f->owner == DMS_OWNER_SLAB && f->state == DMS_OBJ_LIVE && !f->packet_cache;
+	return f->owner == DMS_VOWNER_SLAB && f->state == DMS_VOBJ_LIVE && !f->packet_cache;
 }
 
 // A whole frame as it came off the wire.
@@ -162,9 +162,9 @@ struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vr
 		const struct dms_vframe *f = &in->frames[i];
 
 		if (!foreign(f)) {
-			if (f->owner == DMS_OWNER_SLAB && f->state == DMS_OBJ_FREE && !f->packet_cache)
+			if (f->owner == DMS_VOWNER_SLAB && f->state == DMS_VOBJ_FREE && !f->packet_cache)
 				nfreed++;
-			else if (f->owner != DMS_OWNER_KERNEL_IMAGE)
+			else if (f->owner != DMS_VOWNER_KERNEL_IMAGE)
 				nlegit++;
 			continue;
 		}
@@ -174,7 +174,7 @@ struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vr
 		nwhole++;
 		if (!first)
 			first = f;
-		bump(caches, MAXC, &ncaches, f->owner == DMS_OWNER_PGTABLE ? "page table" : f->cache,
+		bump(caches, MAXC, &ncaches, f->owner == DMS_VOWNER_PGTABLE ? "page table" : f->cache,
 		     f->obj);
 		bump(flows, MAXC, &nflows, f->flow, f->paddr);
 		int nd = netdev_of(in, f);
@@ -196,12 +196,12 @@ struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vr
 	// 1. Whole frames in live objects of caches that never hold packets.
 	if (nwhole) {
 		list_counts(caches, ncaches, buf, sizeof(buf));
-		add(r, DMS_EV_FRAMES_IN_FOREIGN_OBJECTS, 40, first->owner == DMS_OWNER_SLAB ? first->obj : first->paddr,
+		add(r, DMS_EV_FRAMES_IN_FOREIGN_OBJECTS, 40, first->owner == DMS_VOWNER_SLAB ? first->obj : first->paddr,
 		    "%zu whole frame%s (Ethernet header, valid IP and L4 checksums) inside live objects "
 		    "of caches that never hold packets: %s; e.g. %s %#llx+%#x: %s",
 		    nwhole, nwhole == 1 ? "" : "s", buf,
-		    first->owner == DMS_OWNER_PGTABLE ? "page table" : first->cache,
-		    (unsigned long long)(first->owner == DMS_OWNER_SLAB ? first->obj : first->paddr),
+		    first->owner == DMS_VOWNER_PGTABLE ? "page table" : first->cache,
+		    (unsigned long long)(first->owner == DMS_VOWNER_SLAB ? first->obj : first->paddr),
 		    first->obj_offset, first->summary);
 	} else if (nforeign) {
 		add(r, DMS_EV_FRAMES_IN_FOREIGN_OBJECTS, 15, 0,

@@ -26,20 +26,20 @@ enum dms_verdict {
 };
 
 /** Who owned the memory a frame was found in. */
-enum dms_owner_kind {
-	DMS_OWNER_UNKNOWN,
-	DMS_OWNER_SLAB, // cache/state/offset say more
-	DMS_OWNER_PAGE_POOL, // a page_pool page (pp_magic)
-	DMS_OWNER_PAGE_FRAG, // a network page-frag / RX buffer page in use
-	DMS_OWNER_BUDDY, // a free page in the buddy allocator
-	DMS_OWNER_FREE, // refcount 0 (per-cpu free lists)
-	DMS_OWNER_ANON, // user memory
-	DMS_OWNER_PAGECACHE,
-	DMS_OWNER_PGTABLE,
-	DMS_OWNER_KERNEL_IMAGE,
+enum dms_vowner {
+	DMS_VOWNER_UNKNOWN,
+	DMS_VOWNER_SLAB, // cache/state/offset say more
+	DMS_VOWNER_PAGE_POOL, // a page_pool page (pp_magic)
+	DMS_VOWNER_PAGE_FRAG, // a network page-frag / RX buffer page in use
+	DMS_VOWNER_BUDDY, // a free page in the buddy allocator
+	DMS_VOWNER_FREE, // refcount 0 (per-cpu free lists)
+	DMS_VOWNER_ANON, // user memory
+	DMS_VOWNER_PAGECACHE,
+	DMS_VOWNER_PGTABLE,
+	DMS_VOWNER_KERNEL_IMAGE,
 };
 
-enum dms_obj_state { DMS_OBJ_UNKNOWN, DMS_OBJ_LIVE, DMS_OBJ_FREE };
+enum dms_vobj_state { DMS_VOBJ_UNKNOWN, DMS_VOBJ_LIVE, DMS_VOBJ_FREE };
 
 /** One carved frame or packet and who owns its memory. */
 struct dms_vframe {
@@ -52,12 +52,12 @@ struct dms_vframe {
 	uint16_t vlan; // 0 = untagged
 	char summary[128]; // "IPv4 UDP a:p > b:q len n"
 	char flow[96]; // a flow key: "udp 203.0.113.3:40001 > 192.0.2.10:5001"
-	enum dms_owner_kind owner;
+	enum dms_vowner owner;
 	char cache[64]; // slab cache name when owner is SLAB
 	uint64_t obj; // object base (SLAB)
 	uint32_t obj_offset; // frame start - object base (may be past the object's end)
 	uint32_t obj_size;
-	enum dms_obj_state state;
+	enum dms_vobj_state state;
 	bool packet_cache; // the cache may legitimately hold packets (kmalloc, skbuff...)
 };
 

@@ -17,7 +17,7 @@ static struct dms_vnetdev nic(void)
 	return n;
 }
 
-static struct dms_vframe frame(const char *cache, enum dms_obj_state state, const uint8_t *mac,
+static struct dms_vframe frame(const char *cache, enum dms_vobj_state state, const uint8_t *mac,
 			       uint64_t paddr)
 {
 	struct dms_vframe f = {
@@ -25,7 +25,7 @@ static struct dms_vframe frame(const char *cache, enum dms_obj_state state, cons
 		.has_l2 = true,
 		.ip_csum_ok = true,
 		.l4_csum_ok = true,
-		.owner = DMS_OWNER_SLAB,
+		.owner = DMS_VOWNER_SLAB,
 		.obj = 0xffff888000000000ULL + paddr - 0x10,
 		.obj_offset = 0x10,
 		.obj_size = 200,
@@ -52,9 +52,9 @@ static void dms_verdict_compute_frames_in_vma_addressed_to_nic(void)
 {
 	struct dms_vnetdev nd = nic();
 	struct dms_vframe f[3] = {
-		frame("vm_area_struct", DMS_OBJ_LIVE, NIC_MAC, 0x1000040),
-		frame("anon_vma_chain", DMS_OBJ_LIVE, NIC_MAC, 0x2000840),
-		frame("kmalloc-2k", DMS_OBJ_LIVE, NIC_MAC, 0x3000000),
+		frame("vm_area_struct", DMS_VOBJ_LIVE, NIC_MAC, 0x1000040),
+		frame("anon_vma_chain", DMS_VOBJ_LIVE, NIC_MAC, 0x2000840),
+		frame("kmalloc-2k", DMS_VOBJ_LIVE, NIC_MAC, 0x3000000),
 	};
 	struct dms_vinput in = { .frames = f, .nframes = 3, .netdevs = &nd, .nnetdevs = 1 };
 	struct dms_vresult r;
@@ -76,14 +76,14 @@ static void dms_verdict_compute_packets_only_in_network_buffers(void)
 {
 	struct dms_vnetdev nd = nic();
 	struct dms_vframe f[3] = {
-		frame("kmalloc-2k", DMS_OBJ_LIVE, NIC_MAC, 0x1000000),
-		frame("skbuff_head_cache", DMS_OBJ_LIVE, NIC_MAC, 0x2000000),
-		frame("", DMS_OBJ_UNKNOWN, NIC_MAC, 0x3000000),
+		frame("kmalloc-2k", DMS_VOBJ_LIVE, NIC_MAC, 0x1000000),
+		frame("skbuff_head_cache", DMS_VOBJ_LIVE, NIC_MAC, 0x2000000),
+		frame("", DMS_VOBJ_UNKNOWN, NIC_MAC, 0x3000000),
 	};
 	struct dms_vinput in = { .frames = f, .nframes = 3, .netdevs = &nd, .nnetdevs = 1 };
 	struct dms_vresult r;
 
-	f[2].owner = DMS_OWNER_PAGE_FRAG;
+	f[2].owner = DMS_VOWNER_PAGE_FRAG;
 	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
 	EXPECT_STR(dms_verdict_name(r.verdict), "no-corruption-found");
 	EXPECT_STR(r.netdev, "");
@@ -93,7 +93,7 @@ static void dms_verdict_compute_packets_only_in_network_buffers(void)
 static void dms_verdict_compute_frames_in_freed_objects_only(void)
 {
 	struct dms_vnetdev nd = nic();
-	struct dms_vframe f = frame("vm_area_struct", DMS_OBJ_FREE, NIC_MAC, 0x1000000);
+	struct dms_vframe f = frame("vm_area_struct", DMS_VOBJ_FREE, NIC_MAC, 0x1000000);
 	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1 };
 	struct dms_vresult r;
 
@@ -124,7 +124,7 @@ static void dms_verdict_compute_packet_findings_are_not_software(void)
 {
 	// Slab findings whose bytes are packets belong to the DMA story.
 	struct dms_vnetdev nd = nic();
-	struct dms_vframe f = frame("filp", DMS_OBJ_LIVE, NIC_MAC, 0x1000000);
+	struct dms_vframe f = frame("filp", DMS_VOBJ_LIVE, NIC_MAC, 0x1000000);
 	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1,
 				 .slab_findings = 3, .slab_findings_packet = 3 };
 	struct dms_vresult r;
@@ -137,7 +137,7 @@ static void dms_verdict_compute_packet_findings_are_not_software(void)
 static void dms_verdict_compute_not_addressed_to_any_nic(void)
 {
 	struct dms_vnetdev nd = nic();
-	struct dms_vframe f = frame("dentry", DMS_OBJ_LIVE, OTHER_MAC, 0x1000000);
+	struct dms_vframe f = frame("dentry", DMS_VOBJ_LIVE, OTHER_MAC, 0x1000000);
 	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1 };
 	struct dms_vresult r;
 
@@ -149,7 +149,7 @@ static void dms_verdict_compute_not_addressed_to_any_nic(void)
 
 static void dms_verdict_compute_virtio_header_attributes(void)
 {
-	struct dms_vframe f = frame("task_struct", DMS_OBJ_LIVE, OTHER_MAC, 0x100000c);
+	struct dms_vframe f = frame("task_struct", DMS_VOBJ_LIVE, OTHER_MAC, 0x100000c);
 	struct dms_vinput in = { .frames = &f, .nframes = 1 };
 	struct dms_vresult r;
 
@@ -161,7 +161,7 @@ static void dms_verdict_compute_virtio_header_attributes(void)
 
 static void dms_verdict_compute_ring_slot_names_ring(void)
 {
-	struct dms_vframe f = frame("maple_node", DMS_OBJ_LIVE, OTHER_MAC, 0x1000840);
+	struct dms_vframe f = frame("maple_node", DMS_VOBJ_LIVE, OTHER_MAC, 0x1000840);
 	struct dms_vslot slot = { .netdev = "eth7", .ring = 2, .slot = 17, .stale = true,
 				  .dma = 0x1000800, .paddr = 0x1000800, .len = 2048 };
 	struct dms_vinput in = { .frames = &f, .nframes = 1, .slots = &slot, .nslots = 1 };
@@ -177,7 +177,7 @@ static void dms_verdict_compute_ring_slot_names_ring(void)
 static void dms_verdict_compute_slot_elsewhere_is_no_provenance(void)
 {
 	struct dms_vnetdev nd = nic();
-	struct dms_vframe f = frame("maple_node", DMS_OBJ_LIVE, NIC_MAC, 0x1000840);
+	struct dms_vframe f = frame("maple_node", DMS_VOBJ_LIVE, NIC_MAC, 0x1000840);
 	struct dms_vslot slot = { .netdev = "eth3", .ring = 0, .slot = 1, .dma = 0x5000000,
 				  .paddr = 0x5000000, .len = 2048 };
 	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1,
@@ -192,7 +192,7 @@ static void dms_verdict_compute_slot_elsewhere_is_no_provenance(void)
 static void dms_verdict_compute_bad_checksums_are_not_whole(void)
 {
 	struct dms_vnetdev nd = nic();
-	struct dms_vframe f = frame("vm_area_struct", DMS_OBJ_LIVE, NIC_MAC, 0x1000000);
+	struct dms_vframe f = frame("vm_area_struct", DMS_VOBJ_LIVE, NIC_MAC, 0x1000000);
 	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1 };
 	struct dms_vresult r;
 
@@ -205,11 +205,11 @@ static void dms_verdict_compute_bad_checksums_are_not_whole(void)
 static void dms_verdict_compute_page_table_owner(void)
 {
 	struct dms_vnetdev nd = nic();
-	struct dms_vframe f = frame("", DMS_OBJ_UNKNOWN, NIC_MAC, 0x1000000);
+	struct dms_vframe f = frame("", DMS_VOBJ_UNKNOWN, NIC_MAC, 0x1000000);
 	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1 };
 	struct dms_vresult r;
 
-	f.owner = DMS_OWNER_PGTABLE;
+	f.owner = DMS_VOWNER_PGTABLE;
 	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
 	EXPECT_STR(dms_verdict_name(r.verdict), "dma-after-free");
 	EXPECT_TRUE(strstr(r.evidence[0].text, "page table") != NULL);
@@ -223,7 +223,7 @@ static void dms_verdict_compute_shared_buffer_offset(void)
 	struct dms_vresult r;
 
 	for (int i = 0; i < 4; i++)
-		f[i] = frame("filp", DMS_OBJ_LIVE, NIC_MAC, 0x1000000 + 0x800 * (uint64_t)(i * 3) + 0x40);
+		f[i] = frame("filp", DMS_VOBJ_LIVE, NIC_MAC, 0x1000000 + 0x800 * (uint64_t)(i * 3) + 0x40);
 	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
 	EXPECT_TRUE(has(&r, DMS_EV_DEVICE_FRAMING));
 }
@@ -231,7 +231,7 @@ static void dms_verdict_compute_shared_buffer_offset(void)
 static void dms_verdict_compute_panic_value_in_frame(void)
 {
 	struct dms_vnetdev nd = nic();
-	struct dms_vframe f = frame("vm_area_struct", DMS_OBJ_LIVE, NIC_MAC, 0x1000000);
+	struct dms_vframe f = frame("vm_area_struct", DMS_VOBJ_LIVE, NIC_MAC, 0x1000000);
 	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1 };
 	struct dms_vresult r;
 
@@ -251,7 +251,7 @@ static void dms_verdict_compute_nic_log_line(void)
 	struct dms_vlog log = { .kind = "rx-ring-disable-timeout", .nic_class = true,
 				.driver = "i40e", .line = "i40e 0000:07:00.3: VSI seid 399 Rx ring 0 disable timeout" };
 	struct dms_vnetdev nd = nic();
-	struct dms_vframe f = frame("vm_area_struct", DMS_OBJ_LIVE, NIC_MAC, 0x1000000);
+	struct dms_vframe f = frame("vm_area_struct", DMS_VOBJ_LIVE, NIC_MAC, 0x1000000);
 	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1,
 				 .logs = &log, .nlogs = 1 };
 	struct dms_vresult r;
@@ -270,7 +270,7 @@ static void dms_verdict_compute_many_caches_bounded(void)
 
 	for (int i = 0; i < 300; i++) {
 		snprintf(name, sizeof(name), "cache%d", i);
-		f[i] = frame(name, DMS_OBJ_LIVE, NIC_MAC, 0x1000000 + 0x1000 * (uint64_t)i);
+		f[i] = frame(name, DMS_VOBJ_LIVE, NIC_MAC, 0x1000000 + 0x1000 * (uint64_t)i);
 		snprintf(f[i].flow, sizeof(f[i].flow), "udp flow %d", i);
 	}
 	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
