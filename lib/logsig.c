@@ -279,7 +279,7 @@ static bool caller_id(const char *p, const char *close)
 
 // Strip a syslog "Mon DD hh:mm:ss host kernel: " prefix, "<N>", "[   12.345678]" and
 // "[    T1]"; return the body and set *time (-1 without a timestamp).
-static const char *strip_prefix(const char *p, double *time)
+const char *dms_log_line_body(const char *p, double *time)
 {
 	const char *k = strstr(p, "kernel: ");
 
@@ -344,7 +344,7 @@ struct dms_error *dms_logsig_scan(const char *log, size_t len, dms_logsig_fn *fn
 		line[copy] = '\0';
 		// A NUL inside a line (binary junk in a ramoops buffer) ends it for matching.
 		double time;
-		const char *body = strip_prefix(line, &time);
+		const char *body = dms_log_line_body(line, &time);
 		for (size_t i = 0; i < sizeof(dms_logsig_table) / sizeof(dms_logsig_table[0]); i++) {
 			const struct sig *s = &dms_logsig_table[i];
 

@@ -69,6 +69,13 @@ typedef struct dms_error *dms_logsig_fn(const struct dms_logsig *sig, const char
  */
 struct dms_error *dms_logsig_scan(const char *log, size_t len, dms_logsig_fn *fn, void *arg);
 
+/**
+ * The message of one NUL-terminated log line: past a syslog "... kernel: " prefix, a
+ * "<N>" level, a "[   12.345678]" timestamp (stored in *time, else -1) and a "[  T1]"
+ * caller id.  Returns a pointer into line.
+ */
+const char *dms_log_line_body(const char *line, double *time);
+
 /** Short stable name of a kind ("rx-ring-disable-timeout"); never NULL. */
 const char *dms_logsig_kind_name(enum dms_logsig_kind kind);
 
