@@ -10,7 +10,7 @@ UNIT_DIR     := tests/unit
 UNIT_SRC     := $(UNIT_DIR)/main.c $(wildcard $(UNIT_DIR)/*_test.c) tests/data/fixtures.c
 UNIT_HDR     := $(UNIT_DIR)/test.h tests/data/fixtures.h $(wildcard lib/*.h)
 UNIT_INC     := -Ilib -I$(UNIT_DIR) -Itests/data
-UNIT_LIBS    := -lpcap -lcapstone
+UNIT_LIBS    := -lpcap -lcapstone -ldw -lelf
 SAN_FLAGS    := -O1 -g -fno-omit-frame-pointer \
                 -fsanitize=address,undefined -fno-sanitize-recover=all
 
