@@ -37,7 +37,7 @@ extensions/dmasleuth.so: $(EXT_OBJ) $(EXT_LIB_OBJ) extensions/dmasleuth.map
 
 extension-install: extensions/dmasleuth.so
 	install -d $(DESTDIR)$(PREFIX)/lib/crash/extensions
-	install -m 0644 extensions/dmasleuth.so $(DESTDIR)$(PREFIX)/lib/crash/extensions/dmasleuth.so
+	install -m 0755 extensions/dmasleuth.so $(DESTDIR)$(PREFIX)/lib/crash/extensions/dmasleuth.so
 
 vmcore-check: extensions/dmasleuth.so
 	@tests/vmcore/run
