@@ -55,8 +55,9 @@ static const Dwfl_Callbacks offline_callbacks = {
 const char *dms_dw_kind_name(enum dms_dw_kind kind)
 {
 	static const char *const names[] = {
-		[DMS_DW_OTHER] = "other",     [DMS_DW_BASE] = "base",	[DMS_DW_POINTER] = "pointer",
-		[DMS_DW_ARRAY] = "array",     [DMS_DW_STRUCT] = "struct", [DMS_DW_UNION] = "union",
+		[DMS_DW_OTHER] = "other",	[DMS_DW_BASE] = "base",
+		[DMS_DW_POINTER] = "pointer",	[DMS_DW_ARRAY] = "array",
+		[DMS_DW_STRUCT] = "struct",	[DMS_DW_UNION] = "union",
 		[DMS_DW_FUNCTION] = "function",
 	};
 	if ((unsigned int)kind >= sizeof(names) / sizeof(names[0]))
@@ -540,8 +541,7 @@ static struct dms_error *lookup_type(struct dms_dwlayout *dl, const char *type, 
 	return dms_error_create(DMS_ERR_NOT_FOUND, "type %s not found in the debuginfo", type);
 }
 
-struct dms_error *dms_dwlayout_type_size(struct dms_dwlayout *dl, const char *type,
-					 uint64_t *ret)
+struct dms_error *dms_dwlayout_type_size(struct dms_dwlayout *dl, const char *type, uint64_t *ret)
 {
 	Dwarf_Die die;
 	struct dms_error *err = lookup_type(dl, type, &die);
@@ -641,8 +641,8 @@ static void describe_member(Dwarf_Die *member, struct dms_dw_member *m)
 		m->elem_size = m->size / m->array_len; // multi-dimensional
 }
 
-struct dms_error *dms_dwlayout_member(struct dms_dwlayout *dl, const char *type,
-				      const char *path, struct dms_dw_member *ret)
+struct dms_error *dms_dwlayout_member(struct dms_dwlayout *dl, const char *type, const char *path,
+				      struct dms_dw_member *ret)
 {
 	char *key;
 	if (asprintf(&key, "%s:%s", type, path) < 0)
@@ -699,8 +699,7 @@ out_free_key:
 	return err;
 }
 
-struct dms_error *dms_dwlayout_enum_value(struct dms_dwlayout *dl, const char *name,
-					  int64_t *ret)
+struct dms_error *dms_dwlayout_enum_value(struct dms_dwlayout *dl, const char *name, int64_t *ret)
 {
 	struct dms_error *err = index_files(dl);
 	if (err)

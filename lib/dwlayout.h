@@ -20,7 +20,7 @@
 /** What a type is, after typedefs and const/volatile are looked through. */
 enum dms_dw_kind {
 	DMS_DW_OTHER,
-	DMS_DW_BASE,	// integer, float, bool, enum
+	DMS_DW_BASE, // integer, float, bool, enum
 	DMS_DW_POINTER,
 	DMS_DW_ARRAY,
 	DMS_DW_STRUCT,
@@ -70,8 +70,7 @@ struct dms_error *dms_dwlayout_open(const char *path, struct dms_dwlayout **ret)
 void dms_dwlayout_destroy(struct dms_dwlayout *dl);
 
 /** sizeof(struct/union/typedef name); DMS_ERR_NOT_FOUND if not defined. */
-struct dms_error *dms_dwlayout_type_size(struct dms_dwlayout *dl, const char *type,
-					 uint64_t *ret);
+struct dms_error *dms_dwlayout_type_size(struct dms_dwlayout *dl, const char *type, uint64_t *ret);
 
 /**
  * Resolve a dot-separated member path in a struct or union ("rxbuf.data",
@@ -79,12 +78,11 @@ struct dms_error *dms_dwlayout_type_size(struct dms_dwlayout *dl, const char *ty
  * transparently, and a path may continue through an embedded struct but not
  * through a pointer.  DMS_ERR_NOT_FOUND names the missing component.
  */
-struct dms_error *dms_dwlayout_member(struct dms_dwlayout *dl, const char *type,
-				      const char *path, struct dms_dw_member *ret);
+struct dms_error *dms_dwlayout_member(struct dms_dwlayout *dl, const char *type, const char *path,
+				      struct dms_dw_member *ret);
 
 /** Value of an enumerator by name; DMS_ERR_NOT_FOUND if none. */
-struct dms_error *dms_dwlayout_enum_value(struct dms_dwlayout *dl, const char *name,
-					  int64_t *ret);
+struct dms_error *dms_dwlayout_enum_value(struct dms_dwlayout *dl, const char *name, int64_t *ret);
 
 /** The layout-provider interface over this layout (valid while dl lives). */
 struct dms_layout dms_dwlayout_provider(struct dms_dwlayout *dl);

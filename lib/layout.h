@@ -34,15 +34,13 @@ struct dms_layout {
 };
 
 /** sizeof(type) through the provider. */
-struct dms_error *dms_layout_type_size(const struct dms_layout *l, const char *type,
-				       uint64_t *ret);
+struct dms_error *dms_layout_type_size(const struct dms_layout *l, const char *type, uint64_t *ret);
 
 /** Offset and size of a member path through the provider. */
-struct dms_error *dms_layout_member(const struct dms_layout *l, const char *type,
-				    const char *path, uint64_t *offset_ret, uint64_t *size_ret);
+struct dms_error *dms_layout_member(const struct dms_layout *l, const char *type, const char *path,
+				    uint64_t *offset_ret, uint64_t *size_ret);
 
 /** An enumerator's value; DMS_ERR_NOT_FOUND when the provider has none. */
-struct dms_error *dms_layout_enum_value(const struct dms_layout *l, const char *name,
-					int64_t *ret);
+struct dms_error *dms_layout_enum_value(const struct dms_layout *l, const char *name, int64_t *ret);
 
 #endif // DMS_LAYOUT_H

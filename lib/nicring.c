@@ -262,8 +262,8 @@ static const struct dms_nicring_driver drivers[] = {
 		// ixgbe_rx_bufsz(): IXGBE_RXBUFFER_3K if ring_uses_large_buffer().
 		.buf_len = {DMS_NICRING_SRC_RING_FLAG, "state", "__IXGBE_RX_3K_BUFFER", 2048, 3072},
 		// ixgbe_rx_offset(): IXGBE_SKB_PAD with build_skb, else 0.
-		.frame_offset = {DMS_NICRING_SRC_RING_FLAG, "state", "__IXGBE_RX_BUILD_SKB_ENABLED", 0,
-				 64},
+		.frame_offset = {DMS_NICRING_SRC_RING_FLAG, "state", "__IXGBE_RX_BUILD_SKB_ENABLED",
+				 0, 64},
 		.desc_fmt = &fmt_ixgbe_adv,
 	},
 	{
@@ -291,8 +291,8 @@ static const struct dms_nicring_driver drivers[] = {
 		.buf_len = {DMS_NICRING_SRC_RING_FLAG, "flags", "IGB_RING_FLAG_RX_3K_BUFFER", 2048,
 			    3072},
 		// igb_rx_offset(): IGB_SKB_PAD with build_skb, else 0.
-		.frame_offset = {DMS_NICRING_SRC_RING_FLAG, "flags", "IGB_RING_FLAG_RX_BUILD_SKB_ENABLED",
-				 0, 64},
+		.frame_offset = {DMS_NICRING_SRC_RING_FLAG, "flags",
+				 "IGB_RING_FLAG_RX_BUILD_SKB_ENABLED", 0, 64},
 		.desc_fmt = &fmt_igb_adv,
 	},
 };
@@ -439,7 +439,8 @@ static struct dms_error *resolve_size(const struct dms_layout *l, const char *ty
 	return NULL;
 }
 
-static struct dms_error *resolve_value(const struct dms_layout *l, const struct dms_nicring_driver *d,
+static struct dms_error *resolve_value(const struct dms_layout *l,
+				       const struct dms_nicring_driver *d,
 				       const struct dms_nicring_value *v, struct value *ret)
 {
 	*ret = (struct value){.src = v->src, .value = v->value, .value_set = v->value_set};
@@ -467,8 +468,8 @@ static struct dms_error *resolve_value(const struct dms_layout *l, const struct 
 			err = NULL;
 			ret->f.off = -1;
 		} else if (!err && (bit < 0 || bit >= 8 * ret->f.size)) {
-			err = dms_error_create(DMS_ERR_INVALID_DATA, "%s = %lld out of range", v->flag,
-					       (long long)bit);
+			err = dms_error_create(DMS_ERR_INVALID_DATA, "%s = %lld out of range",
+					       v->flag, (long long)bit);
 		} else if (!err) {
 			ret->bit = (uint32_t)bit;
 		}
@@ -481,8 +482,8 @@ static struct dms_error *resolve_value(const struct dms_layout *l, const struct 
 	return err;
 }
 
-struct dms_error *dms_nicring_create(const struct dms_nicring_driver *d,
-				     const struct dms_layout *l, struct dms_nicring **ret)
+struct dms_error *dms_nicring_create(const struct dms_nicring_driver *d, const struct dms_layout *l,
+				     struct dms_nicring **ret)
 {
 	if (!d || !l || !d->priv_type || !d->ring_type || !d->rings_member || !d->desc_fmt ||
 	    !d->bufinfo || !d->bufinfo_type || !d->slot_dma || !d->count)
@@ -496,11 +497,11 @@ struct dms_error *dms_nicring_create(const struct dms_nicring_driver *d,
 	const char *elem = d->elem_type ? d->elem_type : d->ring_type;
 	bool virtq = d->model == DMS_NICRING_MODEL_VIRTQ_SPLIT;
 	struct dms_error *err = NULL;
-#define TRY(call)                   \
-	do {                        \
-		err = (call);       \
-		if (err)            \
-			goto out_free; \
+#define TRY(call)                                                                                  \
+	do {                                                                                       \
+		err = (call);                                                                      \
+		if (err)                                                                           \
+			goto out_free;                                                             \
 	} while (0)
 	TRY(resolve(l, d->priv_type, d->hop_member, d->hop_member != NULL, &nr->hop));
 	if (nr->hop.off >= 0 && nr->hop.size != 8) {
@@ -794,14 +795,14 @@ static struct dms_error *slot_pointers(struct walk *w, int32_t r, struct dms_nic
 	s->data = data;
 	if (page && env->vmemmap && env->page_struct_size) {
 		if (in_vmemmap(w, page)) {
-			s->page_phys = (page - env->vmemmap) / env->page_struct_size *
-				       env->kv->page_size;
+			s->page_phys =
+				(page - env->vmemmap) / env->page_struct_size * env->kv->page_size;
 		} else {
-			struct dms_error *err = finding(
-				w, DMS_NICRING_BAD_SLOT_POINTER, r, (int32_t)s->index,
-				eaddr + (uint64_t)nr->slot_page.off, page,
-				"slot %u page %#llx is not a struct page", s->index,
-				(unsigned long long)page);
+			struct dms_error *err =
+				finding(w, DMS_NICRING_BAD_SLOT_POINTER, r, (int32_t)s->index,
+					eaddr + (uint64_t)nr->slot_page.off, page,
+					"slot %u page %#llx is not a struct page", s->index,
+					(unsigned long long)page);
 			if (err)
 				return err;
 		}
@@ -815,11 +816,11 @@ static struct dms_error *slot_pointers(struct walk *w, int32_t r, struct dms_nic
 			return err;
 	}
 	if (data && !kptr_ok(w, data, 1)) {
-		struct dms_error *err = finding(
-			w, DMS_NICRING_BAD_SLOT_POINTER, r, (int32_t)s->index,
-			eaddr + (uint64_t)(nr->slot_data.off >= 0 ? nr->slot_data.off : 0), data,
-			"slot %u data %#llx is not a kernel pointer", s->index,
-			(unsigned long long)data);
+		struct dms_error *err =
+			finding(w, DMS_NICRING_BAD_SLOT_POINTER, r, (int32_t)s->index,
+				eaddr + (uint64_t)(nr->slot_data.off >= 0 ? nr->slot_data.off : 0),
+				data, "slot %u data %#llx is not a kernel pointer", s->index,
+				(unsigned long long)data);
 		if (err)
 			return err;
 	}
@@ -850,8 +851,7 @@ static struct dms_error *read_array(struct walk *w, int32_t r, uint64_t addr, ui
 	return NULL;
 }
 
-static struct dms_error *ring_desc(struct walk *w, struct dms_nicring_ring *ring,
-				   const uint8_t *rb)
+static struct dms_error *ring_desc(struct walk *w, struct dms_nicring_ring *ring, const uint8_t *rb)
 {
 	const struct dms_nicring *nr = w->nr;
 	int32_t r = (int32_t)ring->index;
@@ -878,11 +878,10 @@ static struct dms_error *ring_desc(struct walk *w, struct dms_nicring_ring *ring
 	uint64_t want = (uint64_t)ring->count * nr->drv->desc_fmt->size;
 	if (nr->desc_bytes.off >= 0 && ring->desc_bytes &&
 	    (ring->desc_bytes < want || ring->desc_bytes - want >= 4096))
-		return finding(w, DMS_NICRING_DESC_SIZE, r, -1,
-			       ring->addr + (uint64_t)nr->desc_bytes.off, ring->desc_bytes,
-			       "descriptor ring is %llu bytes for %u descriptors of %u",
-			       (unsigned long long)ring->desc_bytes, ring->count,
-			       nr->drv->desc_fmt->size);
+		return finding(
+			w, DMS_NICRING_DESC_SIZE, r, -1, ring->addr + (uint64_t)nr->desc_bytes.off,
+			ring->desc_bytes, "descriptor ring is %llu bytes for %u descriptors of %u",
+			(unsigned long long)ring->desc_bytes, ring->count, nr->drv->desc_fmt->size);
 	return NULL;
 }
 
@@ -946,11 +945,11 @@ static struct dms_error *walk_bufinfo(struct walk *w, struct dms_nicring_ring *r
 		(void)pb;
 		bool empty = !s->dma && !s->page && !s->data;
 		// [ntc, ntu) circular: posted to the device.
-		bool posted = window && (ring->ntc <= ring->ntu
-						 ? i >= ring->ntc && i < ring->ntu
-						 : i >= ring->ntc || i < ring->ntu);
-		s->state = empty ? DMS_NICRING_SLOT_EMPTY
-				 : posted ? DMS_NICRING_SLOT_POSTED : DMS_NICRING_SLOT_STALE;
+		bool posted = window && (ring->ntc <= ring->ntu ? i >= ring->ntc && i < ring->ntu
+								: i >= ring->ntc || i < ring->ntu);
+		s->state = empty    ? DMS_NICRING_SLOT_EMPTY
+			   : posted ? DMS_NICRING_SLOT_POSTED
+				    : DMS_NICRING_SLOT_STALE;
 		if (s->state == DMS_NICRING_SLOT_POSTED)
 			ring->nposted++;
 		if (!empty) {
@@ -1010,9 +1009,9 @@ static struct dms_error *walk_virtq(struct walk *w, struct dms_nicring_ring *rin
 		return finding(w, DMS_NICRING_UNSUPPORTED, r, -1, ring->addr, 1,
 			       "packed virtqueue: not supported");
 	if (ring->count > VIRTQ_MAX || (ring->count & (ring->count - 1)))
-		return finding(w, DMS_NICRING_BAD_COUNT, r, -1, ring->addr + (uint64_t)nr->count.off,
-			       ring->count, "virtqueue size %u is not a power of two <= 32768",
-			       ring->count);
+		return finding(w, DMS_NICRING_BAD_COUNT, r, -1,
+			       ring->addr + (uint64_t)nr->count.off, ring->count,
+			       "virtqueue size %u is not a power of two <= 32768", ring->count);
 	err = ring_desc(w, ring, rb);
 	if (err)
 		return err;
@@ -1025,9 +1024,9 @@ static struct dms_error *walk_virtq(struct walk *w, struct dms_nicring_ring *rin
 		return NULL;
 	}
 	const char *bad = !kptr_ok(w, ring->bufinfo, 8) ? "desc_extra"
-			  : !kptr_ok(w, avail, 2)       ? "avail ring"
-			  : !kptr_ok(w, used, 4)        ? "used ring"
-			  : !ring->desc                 ? "descriptor table"
+			  : !kptr_ok(w, avail, 2)	? "avail ring"
+			  : !kptr_ok(w, used, 4)	? "used ring"
+			  : !ring->desc			? "descriptor table"
 							: NULL;
 	if (bad)
 		return finding(w, DMS_NICRING_BAD_POINTER, r, -1, ring->addr, 0,
@@ -1049,8 +1048,8 @@ static struct dms_error *walk_virtq(struct walk *w, struct dms_nicring_ring *rin
 				goto out_free;
 		}
 		if (token_addr) {
-			err = read_array(w, r, token_addr, ring->count, nr->token_size, "desc_state",
-					 &tokens);
+			err = read_array(w, r, token_addr, ring->count, nr->token_size,
+					 "desc_state", &tokens);
 			if (err)
 				goto out_free;
 		}
@@ -1104,7 +1103,8 @@ static struct dms_error *walk_virtq(struct walk *w, struct dms_nicring_ring *rin
 	for (uint32_t k = 0; k < ncompleted; k++) {
 		uint32_t pos = (uint16_t)(ring->ntc + k) % ring->count;
 		uint32_t id = (uint32_t)le(us + 4 + 8 * (uint64_t)pos, 4);
-		err = mark_chain(w, ring, descs, id, DMS_NICRING_SLOT_COMPLETED, used + 4 + 8 * pos);
+		err = mark_chain(w, ring, descs, id, DMS_NICRING_SLOT_COMPLETED,
+				 used + 4 + 8 * pos);
 		if (err)
 			goto out_free;
 	}
@@ -1112,7 +1112,8 @@ static struct dms_error *walk_virtq(struct walk *w, struct dms_nicring_ring *rin
 	for (uint32_t k = 0; k < npending; k++) {
 		uint32_t pos = (uint16_t)(ring->used_idx + k) % ring->count;
 		uint32_t head = (uint32_t)le(av + 4 + 2 * (uint64_t)pos, 2);
-		err = mark_chain(w, ring, descs, head, DMS_NICRING_SLOT_POSTED, avail + 4 + 2 * pos);
+		err = mark_chain(w, ring, descs, head, DMS_NICRING_SLOT_POSTED,
+				 avail + 4 + 2 * pos);
 		if (err)
 			goto out_free;
 	}
@@ -1125,16 +1126,16 @@ out_free:
 	return err;
 }
 
-static struct dms_error *walk_ring(struct walk *w, struct dms_nicring_ring *ring,
-				   const uint8_t *pb)
+static struct dms_error *walk_ring(struct walk *w, struct dms_nicring_ring *ring, const uint8_t *pb)
 {
 	const struct dms_nicring *nr = w->nr;
 	int32_t r = (int32_t)ring->index;
 	const struct field *const fields[] = {
-		&nr->count,	     &nr->ntu,	   &nr->ntc,	  &nr->desc,	 &nr->desc_dma,
-		&nr->desc_bytes, &nr->bufinfo, &nr->token,	  &nr->avail,	 &nr->used,
-		&nr->last_used,  &nr->packed,  &nr->buf_len.f, &nr->device_hdr.f,
-		&nr->frame_offset.f,
+		&nr->count,	&nr->ntu,	   &nr->ntc,
+		&nr->desc,	&nr->desc_dma,	   &nr->desc_bytes,
+		&nr->bufinfo,	&nr->token,	   &nr->avail,
+		&nr->used,	&nr->last_used,	   &nr->packed,
+		&nr->buf_len.f, &nr->device_hdr.f, &nr->frame_offset.f,
 	};
 	uint64_t len = span(fields, sizeof(fields) / sizeof(fields[0]));
 	uint8_t *rb = calloc(1, len);
@@ -1251,13 +1252,12 @@ static struct dms_error *walk_rings(struct walk *w)
 			n = UINT64_MAX;
 	}
 	uint64_t cap = nr->drv->rings == DMS_NICRING_RINGS_INLINE_PTRS ? nr->rings_inline_len
-		       : nr->drv->rings == DMS_NICRING_RINGS_SINGLE	  ? 1
-									  : w->max_rings;
+		       : nr->drv->rings == DMS_NICRING_RINGS_SINGLE    ? 1
+								       : w->max_rings;
 	if (n > cap)
 		return finding(w, DMS_NICRING_BAD_COUNT, -1, -1,
-			       container + (uint64_t)nr->nrings.off, n,
-			       "%llu rings (at most %llu)", (unsigned long long)n,
-			       (unsigned long long)cap);
+			       container + (uint64_t)nr->nrings.off, n, "%llu rings (at most %llu)",
+			       (unsigned long long)n, (unsigned long long)cap);
 	uint64_t base = 0;
 	if (nr->drv->rings != DMS_NICRING_RINGS_INLINE_PTRS) {
 		err = read_ptr(w, -1, container, &nr->rings, nr->drv->rings_member, 8, &base, &ok);
@@ -1346,7 +1346,8 @@ struct dms_error *dms_nicring_walk(const struct dms_nicring *nr, const struct dm
 	struct dms_error *err = NULL;
 	if (!kptr_ok(&w, priv, 8))
 		err = finding(&w, DMS_NICRING_BAD_POINTER, -1, -1, priv, priv,
-			      "netdev_priv %#llx is not a kernel pointer", (unsigned long long)priv);
+			      "netdev_priv %#llx is not a kernel pointer",
+			      (unsigned long long)priv);
 	else
 		err = walk_rings(&w);
 	if (err) {
@@ -1406,8 +1407,9 @@ struct dms_error *dms_nicring_read_hw(const struct dms_nicring *nr,
 		h->addr_valid = !h->done || fmt->addr_survives_wb;
 		h->addr = h->addr_valid ? le(p + fmt->addr_off, 8) : 0;
 		if (h->done || fmt->virtio)
-			h->len = (uint32_t)((le(p + fmt->len_off, fmt->len_size) >> fmt->len_shift) &
-					    fmt->len_mask);
+			h->len =
+				(uint32_t)((le(p + fmt->len_off, fmt->len_size) >> fmt->len_shift) &
+					   fmt->len_mask);
 		if (fmt->virtio) {
 			h->flags = (uint16_t)le(p + fmt->flags_off, 2);
 			h->next = (uint16_t)le(p + fmt->next_off, 2);

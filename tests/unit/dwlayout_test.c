@@ -159,7 +159,8 @@ static void dms_dwlayout_member_nested_path_two_files(void)
 	OPEN_OR_SKIP("virtio_net virtio_ring", dl);
 	struct dms_dw_member desc, num, extra, vq;
 	uint64_t rq = 0;
-	struct dms_error *err = dms_dwlayout_member(dl, "vring_virtqueue", "split.vring.desc", &desc);
+	struct dms_error *err =
+		dms_dwlayout_member(dl, "vring_virtqueue", "split.vring.desc", &desc);
 	if (!err)
 		err = dms_dwlayout_member(dl, "vring_virtqueue", "split.vring.num", &num);
 	if (!err)

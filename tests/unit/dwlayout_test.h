@@ -12,13 +12,13 @@
 struct dms_error *test_open_modules(const char *names, struct dms_dwlayout **ret);
 
 // Open modules or skip the test (returns from it) when $DEBUG_MODULES is unset.
-#define OPEN_OR_SKIP(names, dl)                                                                 \
-	do {                                                                                    \
-		EXPECT_OK(test_open_modules(names, &(dl)));                                     \
-		if (!(dl)) {                                                                    \
+#define OPEN_OR_SKIP(names, dl)                                                                    \
+	do {                                                                                       \
+		EXPECT_OK(test_open_modules(names, &(dl)));                                        \
+		if (!(dl)) {                                                                       \
 			test_skip("DEBUG_MODULES not set: run eval \"$(dumps/fetch-debuginfo)\""); \
-			return;                                                                 \
-		}                                                                               \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 
 #endif // DMS_DWLAYOUT_TEST_H

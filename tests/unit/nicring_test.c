@@ -80,16 +80,16 @@ static struct fake *fake_create(const char *modules, const char *driver, bool *s
 	return f;
 }
 
-#define FAKE_OR_SKIP(f, modules, driver)                                                        \
-	do {                                                                                    \
-		bool skip_;                                                                     \
-		(f) = fake_create(modules, driver, &skip_);                                     \
-		if (skip_) {                                                                    \
+#define FAKE_OR_SKIP(f, modules, driver)                                                           \
+	do {                                                                                       \
+		bool skip_;                                                                        \
+		(f) = fake_create(modules, driver, &skip_);                                        \
+		if (skip_) {                                                                       \
 			test_skip("DEBUG_MODULES not set: run eval \"$(dumps/fetch-debuginfo)\""); \
-			return;                                                                 \
-		}                                                                               \
-		if (!(f))                                                                       \
-			return;                                                                 \
+			return;                                                                    \
+		}                                                                                  \
+		if (!(f))                                                                          \
+			return;                                                                    \
 	} while (0)
 
 static uint64_t fake_alloc(struct fake *f, uint64_t size, uint64_t align)
@@ -281,7 +281,8 @@ static void check_ring(struct fake *f, const struct ring_spec *s, const struct r
 		EXPECT_UINT(sl->buf_phys, t->buf_dma[i]);
 		EXPECT_UINT(sl->frame_phys, t->buf_dma[i]);
 		EXPECT_UINT(sl->page, t->page[i]);
-		EXPECT_UINT(sl->page_phys, t->page[i] ? (t->page[i] - VMEMMAP) / PAGE_STRUCT * 4096 : 0);
+		EXPECT_UINT(sl->page_phys,
+			    t->page[i] ? (t->page[i] - VMEMMAP) / PAGE_STRUCT * 4096 : 0);
 		EXPECT_UINT(sl->data, t->data[i]);
 		EXPECT_INT(sl->page_offset, t->page_offset[i]);
 	}
@@ -641,8 +642,7 @@ static void virtio_build(struct fake *f, struct virtio_fix *x)
 		fake_set(f, "vring_desc_extra", x->extra + es * i, "len", 1536);
 		// Slot 2 was detached: its extra keeps the old address.
 		if (i != 2)
-			fake_set(f, "vring_desc_state_split", x->state + ss * i, "data",
-				 x->buf[i]);
+			fake_set(f, "vring_desc_state_split", x->state + ss * i, "data", x->buf[i]);
 	}
 	// avail idx 10, used idx 5, last used 3 (free-running).
 	fake_put(f, x->avail + 2, 2, 10);
@@ -777,7 +777,8 @@ static void dms_nicring_walk_pointer_outside_dump(void)
 	fake_set(f, "i40e_ring", x.t[0].ring, "rx_bi", DIRECT + 0x7000000000ULL);
 	struct dms_nicring_result *res = walk(f, x.priv);
 	bool ok = res && res->nrings == 1 && count_code(res, DMS_NICRING_NOT_IN_DUMP) == 1 &&
-		  res->rings[0].nslots == 16 && res->rings[0].slots[0].state == DMS_NICRING_SLOT_EMPTY;
+		  res->rings[0].nslots == 16 &&
+		  res->rings[0].slots[0].state == DMS_NICRING_SLOT_EMPTY;
 	dms_nicring_result_destroy(res);
 	fake_destroy(f);
 	EXPECT_TRUE(ok);
@@ -838,8 +839,9 @@ static void dms_nicring_walk_slot_page_not_struct_page(void)
 	fake_set(f, "i40e_rx_buffer", x.t[0].bufinfo + 24 * 7, "page", VMEMMAP + 3);
 	struct dms_nicring_result *res = walk(f, x.priv);
 	bool ok = res && res->nfindings == 1 &&
-		  res->findings[0].code == DMS_NICRING_BAD_SLOT_POINTER && res->findings[0].slot == 7 &&
-		  res->rings[0].slots[7].page_phys == 0 && res->rings[0].slots[8].page_phys != 0;
+		  res->findings[0].code == DMS_NICRING_BAD_SLOT_POINTER &&
+		  res->findings[0].slot == 7 && res->rings[0].slots[7].page_phys == 0 &&
+		  res->rings[0].slots[8].page_phys != 0;
 	dms_nicring_result_destroy(res);
 	fake_destroy(f);
 	EXPECT_TRUE(ok);
@@ -979,8 +981,8 @@ static void dms_nicring_create_every_table_entry(void)
 		if (!err)
 			err = dms_dwlayout_type_size(dl, d[i].desc_fmt->type, &size);
 		if (!err)
-			err = dms_dwlayout_member(dl, d[i].desc_fmt->type, d[i].desc_fmt->addr_member,
-						  &m);
+			err = dms_dwlayout_member(dl, d[i].desc_fmt->type,
+						  d[i].desc_fmt->addr_member, &m);
 		dms_dwlayout_destroy(dl);
 		if (err)
 			fprintf(stderr, "  driver %s\n", d[i].name);
@@ -1044,9 +1046,9 @@ static void dms_nicring_driver_find_names(void)
 
 static void dms_nicring_netdev_priv_aligned(void)
 {
-	// sizeof(struct net_device) is 2560 on 6.1 x86_64 (already aligned).
-	EXPECT_UINT(dms_nicring_netdev_priv(0xffff888004a3c000ULL, 2560), 0xffff888004a3ca00ULL);
-	EXPECT_UINT(dms_nicring_netdev_priv(0xffff888004a3c000ULL, 2561), 0xffff888004a3ca20ULL);
+	// sizeof(struct net_device) is 2432 in the 6.1.0-56 vmlinux (a multiple of 32).
+	EXPECT_UINT(dms_nicring_netdev_priv(0xffff888004a3c000ULL, 2432), 0xffff888004a3c980ULL);
+	EXPECT_UINT(dms_nicring_netdev_priv(0xffff888004a3c000ULL, 2433), 0xffff888004a3c9a0ULL);
 }
 
 const struct dms_test nicring_tests[] = {
