@@ -340,7 +340,7 @@ static struct dms_error *on_hit(const struct dms_hit *hit, void *arg)
 	if (r->virt_positions) {
 		kvaddr = hit->pos;
 		has_kvaddr = true;
-		physaddr_t pa;
+		physaddr_t pa = 0;
 		has_paddr = kvtop(NULL, kvaddr, &pa, 0) != 0;
 		paddr = pa;
 	} else {
