@@ -38,6 +38,23 @@ const char *dms_evidence_kind_name(enum dms_evidence_kind k)
 	return (unsigned)k < DMS_EV_NUM_KINDS ? names[k] : "unknown";
 }
 
+bool dms_virtio_hdr_plausible(const uint8_t h[12])
+{
+	// struct virtio_net_hdr_mrg_rxbuf (virtio spec 5.1.6): flags, gso_type, hdr_len,
+	// gso_size, csum_start, csum_offset, num_buffers; little-endian (VERSION_1).
+	unsigned int flags = h[0], gso = h[1] & 0x7f;
+	unsigned int hdr_len = h[2] | h[3] << 8, gso_size = h[4] | h[5] << 8;
+	unsigned int num_buffers = h[10] | h[11] << 8;
+
+	if (flags > 3 || (gso != 0 && gso != 1 && gso != 3 && gso != 4 && gso != 5))
+		return false;
+	if (num_buffers < 1 || num_buffers > 64)
+		return false;
+	if (gso == 0 && (gso_size != 0 || hdr_len > 256))
+		return false;
+	return true;
+}
+
 bool dms_cache_may_hold_packets(const char *name)
 {
 	// Caches whose objects are buffers of arbitrary bytes, where the network stack
@@ -75,12 +92,14 @@ static void mac_str(const uint8_t *m, char *buf, size_t size)
 	snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-// Frames that are evidence of a device writing into memory it did not own.
+// Frames that are evidence of a device writing into memory it did not own: in a page
+// table, or in an object of a non-packet cache that is not known to be free (live, or
+// in a slab whose freelist is broken, often by a frame written over a free pointer).
 static bool foreign(const struct dms_vframe *f)
 {
 	if (f->owner == DMS_VOWNER_PGTABLE)
 		return true; // page tables never hold packets
-	return f->owner == DMS_VOWNER_SLAB && f->state == DMS_VOBJ_LIVE && !f->packet_cache;
+	return f->owner == DMS_VOWNER_SLAB && f->state != DMS_VOBJ_FREE && !f->packet_cache;
 }
 
 // A whole frame as it came off the wire.
@@ -149,7 +168,7 @@ struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vr
 	struct count caches[MAXC], flows[MAXC], nics[MAXC], residues[MAXC];
 	size_t ncaches = 0, nflows = 0, nnics = 0, nres = 0;
 	size_t nforeign = 0, nwhole = 0, nattrib = 0, nvirtio = 0, nfreed = 0, nlegit = 0;
-	size_t nbcast = 0;
+	size_t nbcast = 0, nunknown = 0;
 	const struct dms_vframe *first = NULL;
 	char buf[256], mac[24];
 
@@ -172,7 +191,9 @@ struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vr
 		if (!whole(f))
 			continue;
 		nwhole++;
-		if (!first)
+		if (f->state == DMS_VOBJ_UNKNOWN && f->owner == DMS_VOWNER_SLAB)
+			nunknown++;
+		if (!first || (first->state != DMS_VOBJ_LIVE && f->state == DMS_VOBJ_LIVE))
 			first = f;
 		bump(caches, MAXC, &ncaches, f->owner == DMS_VOWNER_PGTABLE ? "page table" : f->cache,
 		     f->obj);
@@ -197,9 +218,10 @@ struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vr
 	if (nwhole) {
 		list_counts(caches, ncaches, buf, sizeof(buf));
 		add(r, DMS_EV_FRAMES_IN_FOREIGN_OBJECTS, 40, first->owner == DMS_VOWNER_SLAB ? first->obj : first->paddr,
-		    "%zu whole frame%s (Ethernet header, valid IP and L4 checksums) inside live objects "
-		    "of caches that never hold packets: %s; e.g. %s %#llx+%#x: %s",
-		    nwhole, nwhole == 1 ? "" : "s", buf,
+		    "%zu whole frame%s (Ethernet header, valid IP and L4 checksums) inside objects "
+		    "of caches that never hold packets (%zu allocated, %zu in slabs whose freelist is "
+		    "broken): %s; e.g. %s %#llx+%#x: %s",
+		    nwhole, nwhole == 1 ? "" : "s", nwhole - nunknown, nunknown, buf,
 		    first->owner == DMS_VOWNER_PGTABLE ? "page table" : first->cache,
 		    (unsigned long long)(first->owner == DMS_VOWNER_SLAB ? first->obj : first->paddr),
 		    first->obj_offset, first->summary);

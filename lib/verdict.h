@@ -39,6 +39,8 @@ enum dms_vowner {
 	DMS_VOWNER_KERNEL_IMAGE,
 };
 
+// UNKNOWN: the slab's freelist could not be walked to the end (often because a frame
+// overwrote a free object's free pointer), so the object is not known to be free.
 enum dms_vobj_state { DMS_VOBJ_UNKNOWN, DMS_VOBJ_LIVE, DMS_VOBJ_FREE };
 
 /** One carved frame or packet and who owns its memory. */
@@ -152,6 +154,12 @@ struct dms_vresult {
 	size_t nevidence;
 	struct dms_evidence evidence[DMS_VERDICT_MAX_EVIDENCE];
 };
+
+/**
+ * Could these 12 bytes be a virtio_net_hdr_mrg_rxbuf as a device writes it in front of
+ * a received frame (flags, GSO type, sizes and num_buffers in their ranges)?
+ */
+bool dms_virtio_hdr_plausible(const uint8_t hdr[12]);
 
 /** Does a slab cache of this name legitimately hold packet bytes? (kmalloc, skbuff ...) */
 bool dms_cache_may_hold_packets(const char *name);

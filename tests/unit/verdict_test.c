@@ -291,6 +291,34 @@ static void dms_verdict_compute_empty_input(void)
 	dms_error_destroy(err);
 }
 
+static void dms_verdict_compute_unknown_state_counts(void)
+{
+	// A broken freelist leaves the object's state unknown: not known free, so it counts.
+	struct dms_vnetdev nd = nic();
+	struct dms_vframe f = frame("anon_vma_chain", DMS_VOBJ_UNKNOWN, NIC_MAC, 0x1000000);
+	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1 };
+	struct dms_vresult r;
+
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_STR(dms_verdict_name(r.verdict), "dma-after-free");
+	EXPECT_TRUE(strstr(r.evidence[0].text, "1 in slabs whose freelist is broken") != NULL);
+}
+
+static void dms_virtio_hdr_plausible_cases(void)
+{
+	static const uint8_t rx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
+	static const uint8_t valid[12] = { 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
+	static const uint8_t gso[12] = { 1, 1, 54, 0, 0xa8, 5, 34, 0, 16, 0, 3, 0 };
+	static const uint8_t eth[12] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56, 0x52, 0x54, 0, 1, 2, 3 };
+	static const uint8_t zero[12] = { 0 };
+
+	EXPECT_TRUE(dms_virtio_hdr_plausible(rx));
+	EXPECT_TRUE(dms_virtio_hdr_plausible(valid));
+	EXPECT_TRUE(dms_virtio_hdr_plausible(gso));
+	EXPECT_TRUE(!dms_virtio_hdr_plausible(eth));
+	EXPECT_TRUE(!dms_virtio_hdr_plausible(zero)); // num_buffers 0
+}
+
 static void dms_cache_may_hold_packets_names(void)
 {
 	EXPECT_TRUE(dms_cache_may_hold_packets("kmalloc-2k"));
@@ -318,6 +346,8 @@ const struct dms_test verdict_tests[] = {
 	TEST_ENTRY(dms_verdict_compute_nic_log_line),
 	TEST_ENTRY(dms_verdict_compute_many_caches_bounded),
 	TEST_ENTRY(dms_verdict_compute_empty_input),
+	TEST_ENTRY(dms_verdict_compute_unknown_state_counts),
+	TEST_ENTRY(dms_virtio_hdr_plausible_cases),
 	TEST_ENTRY(dms_cache_may_hold_packets_names),
 	{ 0 },
 };
