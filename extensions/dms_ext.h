@@ -189,4 +189,33 @@ typedef bool dms_slab_fn(uint64_t paddr, uint64_t bytes, const struct dms_page_o
  */
 uint64_t dms_slab_for_each(uint64_t cache, dms_slab_fn *fn, void *arg);
 
+// The SLUB model and object checks (slubglue.c), slabcheck (slabcheck.c).
+
+struct dms_slub;     /* lib/slub.h */
+struct dms_objcheck; /* lib/objcheck.h */
+struct dms_ptr_info; /* lib/classify.h */
+
+/** The session's SLUB model, created on first use from crash's debuginfo (layout filled once); NULL
+ *  with *why set to a one-line reason when the kernel lacks what it needs. Never longjmps. */
+struct dms_slub *dms_ext_slub(const char **why);
+
+/**
+ * The session's object checker over dms_ext_slub(), its offsets and cache
+ * addresses filled from debuginfo; NULL with *why set when unavailable.
+ */
+struct dms_objcheck *dms_ext_objcheck(const char **why);
+
+/**
+ * Progress/interruption for the model's reads while a command runs; NULL
+ * when it ends.  dms_ext_slub_stopped() says whether the tick stopped a read.
+ */
+void dms_ext_slub_set_tick(dms_creader_tick_fn *tick, void *arg);
+bool dms_ext_slub_stopped(void);
+
+/** Pointer predicate (lib/classify.h dms_ptr_fn): slab objects, kernel image, vmalloc. */
+bool dms_ext_ptr_info(uint64_t value, void *arg, struct dms_ptr_info *ret);
+
+void dms_cmd_slabcheck(void);
+extern char *dms_help_slabcheck[];
+
 #endif // DMS_EXT_H

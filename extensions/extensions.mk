@@ -20,7 +20,8 @@ EXT_OBJ := $(EXT_SRC:.c=.o)
 EXT_CFLAGS = $(CFLAGS) -DX86_64 -D_GNU_SOURCE -fPIC -fvisibility=hidden
 # Only the lib/ objects pktscan needs (a half-finished lib/ module elsewhere does not
 # block the extension); the version script keeps every symbol but the constructor local.
-EXT_LIB_OBJ := lib/error.o lib/pkt.o lib/reader.o lib/scan.o lib/pcapw.o
+EXT_LIB_OBJ := lib/error.o lib/pkt.o lib/reader.o lib/scan.o lib/pcapw.o lib/slub.o lib/classify.o \
+	lib/objcheck.o
 EXT_LDFLAGS = -shared -Wl,--version-script=extensions/dmasleuth.map
 EXT_LIBS = -lpcap -lpthread
 

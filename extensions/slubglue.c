@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// dmasleuth crash extension: the session's SLUB model (lib/slub.h) and
+// object checker (lib/objcheck.h), their layouts filled from crash's
+// debuginfo once.
+//
+// Everything read here comes from crash's tables (MEMBER_OFFSET,
+// enumerator_value, symbol_exists/symbol_value, kt/vt/machdep): no call
+// that can longjmp (symbol_value only after symbol_exists, readmem with
+// RETURN_ON_ERROR), so dms_ext_slub() can be called from any command.  The
+// model reads slab bytes through the physical crash reader and struct
+// page / kmem_cache / per-cpu data through the virtual one; both forward
+// their progress ticks to whatever the running command installed
+// (dms_ext_slub_set_tick), so a long walk is interruptible.
+#include <crash/defs.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dms_ext.h"
+#include "objcheck.h"
+#include "slub.h"
+
+static struct {
+	bool tried;
+	char why[160];
+	struct dms_creader *phys, *kv;
+	struct dms_slub *slub;
+	struct dms_objcheck *oc;
+	bool oc_tried;
+	char oc_why[160];
+	dms_creader_tick_fn *tick;
+	void *tick_arg;
+} g;
+
+static bool fwd_tick(uint64_t pos, void *arg)
+{
+	(void)arg;
+	return g.tick ? g.tick(pos, g.tick_arg) : true;
+}
+
+void dms_ext_slub_set_tick(dms_creader_tick_fn *tick, void *arg)
+{
+	g.tick = tick;
+	g.tick_arg = arg;
+}
+
+bool dms_ext_slub_stopped(void)
+{
+	return (g.phys && dms_creader_stopped(g.phys)) || (g.kv && dms_creader_stopped(g.kv));
+}
+
+// Offset of a member, looking inside anonymous structs and unions too.
+static int32_t moff(const char *type, const char *member)
+{
+	long off = MEMBER_OFFSET((char *)type, (char *)member);
+	if (off < 0)
+		off = ANON_MEMBER_OFFSET((char *)type, (char *)member);
+	return off < 0 || off > INT32_MAX ? -1 : (int32_t)off;
+}
+
+// struct slab since 5.17, struct page before.
+static int32_t slab_off(const char *member)
+{
+	int32_t off = STRUCT_EXISTS("slab") ? moff("slab", member) : -1;
+	return off >= 0 ? off : moff("page", member);
+}
+
+static bool read_ptr(const char *sym, uint64_t *ret)
+{
+	if (!symbol_exists((char *)sym))
+		return false;
+	return readmem(symbol_value((char *)sym), KVADDR, ret, sizeof(*ret), "dmasleuth ptr",
+		       QUIET | RETURN_ON_ERROR) != 0;
+}
+
+static void layout_fill(struct dms_slub_layout *l, uint64_t *pcpu, uint32_t npcpu)
+{
+	dms_slub_layout_init(l);
+	l->page_size = PAGESIZE();
+	l->page_offset = PTOV(0);
+	l->vmemmap = VMEMMAP_VADDR;
+	long ps = STRUCT_SIZE("page");
+	l->page_struct_size = ps > 0 ? (uint32_t)ps : 0;
+	l->slab_caches = symbol_exists("slab_caches") ? symbol_value("slab_caches") : 0;
+	l->nr_cpus = npcpu;
+	l->per_cpu_offset = pcpu;
+	l->nr_nodes = vt->numnodes > 0 ? (uint32_t)vt->numnodes : 1;
+
+	long v;
+	if (enumerator_value("PG_slab", &v))
+		l->pg_slab = (int)v;
+	l->page_flags = moff("page", "flags");
+	l->page_compound_head = moff("page", "compound_head");
+
+	l->slab_cache = slab_off("slab_cache");
+	l->slab_freelist = slab_off("freelist");
+	l->slab_counters = slab_off("counters");
+	l->slab_list = slab_off("slab_list");
+	l->slab_next = slab_off("next");
+
+	const char *kc = "kmem_cache";
+	l->s_name = moff(kc, "name");
+	l->s_size = moff(kc, "size");
+	l->s_object_size = moff(kc, "object_size");
+	l->s_offset = moff(kc, "offset");
+	l->s_random = moff(kc, "random");
+	l->s_cpu_slab = moff(kc, "cpu_slab");
+	l->s_node = moff(kc, "node");
+	l->s_oo = moff(kc, "oo");
+	l->s_flags = moff(kc, "flags");
+	long fsz = MEMBER_SIZE("kmem_cache", "flags");
+	l->s_flags_size = fsz == 4 || fsz == 8 ? (uint32_t)fsz : 0;
+	l->s_list = moff(kc, "list");
+	l->s_inuse = moff(kc, "inuse");
+	l->s_align = moff(kc, "align");
+	l->s_red_left_pad = moff(kc, "red_left_pad");
+
+	l->c_freelist = moff("kmem_cache_cpu", "freelist");
+	l->c_slab = moff("kmem_cache_cpu", "slab");
+	if (l->c_slab < 0)
+		l->c_slab = moff("kmem_cache_cpu", "page");
+	l->c_partial = moff("kmem_cache_cpu", "partial");
+	l->n_partial = moff("kmem_cache_node", "partial");
+	l->n_nr_partial = moff("kmem_cache_node", "nr_partial");
+
+	l->flag_red_zone = DMS_SLUB_FLAG_RED_ZONE;
+	l->flag_poison = DMS_SLUB_FLAG_POISON;
+	l->flag_object_poison = DMS_SLUB_FLAG_OBJECT_POISON;
+}
+
+// Kernel variables that hold a struct kmem_cache pointer, for cache names
+// merged into another cache (SLAB_MERGE_DEFAULT): the variable's name minus
+// its _cachep/_cache suffix, or the name the kernel creates it with.
+static const struct {
+	const char *var, *name;
+} cache_vars[] = {
+	{"vm_area_cachep", "vm_area_struct"},
+	{"anon_vma_cachep", "anon_vma"},
+	{"anon_vma_chain_cachep", "anon_vma_chain"},
+	{"mm_cachep", "mm_struct"},
+	{"filp_cachep", "filp"},
+	{"dentry_cache", "dentry"},
+	{"cred_jar", "cred_jar"},
+	{"names_cachep", "names_cache"},
+	{"fs_cachep", "fs_cache"},
+	{"files_cachep", "files_cache"},
+	{"sighand_cachep", "sighand_cache"},
+	{"signal_cachep", "signal_cache"},
+	{"task_struct_cachep", "task_struct"},
+	{"skbuff_head_cache", "skbuff_head_cache"},
+	{"skbuff_fclone_cache", "skbuff_fclone_cache"},
+	{"pid_cachep", "pid"},
+	{"inode_cachep", "inode_cache"},
+	{"vmap_area_cachep", "vmap_area"},
+	{"radix_tree_node_cachep", "radix_tree_node"},
+};
+
+static void aliases_add(struct dms_slub *slub)
+{
+	for (size_t i = 0; i < sizeof(cache_vars) / sizeof(cache_vars[0]); i++) {
+		uint64_t addr;
+		if (!read_ptr(cache_vars[i].var, &addr) || !addr)
+			continue;
+		const struct dms_slub_cache *c = dms_slub_cache_by_addr(slub, addr);
+		if (!c || !strcmp(c->name, cache_vars[i].name))
+			continue;
+		dms_error_destroy(dms_slub_add_alias(slub, addr, cache_vars[i].name));
+	}
+}
+
+struct dms_slub *dms_ext_slub(const char **why)
+{
+	if (g.slub || g.tried) {
+		if (!g.slub && why)
+			*why = g.why;
+		return g.slub;
+	}
+	g.tried = true;
+	struct dms_slub_layout l;
+	uint32_t ncpu = kt->cpus > 0 && kt->cpus <= NR_CPUS ? (uint32_t)kt->cpus : 1;
+	uint64_t *pcpu = calloc(ncpu, sizeof(*pcpu));
+	if (!pcpu) {
+		snprintf(g.why, sizeof(g.why), "out of memory");
+		goto out_fail;
+	}
+	for (uint32_t i = 0; i < ncpu; i++)
+		pcpu[i] = (uint64_t)kt->__per_cpu_offset[i];
+	layout_fill(&l, pcpu, ncpu);
+	if (!l.slab_caches) {
+		snprintf(g.why, sizeof(g.why), "no slab_caches symbol (not a SLUB kernel?)");
+		goto out_free_pcpu;
+	}
+	if (l.c_freelist < 0 || !symbol_exists("kmem_cache_node")) {
+		// SLAB kernels have struct kmem_cache_node too; SLUB's cpu
+		// freelist is the telling member.
+		if (l.c_freelist < 0) {
+			snprintf(g.why, sizeof(g.why),
+				 "no kmem_cache_cpu.freelist (not a SLUB kernel?)");
+			goto out_free_pcpu;
+		}
+	}
+	g.phys = dms_creader_phys_create(fwd_tick, NULL);
+	g.kv = dms_creader_virt_create(fwd_tick, NULL);
+	if (!g.phys || !g.kv) {
+		snprintf(g.why, sizeof(g.why), "out of memory");
+		goto out_readers;
+	}
+	struct dms_error *err = dms_slub_create(dms_creader_reader(g.phys),
+						dms_creader_reader(g.kv), &l, &g.slub);
+	if (err) {
+		snprintf(g.why, sizeof(g.why), "SLUB model: %s",
+			 err->message ? err->message : dms_error_string(err->code));
+		dms_error_destroy(err);
+		g.slub = NULL;
+		goto out_readers;
+	}
+	aliases_add(g.slub);
+	free(pcpu); // create copied it
+	return g.slub;
+
+out_readers:
+	dms_creader_destroy(g.phys);
+	dms_creader_destroy(g.kv);
+	g.phys = g.kv = NULL;
+out_free_pcpu:
+	free(pcpu);
+out_fail:
+	if (why)
+		*why = g.why;
+	return NULL;
+}
+
+// Pointer predicate for classify/objcheck: slab objects by the model,
+// then crash's symbols and address ranges.
+bool dms_ext_ptr_info(uint64_t value, void *arg, struct dms_ptr_info *ret)
+{
+	(void)arg;
+	memset(ret, 0, sizeof(*ret));
+	if (value < 0xffff800000000000ULL || value == ~0ULL)
+		return false;
+	uint64_t pa;
+	if (dms_kvaddr_to_paddr(value, &pa)) {
+		ret->kind = DMS_PTR_DIRECT_MAP;
+		if (g.slub) {
+			struct dms_slub_obj o;
+			struct dms_error *err = dms_slub_lookup(g.slub, value, &o);
+			if (!err && o.where == DMS_SLUB_WHERE_OBJECT && o.cache) {
+				ret->kind = DMS_PTR_SLAB;
+				ret->name = o.cache->name;
+				ret->offset = o.offset;
+			}
+			dms_error_destroy(err);
+		}
+		return true;
+	}
+	if (symbol_exists("_text") && symbol_exists("_end") && value >= symbol_value("_text") &&
+	    value < symbol_value("_end")) {
+		ret->kind = DMS_PTR_KERNEL_IMAGE;
+		ulong off = 0;
+		struct syment *sp = value_search(value, &off);
+		if (sp) {
+			ret->name = sp->name;
+			ret->offset = (int64_t)off;
+		}
+		return true;
+	}
+	if (IS_VMALLOC_ADDR(value)) {
+		ret->kind = DMS_PTR_VMALLOC;
+		return true;
+	}
+	ret->kind = DMS_PTR_KERNEL;
+	return true;
+}
+
+// Offset of a dotted member path ("f_path.dentry") and its last member's
+// size; -1 if any step is missing.
+static int32_t path_off(const char *type, const char *path, long *size)
+{
+	char tname[128], buf[128];
+	snprintf(tname, sizeof(tname), "%s", type);
+	snprintf(buf, sizeof(buf), "%s", path);
+	long total = 0;
+	*size = -1;
+	char *m = buf;
+	while (m) {
+		char *dot = strchr(m, '.');
+		if (dot)
+			*dot = '\0';
+		int32_t off = moff(tname, m);
+		if (off < 0)
+			return -1;
+		total += off;
+		*size = MEMBER_SIZE(tname, m);
+		if (dot) {
+			char *tn = MEMBER_TYPE_NAME(tname, m);
+			if (!tn || tn == (char *)-1)
+				return -1;
+			if (!strncmp(tn, "struct ", 7))
+				tn += 7;
+			snprintf(tname, sizeof(tname), "%s", tn);
+		}
+		m = dot ? dot + 1 : NULL;
+	}
+	return total > INT32_MAX ? -1 : (int32_t)total;
+}
+
+struct dms_objcheck *dms_ext_objcheck(const char **why)
+{
+	if (g.oc || g.oc_tried) {
+		if (!g.oc && why)
+			*why = g.oc_why;
+		return g.oc;
+	}
+	g.oc_tried = true;
+	const char *swhy = NULL;
+	struct dms_slub *slub = dms_ext_slub(&swhy);
+	if (!slub) {
+		snprintf(g.oc_why, sizeof(g.oc_why), "%s", swhy ? swhy : "no SLUB model");
+		goto out_fail;
+	}
+	struct dms_objcheck_env env = {0};
+	env.user_limit = 0;
+	env.kernel_ptr = dms_ext_ptr_info;
+	struct dms_error *err = dms_objcheck_create(slub, &env, &g.oc);
+	if (err) {
+		snprintf(g.oc_why, sizeof(g.oc_why), "object checks: %s",
+			 err->message ? err->message : dms_error_string(err->code));
+		dms_error_destroy(err);
+		g.oc = NULL;
+		goto out_fail;
+	}
+	for (size_t i = 0; i < dms_objcheck_num_rules(g.oc); i++) {
+		struct dms_cache_rules *r = dms_objcheck_rules_at(g.oc, i);
+		if (!STRUCT_EXISTS((char *)r->type))
+			continue;
+		if (r->cache_var) {
+			uint64_t addr;
+			if (read_ptr(r->cache_var, &addr) && dms_slub_cache_by_addr(slub, addr))
+				r->cache_addr = addr;
+		}
+		for (size_t j = 0; j < r->nchecks; j++) {
+			struct dms_field_check *ck = &r->checks[j];
+			long size;
+			ck->offset = path_off(r->type, ck->field, &size);
+			if (ck->offset >= 0 && (size == 1 || size == 2 || size == 4 || size == 8))
+				ck->size = (uint8_t)size;
+		}
+	}
+	return g.oc;
+
+out_fail:
+	if (why)
+		*why = g.oc_why;
+	return NULL;
+}
