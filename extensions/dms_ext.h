@@ -50,6 +50,8 @@ void dms_kinfo_init(void);
 
 // Commands (one file each): the function and crash's help array.
 void dms_cmd_pktscan(void);
+void dms_cmd_dmaf(void);
+extern char *dms_help_dmaf[];
 extern char *dms_help_pktscan[];
 
 // Readers over crash's readmem (creader.c).

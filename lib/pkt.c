@@ -766,6 +766,12 @@ enum dms_pkt_status dms_pkt_decode(const uint8_t *buf, size_t len,
 	return ret->status;
 }
 
+bool dms_pkt_damaged(const struct dms_pkt *pkt)
+{
+	return pkt->status == DMS_PKT_INVALID && pkt->l2 == DMS_L2_ETHERNET && pkt->ip_version == 4 &&
+	       pkt->ip_csum == DMS_CSUM_OK && pkt->l3_hdr_len >= 20;
+}
+
 bool dms_pkt_is_hit(const struct dms_pkt *pkt)
 {
 	return pkt->status != DMS_PKT_INVALID && pkt->score >= DMS_PKT_HIT_SCORE;

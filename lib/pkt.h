@@ -114,6 +114,14 @@ struct dms_pkt {
 enum dms_pkt_status dms_pkt_decode(const uint8_t *buf, size_t len,
 				   enum dms_l2 l2, struct dms_pkt *ret);
 
+/**
+ * True for an invalid candidate whose Ethernet header and IPv4 header (with its
+ * checksum) are valid: only the transport header or payload fails, as when memory
+ * was written over after the frame landed.  The header checksum over a structurally
+ * valid IPv4 header behind a matching ethertype makes a chance match negligible.
+ */
+bool dms_pkt_damaged(const struct dms_pkt *pkt);
+
 /** True if a decoded candidate is reported as a packet. */
 bool dms_pkt_is_hit(const struct dms_pkt *pkt);
 

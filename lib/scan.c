@@ -64,7 +64,8 @@ static bool try_report(struct scan_ctx *ctx, size_t off, enum dms_l2 l2,
 	struct dms_hit hit;
 	scan->decodes++;
 	dms_pkt_decode(ctx->buf + off, ctx->len - off, l2, &hit.pkt);
-	if (hit.pkt.status == DMS_PKT_INVALID || hit.pkt.score < scan->min_score)
+	bool damaged = scan->damaged && dms_pkt_damaged(&hit.pkt);
+	if (!damaged && (hit.pkt.status == DMS_PKT_INVALID || hit.pkt.score < scan->min_score))
 		return false;
 	hit.pkt.offset = off;
 	hit.pos = ctx->base + off;

@@ -40,6 +40,10 @@ typedef struct dms_error *dms_hit_fn(const struct dms_hit *hit, void *arg);
 struct dms_scan {
 	// Hits need score >= min_score (default DMS_PKT_HIT_SCORE).
 	int min_score;
+	// Also report damaged frames (dms_pkt_damaged(): Ethernet and IPv4 headers
+	// valid, the rest written over since the frame landed).  Off by default:
+	// pktscan carves intact packets; dmaf weighs damaged ones too.
+	bool damaged;
 	// Absolute end of the last reported frame: candidates before it are
 	// inside that frame and skipped.
 	uint64_t covered_end;

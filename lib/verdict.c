@@ -102,10 +102,17 @@ static bool foreign(const struct dms_vframe *f)
 	return f->owner == DMS_VOWNER_SLAB && f->state != DMS_VOBJ_FREE && !f->packet_cache;
 }
 
-// A whole frame as it came off the wire.
+// A frame as a device writes it: an Ethernet header and a valid IP header (IPv4 header
+// checksum).  The transport checksum is usually valid too, but a live object keeps
+// being written by its owner after the frame landed, so it is counted, not required.
 static bool whole(const struct dms_vframe *f)
 {
-	return f->has_l2 && f->ip_csum_ok && f->l4_csum_ok;
+	return f->has_l2 && f->ip_csum_ok;
+}
+
+bool dms_vframe_incriminating(const struct dms_vframe *f)
+{
+	return foreign(f) && whole(f);
 }
 
 static int netdev_of(const struct dms_vinput *in, const struct dms_vframe *f)
@@ -119,7 +126,7 @@ static int netdev_of(const struct dms_vinput *in, const struct dms_vframe *f)
 }
 
 struct count {
-	char key[96];
+	char key[128];
 	size_t n;
 	uint64_t example;
 };
@@ -168,7 +175,7 @@ struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vr
 	struct count caches[MAXC], flows[MAXC], nics[MAXC], residues[MAXC];
 	size_t ncaches = 0, nflows = 0, nnics = 0, nres = 0;
 	size_t nforeign = 0, nwhole = 0, nattrib = 0, nvirtio = 0, nfreed = 0, nlegit = 0;
-	size_t nbcast = 0, nunknown = 0;
+	size_t nbcast = 0, nunknown = 0, nl4 = 0;
 	const struct dms_vframe *first = NULL;
 	char buf[256], mac[24];
 
@@ -191,6 +198,7 @@ struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vr
 		if (!whole(f))
 			continue;
 		nwhole++;
+		nl4 += f->l4_csum_ok;
 		if (f->state == DMS_VOBJ_UNKNOWN && f->owner == DMS_VOWNER_SLAB)
 			nunknown++;
 		if (!first || (first->state != DMS_VOBJ_LIVE && f->state == DMS_VOBJ_LIVE))
@@ -218,17 +226,20 @@ struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vr
 	if (nwhole) {
 		list_counts(caches, ncaches, buf, sizeof(buf));
 		add(r, DMS_EV_FRAMES_IN_FOREIGN_OBJECTS, 40, first->owner == DMS_VOWNER_SLAB ? first->obj : first->paddr,
-		    "%zu whole frame%s (Ethernet header, valid IP and L4 checksums) inside objects "
-		    "of caches that never hold packets (%zu allocated, %zu in slabs whose freelist is "
-		    "broken): %s; e.g. %s %#llx+%#x: %s",
-		    nwhole, nwhole == 1 ? "" : "s", nwhole - nunknown, nunknown, buf,
+		    "%zu received frame%s (Ethernet header, valid IP header; %zu also with a valid "
+		    "L4 checksum) inside objects of caches that never hold packets (%zu allocated, "
+		    "%zu in slabs whose freelist is broken): %s; e.g. %s %#llx (frame at %s%#x): %s",
+		    nwhole, nwhole == 1 ? "" : "s", nl4, nwhole - nunknown, nunknown, buf,
 		    first->owner == DMS_VOWNER_PGTABLE ? "page table" : first->cache,
 		    (unsigned long long)(first->owner == DMS_VOWNER_SLAB ? first->obj : first->paddr),
-		    first->obj_offset, first->summary);
+		    first->obj_offset < 0 ? "-" : "+",
+		    (unsigned int)(first->obj_offset < 0 ? -(int64_t)first->obj_offset : first->obj_offset),
+		    first->summary);
 	} else if (nforeign) {
 		add(r, DMS_EV_FRAMES_IN_FOREIGN_OBJECTS, 15, 0,
 		    "%zu packet%s inside live objects of caches that never hold packets, but none is a "
-		    "whole frame with valid checksums", nforeign, nforeign == 1 ? "" : "s");
+		    "frame with an Ethernet header and a valid IP header", nforeign,
+		    nforeign == 1 ? "" : "s");
 	}
 
 	// 2. Addressed to this machine's NIC.
@@ -379,7 +390,7 @@ struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vr
 
 	qsort(flows, nflows, sizeof(flows[0]), by_count);
 	for (size_t i = 0; i < nflows && r->nflows < 4; i++)
-		snprintf(r->top_flows[r->nflows++], sizeof(r->top_flows[0]), "%.100s (%zu)", flows[i].key,
+		snprintf(r->top_flows[r->nflows++], sizeof(r->top_flows[0]), "%.140s (%zu)", flows[i].key,
 			 flows[i].n);
 	r->incriminating = nwhole;
 	return NULL;

@@ -53,11 +53,11 @@ struct dms_vframe {
 	bool virtio_hdr; // a plausible virtio_net_hdr precedes the frame
 	uint16_t vlan; // 0 = untagged
 	char summary[128]; // "IPv4 UDP a:p > b:q len n"
-	char flow[96]; // a flow key: "udp 203.0.113.3:40001 > 192.0.2.10:5001"
+	char flow[128]; // a flow key: "udp 203.0.113.3:40001 > 192.0.2.10:5001"
 	enum dms_vowner owner;
 	char cache[64]; // slab cache name when owner is SLAB
 	uint64_t obj; // object base (SLAB)
-	uint32_t obj_offset; // frame start - object base (may be past the object's end)
+	int32_t obj_offset; // frame start - object base (negative: the frame starts before it)
 	uint32_t obj_size;
 	enum dms_vobj_state state;
 	bool packet_cache; // the cache may legitimately hold packets (kmalloc, skbuff...)
@@ -95,14 +95,14 @@ struct dms_vlog {
 /** The panic, decoded (lib/insn.h), and where the bad value came from. */
 struct dms_vpanic {
 	bool valid;
-	char insn[160]; // "mov 0x10(%rdx),%rax at anon_vma_interval_tree_insert+72"
+	char insn[256]; // "mov 0x10(%rdx),%rax at anon_vma_interval_tree_insert+72"
 	char reg[8]; // culprit register
 	uint64_t value; // its value
 	bool noncanonical;
 	bool value_in_frame; // the value's bytes lie inside a carved frame
 	uint64_t frame_paddr; // ... that one
 	uint64_t loaded_from; // where in memory the value was found (0 unknown)
-	char loaded_from_owner[96]; // "vm_area_struct 0xffff... +0x10 (live)"
+	char loaded_from_owner[160]; // "vm_area_struct 0xffff... +0x10 (live)"
 };
 
 struct dms_vinput {
@@ -148,7 +148,7 @@ struct dms_vresult {
 	int score; // 0..100: how much independent evidence agrees with the verdict
 	char netdev[32], driver[32]; // the suspected NIC ("" if none)
 	int ring; // suspected RX ring, -1 unknown
-	char top_flows[4][128]; // most frequent flows among incriminating frames
+	char top_flows[4][160]; // most frequent flows among incriminating frames
 	size_t nflows;
 	size_t incriminating; // frames counted as evidence of DMA-after-free
 	size_t nevidence;
@@ -160,6 +160,13 @@ struct dms_vresult {
  * a received frame (flags, GSO type, sizes and num_buffers in their ranges)?
  */
 bool dms_virtio_hdr_plausible(const uint8_t hdr[12]);
+
+/**
+ * Is this frame evidence of a device writing into memory it did not own: a frame with
+ * an Ethernet header and a valid IP header in a page table or in an object of a
+ * non-packet cache that is not known to be free?
+ */
+bool dms_vframe_incriminating(const struct dms_vframe *f);
 
 /** Does a slab cache of this name legitimately hold packet bytes? (kmalloc, skbuff ...) */
 bool dms_cache_may_hold_packets(const char *name);

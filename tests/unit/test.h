@@ -21,7 +21,7 @@ struct dms_test {
 #define TEST_ENTRY(fn) { #fn, fn }
 
 extern const struct dms_test error_tests[], reader_tests[], pkt_tests[],
-	scan_tests[], pcapw_tests[], slub_tests[], classify_tests[], objcheck_tests[], logsig_tests[], insn_tests[], verdict_tests[], oops_tests[];
+	scan_tests[], pcapw_tests[], slub_tests[], classify_tests[], objcheck_tests[], logsig_tests[], insn_tests[], verdict_tests[], oops_tests[], damaged_tests[];
 extern const struct dms_test dwlayout_tests[], nicring_tests[];
 
 /** Record a failure of the running test (prints file:line and message). */

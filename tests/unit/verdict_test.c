@@ -196,7 +196,13 @@ static void dms_verdict_compute_bad_checksums_are_not_whole(void)
 	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1 };
 	struct dms_vresult r;
 
+	// The payload was written over after the frame landed: still a received frame.
 	f.l4_csum_ok = false;
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_STR(dms_verdict_name(r.verdict), "dma-after-free");
+	EXPECT_TRUE(strstr(r.evidence[0].text, "0 also with a valid L4 checksum") != NULL);
+	// Without a valid IP header it is packet-like data, not a frame.
+	f.ip_csum_ok = false;
 	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
 	EXPECT_STR(dms_verdict_name(r.verdict), "inconclusive");
 	EXPECT_INT(r.incriminating, 0);

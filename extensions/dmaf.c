@@ -1,0 +1,804 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// dmasleuth: the `dmaf` command, the DMA-after-free verdict.
+//
+// Gathers the facts lib/verdict.c weighs (docs/dmaf.md): every frame in dumpable
+// memory and who owns it (allocated or free, by dmasleuth's SLUB model), the network
+// devices and their RX ring slots, the kernel log's signatures, the oops decoded with
+// capstone and where its bad value lives, and the slab damage and what it is made of.
+// Then prints the verdict with numbered evidence, or one JSON object (-j), and writes
+// the incriminating frames to a pcapng (-w).
+#include <crash/defs.h>
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "classify.h"
+#include "dms_ext.h"
+#include "insn.h"
+#include "logsig.h"
+#include "oops.h"
+#include "pcapw.h"
+#include "slub.h"
+#include "verdict.h"
+
+// Provided by the slabcheck and rxring glue; weak so that dmaf degrades (and says so)
+// when a build lacks them.
+size_t dms_ext_netdevs(struct dms_vnetdev *out, size_t max);
+size_t dms_ext_rx_slots(struct dms_vslot **ret);
+#pragma weak dms_ext_slub
+#pragma weak dms_ext_netdevs
+#pragma weak dms_ext_rx_slots
+
+#define MAX_FRAMES (1u << 18) // frames kept for the verdict (the rest are counted)
+#define MAX_NETDEVS 64
+#define MAX_LOGS 64
+#define MAX_VALUE_HITS 16
+
+char *dms_help_dmaf[] = {
+	"dmaf",
+	"the verdict: did a NIC DMA-write frames into freed memory?",
+	"[-j] [-w FILE] [-q] [-v]",
+	"  Scans all dumpable physical memory for network frames, finds who owns the",
+	"  memory each one sits in (slab object and whether it is allocated, page table,",
+	"  page_pool, free page ...), walks every NIC's RX rings, reads the kernel log's",
+	"  NIC signatures, decodes the oops' faulting instruction and finds where its bad",
+	"  value lives, and checks the slab allocator's metadata.  Then it says:",
+	"",
+	"    dma-after-free           whole received frames (Ethernet header, valid IP",
+	"                             and L4 checksums) inside objects of caches that never",
+	"                             hold packets, attributed to a device (addressed to a",
+	"                             local NIC's MAC, behind a virtio_net header, or in a",
+	"                             buffer an RX ring slot points at)",
+	"    slab-corruption-not-dma  slab damage whose bytes are not packet data",
+	"    no-corruption-found      packets only where packets belong",
+	"    inconclusive             anything in between, with the reason",
+	"",
+	"  with a score (how much independent evidence agrees), the suspected netdev,",
+	"  driver and ring, the flows involved, and numbered evidence: each item names an",
+	"  address to re-check with kmem, rd or struct.  docs/dmaf.md has the rules.",
+	"",
+	"    -j       one JSON object (docs/json.md): verdict, score, netdev, driver,",
+	"             ring, flows[], evidence[], counts",
+	"    -w FILE  write the incriminating frames to FILE (pcapng, one comment per",
+	"             frame: physical and virtual address, owner)",
+	"    -q       no progress on the terminal",
+	"    -v       list every incriminating frame",
+	"",
+	"EXAMPLE",
+	"  The lab's e1000 DMA-after-free dump (dumps/e1000-vma):",
+	"",
+	"    crash> dmaf",
+	"    (see docs/walkthrough-e1000.md for the full output)",
+	NULL,
+};
+
+struct dmaf {
+	bool json, quiet, verbose;
+	const char *wfile;
+	// Frames kept for the verdict; lengths alongside (the value search needs them).
+	struct dms_vframe *frames;
+	uint32_t *frame_len;
+	size_t nframes, frames_dropped;
+	uint64_t hits, legit;
+	struct dms_vnetdev netdevs[MAX_NETDEVS];
+	size_t nnetdevs;
+	struct dms_vslot *slots;
+	size_t nslots;
+	struct dms_vlog logs[MAX_LOGS];
+	size_t nlogs;
+	struct dms_oops oops;
+	struct dms_fault_insn insn;
+	struct dms_vinput in;
+	struct dms_vresult res;
+	struct dms_slub *slub;
+	const char *slub_why;
+	struct dms_creader *cr;
+	struct timespec last_progress;
+	bool progress_shown;
+	char notes[4][160];
+	size_t nnotes;
+	size_t findings, findings_packet;
+};
+
+static struct dmaf dmaf_state;
+static volatile sig_atomic_t dmaf_interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	dmaf_interrupted = 1;
+}
+
+static __attribute__((format(printf, 2, 3))) void note(struct dmaf *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->nnotes >= sizeof(d->notes) / sizeof(d->notes[0]))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->notes[d->nnotes++], sizeof(d->notes[0]), fmt, ap);
+	va_end(ap);
+}
+
+static bool tick(uint64_t pos, void *arg)
+{
+	struct dmaf *d = arg;
+	struct timespec now;
+
+	if (dmaf_interrupted)
+		return false;
+	if (d->quiet || !isatty(STDERR_FILENO))
+		return true;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec == d->last_progress.tv_sec)
+		return true;
+	d->last_progress = now;
+	fprintf(stderr, "\rdmaf: scanning %#" PRIx64 " of %#" PRIx64 ", %" PRIu64 " frames ", pos,
+		dms_kinfo.max_paddr, d->hits);
+	d->progress_shown = true;
+	return true;
+}
+
+static void progress_clear(struct dmaf *d)
+{
+	if (d->progress_shown)
+		fprintf(stderr, "\r%70s\r", "");
+	d->progress_shown = false;
+}
+
+// ---------------------------------------------------------------- frames
+
+static const char *proto_name(const struct dms_pkt *p)
+{
+	switch (p->proto) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "icmp6";
+	default:
+		return p->ip_version ? "ip" : "arp";
+	}
+}
+
+static void flow_key(const struct dms_pkt *p, char *buf, size_t size)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	int af = p->ip_version == 6 ? AF_INET6 : AF_INET;
+
+	if (!inet_ntop(af, p->src_addr, src, sizeof(src)))
+		snprintf(src, sizeof(src), "?");
+	if (!inet_ntop(af, p->dst_addr, dst, sizeof(dst)))
+		snprintf(dst, sizeof(dst), "?");
+	char vlan[16] = "";
+	if (p->nvlans)
+		snprintf(vlan, sizeof(vlan), " vlan %u", p->vlan_id[0]);
+	if (p->l4_off && (p->proto == 6 || p->proto == 17))
+		snprintf(buf, size, "%s %s%s%s:%u > %s%s%s:%u%s", proto_name(p), af == AF_INET6 ? "[" : "",
+			 src, af == AF_INET6 ? "]" : "", p->sport, af == AF_INET6 ? "[" : "", dst,
+			 af == AF_INET6 ? "]" : "", p->dport, vlan);
+	else
+		snprintf(buf, size, "%s %s > %s%s", proto_name(p), src, dst, vlan);
+}
+
+static enum dms_vobj_state obj_state(enum dms_slub_state s)
+{
+	switch (s) {
+	case DMS_SLUB_ALLOCATED:
+		return DMS_VOBJ_LIVE;
+	case DMS_SLUB_FREE:
+	case DMS_SLUB_FREE_CPU:
+		return DMS_VOBJ_FREE;
+	default:
+		return DMS_VOBJ_UNKNOWN;
+	}
+}
+
+// The most incriminating object a frame overlaps: the frame often starts in one object
+// and covers the next ones (an allocated one first, then one of unknown state).
+static void frame_object(struct dmaf *d, uint64_t paddr, uint64_t len, struct dms_vframe *f)
+{
+	struct dms_slub_obj o;
+	enum dms_vobj_state best = DMS_VOBJ_FREE;
+	bool any = false;
+
+	if (!d->slub)
+		return;
+	for (unsigned int n = 0; n < 64; n++) {
+		struct dms_error *err = dms_slub_lookup_phys(d->slub, paddr, &o);
+		if (err) {
+			dms_error_destroy(err);
+			break;
+		}
+		if (o.where != DMS_SLUB_WHERE_OBJECT || !o.cache)
+			break;
+		enum dms_vobj_state s = obj_state(o.state);
+		if (!any || (s == DMS_VOBJ_LIVE && best != DMS_VOBJ_LIVE) ||
+		    (s == DMS_VOBJ_UNKNOWN && best == DMS_VOBJ_FREE)) {
+			best = s;
+			f->obj = o.object;
+			f->obj_offset = (int32_t)(int64_t)(f->paddr - (o.paddr - (uint64_t)o.offset));
+			f->obj_size = o.cache->object_size;
+			snprintf(f->cache, sizeof(f->cache), "%s", o.cache->name);
+		}
+		any = true;
+		// The next object: past this one's end (offset may be negative in a red zone).
+		uint64_t obj_paddr = o.paddr - (uint64_t)o.offset;
+		uint64_t next = obj_paddr + o.cache->size;
+		if (!o.cache->size || next >= paddr + len || next <= paddr)
+			break;
+		len -= next - paddr;
+		paddr = next;
+	}
+	if (any)
+		f->state = best;
+}
+
+static struct dms_error *on_hit(const struct dms_hit *hit, void *arg)
+{
+	struct dmaf *d = arg;
+	const struct dms_pkt *p = &hit->pkt;
+	struct dms_owner own;
+
+	d->hits++;
+	dms_owner_get(hit->pos, &own);
+	enum dms_owner_kind k = own.page.kind;
+	if (k != DMS_OWNER_SLAB && k != DMS_OWNER_PGTABLE) {
+		d->legit += k != DMS_OWNER_KIMAGE;
+		return NULL;
+	}
+	if (d->nframes >= MAX_FRAMES) {
+		d->frames_dropped++;
+		return NULL;
+	}
+	struct dms_vframe *f = &d->frames[d->nframes];
+	memset(f, 0, sizeof(*f));
+	f->paddr = hit->pos;
+	if (!dms_paddr_to_kvaddr(hit->pos, &f->kvaddr))
+		f->kvaddr = 0;
+	f->has_l2 = p->l2 == DMS_L2_ETHERNET;
+	memcpy(f->dst_mac, p->dst_mac, 6);
+	// IPv6 has no header checksum: its "header is valid" is the whole decode.
+	f->ip_csum_ok = p->ip_csum == DMS_CSUM_OK || (p->ip_version == 6 && p->status == DMS_PKT_OK);
+	f->l4_csum_ok = p->l4_csum == DMS_CSUM_OK;
+	f->vlan = p->nvlans ? p->vlan_id[0] : 0;
+	dms_pkt_format(p, f->summary, sizeof(f->summary));
+	flow_key(p, f->flow, sizeof(f->flow));
+	if (k == DMS_OWNER_PGTABLE) {
+		f->owner = DMS_VOWNER_PGTABLE;
+	} else {
+		f->owner = DMS_VOWNER_SLAB;
+		snprintf(f->cache, sizeof(f->cache), "%s", own.page.cache_name);
+		f->obj = own.has_obj ? own.obj : 0;
+		f->obj_offset = (int32_t)own.offset;
+		f->state = DMS_VOBJ_UNKNOWN;
+		frame_object(d, hit->pos, p->frame_len ? p->frame_len : p->caplen, f);
+		f->packet_cache = dms_cache_may_hold_packets(f->cache);
+	}
+	// The 12 bytes a virtio device writes in front of a frame.
+	uint8_t hdr[12];
+	if (f->has_l2 && hit->pos >= sizeof(hdr) &&
+	    dms_read_phys(hit->pos - sizeof(hdr), hdr, sizeof(hdr)) == sizeof(hdr))
+		f->virtio_hdr = dms_virtio_hdr_plausible(hdr);
+	d->frame_len[d->nframes++] = (uint32_t)(p->frame_len ? p->frame_len : p->caplen);
+	return NULL;
+}
+
+// ---------------------------------------------------------------- slab damage
+
+static long frame_at(const struct dmaf *d, uint64_t paddr)
+{
+	for (size_t i = 0; i < d->nframes; i++)
+		if (paddr >= d->frames[i].paddr && paddr < d->frames[i].paddr + d->frame_len[i])
+			return (long)i;
+	return -1;
+}
+
+
+struct slabwalk {
+	struct dmaf *d;
+	uint64_t slabs;
+};
+
+static struct dms_error *on_slab(const struct dms_slub_slab *slab, void *arg)
+{
+	struct slabwalk *w = arg;
+	struct dmaf *d = w->d;
+
+	if ((++w->slabs & 1023) == 0 && !tick(slab->paddr, d))
+		return dms_error_create(DMS_ERR_STOP, "interrupted");
+	for (size_t i = 0; i < slab->nfindings; i++) {
+		const struct dms_slub_finding *fd = &slab->findings[i];
+		d->findings++;
+		// The damaged bytes lie inside a carved frame: the damage is a frame's.
+		uint64_t pa;
+		if (fd->addr && dms_kvaddr_to_paddr(fd->addr, &pa) && frame_at(d, pa) >= 0) {
+			d->findings_packet++;
+			continue;
+		}
+		// Else: packet data in (or just before) the object.
+		if (!slab->cache || !slab->data || !fd->object || fd->object < slab->base)
+			continue;
+		uint64_t off = fd->object - slab->base;
+		uint64_t from = off > 64 ? off - 64 : 0;
+		uint64_t to = off + slab->cache->size;
+		if (to > slab->data_len || from >= to)
+			continue;
+		struct dms_class_result cr;
+		struct dms_error *err = dms_classify(slab->data + from, to - from, slab->base + from,
+						     NULL, &cr);
+		if (err) {
+			dms_error_destroy(err);
+			continue;
+		}
+		if (cr.npackets)
+			d->findings_packet++;
+	}
+	return NULL;
+}
+
+// ---------------------------------------------------------------- log and panic
+
+static char *read_log(size_t *len)
+{
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	char line[1024];
+
+	open_tmpfile();
+	dump_log(0);
+	rewind(pc->tmpfile);
+	while (fgets(line, sizeof(line), pc->tmpfile)) {
+		size_t l = strlen(line);
+		if (n + l + 1 > cap) {
+			size_t ncap = cap ? cap * 2 : 1 << 16;
+			while (ncap < n + l + 1)
+				ncap *= 2;
+			char *nb = realloc(buf, ncap);
+			if (!nb)
+				break;
+			buf = nb;
+			cap = ncap;
+		}
+		memcpy(buf + n, line, l);
+		n += l;
+	}
+	close_tmpfile();
+	if (buf)
+		buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static struct dms_error *on_logsig(const struct dms_logsig *sig, const char *line, void *arg)
+{
+	struct dmaf *d = arg;
+
+	if (sig->klass != DMS_LOGCLASS_NIC || d->nlogs >= MAX_LOGS)
+		return NULL;
+	struct dms_vlog *l = &d->logs[d->nlogs++];
+	memset(l, 0, sizeof(*l));
+	snprintf(l->kind, sizeof(l->kind), "%s", sig->name);
+	l->nic_class = true;
+	snprintf(l->netdev, sizeof(l->netdev), "%s", sig->netdev);
+	snprintf(l->driver, sizeof(l->driver), "%s", sig->driver);
+	l->time = sig->time;
+	snprintf(l->line, sizeof(l->line), "%s", line);
+	return NULL;
+}
+
+// Where does value sit in memory (8-byte aligned)?  Up to MAX_VALUE_HITS addresses.
+struct valsearch {
+	struct dmaf *d;
+	uint64_t value;
+	uint64_t found[MAX_VALUE_HITS];
+	size_t nfound;
+	uint8_t *buf;
+};
+
+static struct dms_error *search_range(uint64_t start, uint64_t len, void *arg)
+{
+	struct valsearch *vs = arg;
+	const size_t chunk = 1 << 20;
+
+	for (uint64_t pos = start; pos < start + len && vs->nfound < MAX_VALUE_HITS; pos += chunk) {
+		if (!tick(pos, vs->d))
+			return dms_error_create(DMS_ERR_STOP, "interrupted");
+		size_t want = start + len - pos < chunk ? (size_t)(start + len - pos) : chunk;
+		size_t got = 0;
+		struct dms_error *err = dms_reader_read_phys(dms_creader_reader(vs->d->cr), pos,
+							     vs->buf, want, &got);
+		dms_error_destroy(err);
+		for (size_t i = 0; i + 8 <= got && vs->nfound < MAX_VALUE_HITS; i += 8) {
+			uint64_t v;
+			memcpy(&v, vs->buf + i, 8);
+			if (v == vs->value)
+				vs->found[vs->nfound++] = pos + i;
+		}
+	}
+	return NULL;
+}
+
+static void analyse_panic(struct dmaf *d, const char *log, size_t len)
+{
+	struct dms_vpanic *pn = &d->in.panic;
+
+	dms_oops_parse(log, len, &d->oops);
+	if (!d->oops.found)
+		return;
+	const uint8_t *code = d->oops.code_rip >= 0 ? d->oops.code + d->oops.code_rip : NULL;
+	size_t clen = d->oops.code_rip >= 0 ? d->oops.code_len - (size_t)d->oops.code_rip : 0;
+	uint64_t rip = d->oops.rip;
+	if (!rip && d->oops.rip_sym[0]) {
+		// "func+0x48/0xc0": the symbol's address from the vmlinux.
+		char sym[96];
+		unsigned long off = 0;
+		snprintf(sym, sizeof(sym), "%s", d->oops.rip_sym);
+		char *plus = strchr(sym, '+');
+		if (plus) {
+			off = strtoul(plus + 1, NULL, 16);
+			*plus = '\0';
+		}
+		if (symbol_exists(sym))
+			rip = symbol_value(sym) + off;
+	}
+	dms_error_destroy(dms_insn_analyze(code, clen, rip, &d->oops.regs, 48, &d->insn));
+	if (d->insn.culprit == DMS_REG_NONE)
+		return;
+	pn->valid = true;
+	snprintf(pn->reg, sizeof(pn->reg), "%s", dms_reg_name(d->insn.culprit));
+	pn->value = d->oops.regs.r[d->insn.culprit];
+	pn->noncanonical = !dms_addr_canonical(pn->value, 48);
+	snprintf(pn->insn, sizeof(pn->insn), "%.150s at %.90s", d->insn.text,
+		 d->oops.rip_sym[0] ? d->oops.rip_sym : "RIP");
+	if (!pn->noncanonical || !d->cr)
+		return;
+	// Where the bad value came from: find it in memory, prefer a copy inside a frame.
+	struct valsearch vs = { .d = d, .value = pn->value, .buf = malloc(1 << 20) };
+	if (!vs.buf)
+		return;
+	struct dms_error *err = dms_reader_for_each_range(dms_creader_reader(d->cr), 0,
+							  dms_kinfo.max_paddr, search_range, &vs);
+	dms_error_destroy(err);
+	free(vs.buf);
+	// Prefer a copy inside a frame, then one in a slab object (where pointers are
+	// loaded from), then the first.
+	uint64_t where = 0;
+	for (size_t i = 0; i < vs.nfound; i++) {
+		long fi = frame_at(d, vs.found[i]);
+		if (fi >= 0) {
+			pn->value_in_frame = true;
+			pn->frame_paddr = d->frames[fi].paddr;
+			where = vs.found[i];
+			break;
+		}
+	}
+	for (size_t i = 0; !where && i < vs.nfound; i++) {
+		struct dms_page_owner po;
+		dms_page_owner_get(vs.found[i], &po);
+		if (po.kind == DMS_OWNER_SLAB)
+			where = vs.found[i];
+	}
+	if (!where && vs.nfound)
+		where = vs.found[0];
+	if (!where)
+		return;
+	uint64_t kv;
+	pn->loaded_from = dms_paddr_to_kvaddr(where, &kv) ? kv : where;
+	struct dms_owner own;
+	dms_owner_get(where, &own);
+	char text[96];
+	dms_owner_format(&own, text, sizeof(text));
+	const char *state = "";
+	struct dms_slub_obj so;
+	if (d->slub && own.page.kind == DMS_OWNER_SLAB) {
+		struct dms_error *e = dms_slub_lookup_phys(d->slub, where, &so);
+		if (!e && so.where == DMS_SLUB_WHERE_OBJECT)
+			state = so.state == DMS_SLUB_ALLOCATED ? " (allocated)"
+				: so.state == DMS_SLUB_UNKNOWN ? " (state unknown)"
+							       : " (free)";
+		dms_error_destroy(e);
+	}
+	snprintf(pn->loaded_from_owner, sizeof(pn->loaded_from_owner), "%.120s%s", text, state);
+	if (vs.nfound > 1)
+		note(d, "the bad value %#" PRIx64 " occurs %zu%s times in memory", pn->value,
+		     vs.nfound, vs.nfound == MAX_VALUE_HITS ? "+" : "");
+}
+
+// ---------------------------------------------------------------- output
+
+static void json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static const char *check_cmd(const struct dms_evidence *e, char *buf, size_t size)
+{
+	if (!e->address)
+		return "";
+	if (e->address >= 0xffff000000000000ULL)
+		snprintf(buf, size, "kmem %#" PRIx64, e->address);
+	else
+		snprintf(buf, size, "rd -p %#" PRIx64 " 8", e->address);
+	return buf;
+}
+
+static void print_text(struct dmaf *d)
+{
+	const struct dms_vresult *r = &d->res;
+	char cmd[64];
+
+	fprintf(fp, "VERDICT: %s   score %d/100\n", dms_verdict_name(r->verdict), r->score);
+	if (r->netdev[0] || r->driver[0]) {
+		fprintf(fp, "SUSPECT: %s%s%s%s", r->netdev[0] ? r->netdev : "?",
+			r->driver[0] ? " (" : "", r->driver, r->driver[0] ? ")" : "");
+		if (r->ring >= 0)
+			fprintf(fp, ", RX ring %d", r->ring);
+		fprintf(fp, "\n");
+	}
+	for (size_t i = 0; i < r->nflows; i++)
+		fprintf(fp, "%s %s\n", i ? "      " : "FLOWS:", r->top_flows[i]);
+	fprintf(fp, "FRAMES: %" PRIu64 " carved, %zu incriminating, %" PRIu64
+		" where packets belong; slab findings %zu (%zu packet data)\n",
+		d->hits, r->incriminating, d->legit, d->findings, d->findings_packet);
+	fprintf(fp, "EVIDENCE:\n");
+	for (size_t i = 0; i < r->nevidence; i++) {
+		const struct dms_evidence *e = &r->evidence[i];
+		fprintf(fp, "  %2zu. [%s] %s\n", i + 1, dms_evidence_kind_name(e->kind), e->text);
+		if (e->address)
+			fprintf(fp, "      check: crash> %s\n", check_cmd(e, cmd, sizeof(cmd)));
+	}
+	for (size_t i = 0; i < d->nnotes; i++)
+		fprintf(fp, "NOTE: %s\n", d->notes[i]);
+	if (d->verbose) {
+		fprintf(fp, "INCRIMINATING FRAMES:\n");
+		for (size_t i = 0; i < d->nframes; i++) {
+			const struct dms_vframe *f = &d->frames[i];
+			if (!dms_vframe_incriminating(f))
+				continue;
+			if (f->owner == DMS_VOWNER_PGTABLE)
+				fprintf(fp, "  %#" PRIx64 "  page table  %s\n", f->paddr, f->summary);
+			else
+				fprintf(fp, "  %#" PRIx64 "  %s %#" PRIx64 " %+d %s  %s\n", f->paddr,
+					f->cache, f->obj, f->obj_offset,
+					f->state == DMS_VOBJ_LIVE ? "allocated"
+					: f->state == DMS_VOBJ_FREE ? "free" : "state-unknown",
+					f->summary);
+		}
+	}
+}
+
+static void print_json(struct dmaf *d)
+{
+	const struct dms_vresult *r = &d->res;
+
+	fprintf(fp, "{\"verdict\":\"%s\",\"score\":%d,\"netdev\":", dms_verdict_name(r->verdict),
+		r->score);
+	if (r->netdev[0])
+		json_str(fp, r->netdev);
+	else
+		fprintf(fp, "null");
+	fprintf(fp, ",\"driver\":");
+	if (r->driver[0])
+		json_str(fp, r->driver);
+	else
+		fprintf(fp, "null");
+	fprintf(fp, ",\"ring\":%d,\"flows\":[", r->ring);
+	for (size_t i = 0; i < r->nflows; i++) {
+		fprintf(fp, i ? "," : "");
+		json_str(fp, r->top_flows[i]);
+	}
+	fprintf(fp, "],\"frames\":%" PRIu64 ",\"incriminating\":%zu,\"legit\":%" PRIu64
+		",\"slab_findings\":%zu,\"slab_findings_packet\":%zu,\"evidence\":[",
+		d->hits, r->incriminating, d->legit, d->findings, d->findings_packet);
+	for (size_t i = 0; i < r->nevidence; i++) {
+		const struct dms_evidence *e = &r->evidence[i];
+		fprintf(fp, "%s{\"n\":%zu,\"kind\":\"%s\",\"weight\":%d,\"address\":", i ? "," : "",
+			i + 1, dms_evidence_kind_name(e->kind), e->weight);
+		if (e->address)
+			fprintf(fp, "\"%#" PRIx64 "\"", e->address);
+		else
+			fprintf(fp, "null");
+		fprintf(fp, ",\"text\":");
+		json_str(fp, e->text);
+		fprintf(fp, "}");
+	}
+	fprintf(fp, "],\"notes\":[");
+	for (size_t i = 0; i < d->nnotes; i++) {
+		fprintf(fp, i ? "," : "");
+		json_str(fp, d->notes[i]);
+	}
+	fprintf(fp, "]}\n");
+}
+
+static struct dms_error *write_pcap(struct dmaf *d)
+{
+	struct dms_pcapng *png = NULL;
+	struct dms_error *err = dms_pcapng_create(d->wfile, &png);
+	uint8_t buf[16384];
+	size_t written = 0;
+
+	for (size_t i = 0; !err && i < d->nframes; i++) {
+		const struct dms_vframe *f = &d->frames[i];
+		if (!dms_vframe_incriminating(f))
+			continue;
+		size_t len = d->frame_len[i] < sizeof(buf) ? d->frame_len[i] : sizeof(buf);
+		size_t got = dms_read_phys(f->paddr, buf, len);
+		struct dms_pkt p;
+		dms_pkt_decode(buf, got, DMS_L2_ETHERNET, &p);
+		if (!dms_pkt_is_hit(&p) && !dms_pkt_damaged(&p))
+			continue; // rewritten since the scan: nothing to export
+		char owner[160];
+		snprintf(owner, sizeof(owner), "%s %#" PRIx64 " %+d %s", f->cache, f->obj,
+			 f->obj_offset, f->state == DMS_VOBJ_LIVE ? "allocated" : "state unknown");
+		struct dms_pkt_meta meta = { .paddr = f->paddr, .has_paddr = true,
+					     .kvaddr = f->kvaddr, .has_kvaddr = f->kvaddr != 0,
+					     .owner = owner };
+		err = dms_pcapng_write(png, &p, buf, &meta);
+		written += !err;
+	}
+	struct dms_error *cerr = dms_pcapng_destroy(png);
+	if (!err)
+		err = cerr;
+	else
+		dms_error_destroy(cerr);
+	if (!err && !d->json)
+		fprintf(fp, "WROTE: %zu frames to %s\n", written, d->wfile);
+	return err;
+}
+
+// ---------------------------------------------------------------- the command
+
+static void dmaf_release(struct dmaf *d)
+{
+	dms_creader_destroy(d->cr);
+	free(d->frames);
+	free(d->frame_len);
+	free(d->slots);
+	memset(d, 0, sizeof(*d));
+}
+
+void dms_cmd_dmaf(void)
+{
+	struct dmaf *d = &dmaf_state;
+	int c;
+
+	dmaf_release(d); // what an interrupted run left behind
+	while ((c = getopt(argcnt, args, "jw:qv")) != EOF) {
+		switch (c) {
+		case 'j':
+			d->json = true;
+			break;
+		case 'w':
+			d->wfile = optarg;
+			break;
+		case 'q':
+			d->quiet = true;
+			break;
+		case 'v':
+			d->verbose = true;
+			break;
+		default:
+			argerrs++;
+			break;
+		}
+	}
+	if (argerrs || args[optind])
+		cmd_usage(pc->curcmd, SYNOPSIS); // longjmps: nothing allocated yet
+
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	dmaf_interrupted = 0;
+	bool sig_ok = sigaction(SIGINT, &sa, &old) == 0;
+	struct dms_error *err = NULL;
+
+	dms_owner_cache_reset();
+	d->frames = calloc(MAX_FRAMES, sizeof(*d->frames));
+	d->frame_len = calloc(MAX_FRAMES, sizeof(*d->frame_len));
+	d->cr = dms_creader_phys_create(tick, d);
+	if (!d->frames || !d->frame_len || !d->cr) {
+		err = &dms_enomem;
+		goto out;
+	}
+	if (!dms_kinfo.owner_ok) {
+		err = dms_error_create(DMS_ERR_NOT_FOUND, "dmaf needs struct page owners: %s",
+				       dms_kinfo.why_owner);
+		goto out;
+	}
+	// The SLUB model: allocated/free for every object.
+	if (dms_ext_slub) {
+		d->slub = dms_ext_slub(&d->slub_why);
+		if (!d->slub)
+			note(d, "no SLUB model (%s): objects' allocation state unknown",
+			     d->slub_why ? d->slub_why : "unavailable");
+	} else {
+		note(d, "this build has no SLUB model: objects' allocation state unknown");
+	}
+	// Network devices and their rings.
+	if (dms_ext_netdevs)
+		d->nnetdevs = dms_ext_netdevs(d->netdevs, MAX_NETDEVS);
+	else
+		note(d, "this build cannot list network devices: frames name no NIC");
+	if (dms_ext_rx_slots)
+		d->nslots = dms_ext_rx_slots(&d->slots);
+	// Every frame in dumpable memory.
+	struct dms_scan scan;
+	dms_scan_init(&scan);
+	scan.damaged = true; // frames whose payload the kernel wrote over since
+	err = dms_pipescan(&scan, dms_creader_reader(d->cr), 0, dms_kinfo.max_paddr, false, on_hit,
+			   d);
+	if (err)
+		goto out;
+	if (d->frames_dropped)
+		note(d, "%zu frames in slab memory beyond the first %u were not weighed",
+		     d->frames_dropped, MAX_FRAMES);
+	// Slab damage, and whether it is packet data.
+	if (d->slub) {
+		struct slabwalk w = { .d = d };
+		err = dms_slub_for_each_slab(d->slub, NULL, on_slab, &w);
+		if (err)
+			goto out;
+	}
+	// The log and the panic.
+	size_t loglen = 0;
+	char *log = read_log(&loglen);
+	if (log) {
+		dms_error_destroy(dms_logsig_scan(log, loglen, on_logsig, d));
+		analyse_panic(d, log, loglen);
+		free(log);
+	} else {
+		note(d, "the kernel log could not be read");
+	}
+	progress_clear(d);
+
+	d->in = (struct dms_vinput){
+		.frames = d->frames, .nframes = d->nframes, .netdevs = d->netdevs,
+		.nnetdevs = d->nnetdevs, .slots = d->slots, .nslots = d->nslots, .logs = d->logs,
+		.nlogs = d->nlogs, .panic = d->in.panic, .slab_findings = d->findings,
+		.slab_findings_packet = d->findings_packet,
+	};
+	err = dms_verdict_compute(&d->in, &d->res);
+	if (err)
+		goto out;
+	if (d->json)
+		print_json(d);
+	else
+		print_text(d);
+	if (d->wfile)
+		err = write_pcap(d);
+out:
+	progress_clear(d);
+	if (sig_ok)
+		sigaction(SIGINT, &old, NULL);
+	if (err) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "%s", err->message ? err->message : dms_error_string(err->code));
+		bool stopped = err->code == DMS_ERR_STOP;
+		dms_error_destroy(err);
+		dmaf_release(d);
+		error(INFO, "dmaf: %s%s\n", stopped ? "interrupted: " : "", msg);
+		return;
+	}
+	dmaf_release(d);
+}
