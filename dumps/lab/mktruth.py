@@ -124,6 +124,16 @@ def main():
         elif f[0] == 'buf':
             bufs.append([hexs(int(f[1], 16)), int(f[2], 16)])
 
+    # Every buffer position the device wrote a frame at, in any record after the free
+    # (the last record lists what was there at the oops; the device may write again
+    # before the dump is taken, e.g. packets still queued when the guest stopped).
+    written = set()
+    for r in recs:
+        for line in r['lines']:
+            f = line.split()
+            if f[0] == 'frame':
+                written.add(int(f[1], 16))
+
     fl = flows(conf)
     objs, corrupt, summary = [], [], None
     frame = None
@@ -186,7 +196,8 @@ def main():
         'peer_nic': {'qemu_device': conf['PEER_NIC'], 'mac': conf['PEER_MAC'].lower()},
         'flows': fl,
         'freed_rx_buffers': bufs,
-        'frames_after_free': (dict(summary, frames=frame_list)
+        'frames_after_free': (dict(summary, frames=frame_list,
+                                   written_any_record=[hexs(a) for a in sorted(written)])
                               if conf['MODE'] in ('e1000', 'virtio') and summary else None),
         'slab_objects_with_frames': objs,
         'corrupted_objects': corrupt,

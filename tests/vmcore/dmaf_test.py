@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""tests/vmcore/dmaf_test.py: dmaf's verdict on every lab dump against its truth.json.
+
+One crash session per dump runs `dmaf -j -q` and `dmaf -q -w FILE.pcapng`; then:
+  verdict   the verdict is the truth's expected one (no-dma-after-free = no-corruption-found)
+  suspect   DMA dumps: netdev and driver are the truth's; negative dumps: no suspect
+  evidence  every evidence item has a kind, a weight and a text; DMA dumps list frames in
+            foreign objects and the NIC they were addressed to
+  flows     every flow dmaf names is one of the truth's flows (5-tuple and VLAN)
+  frames    every frame in the written pcapng starts where the device wrote a frame after
+            the free (truth frames_after_free: at the oops or in an earlier record), and
+            tshark dissects them (zero malformed at L2-L4)
+The tool knows nothing of the lab; this test does.  Last line: "dmaf: N passed, N failed".
+"""
+import ipaddress
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXT = os.environ.get('DMASLEUTH_SO') or os.path.join(ROOT, 'extensions', 'dmasleuth.so')
+VERDICT = {'dma-after-free': 'dma-after-free', 'no-dma-after-free': 'no-corruption-found',
+           'slab-corruption-not-dma': 'slab-corruption-not-dma'}
+L2L4 = ('eth', 'vlan', 'ip', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'arp')
+
+passed = failed = 0
+
+
+def check(name, ok, why=''):
+    global passed, failed
+    if ok:
+        passed += 1
+        print('PASS %s' % name)
+    else:
+        failed += 1
+        print('FAIL %s: %s' % (name, why))
+
+
+def vmlinux():
+    if os.environ.get('VMLINUX'):
+        return os.environ['VMLINUX']
+    out = subprocess.run([os.path.join(ROOT, 'dumps', 'fetch-debuginfo')], capture_output=True,
+                         text=True, check=True).stdout
+    return re.search(r'^VMLINUX=(.*)$', out, re.M).group(1)
+
+
+def session(dump, work):
+    pcap = os.path.join(work, dump + '.pcapng')
+    cmds = os.path.join(work, dump + '.cmds')
+    with open(cmds, 'w') as fp:
+        fp.write('extend %s\ndmaf -j -q\ndmaf -q -w %s\nquit\n' % (EXT, pcap))
+    out = subprocess.run(['crash', '-s', '-i', cmds, vmlinux(), os.path.join(ROOT, 'dumps', dump, 'vmcore')],
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True, errors='replace',
+                         timeout=900).stdout
+    js = [json.loads(l) for l in out.splitlines() if l.startswith('{"verdict"')]
+    return (js[0] if js else None), pcap, out
+
+
+def flow_keys(truth):
+    keys = set()
+    for f in truth['flows']:
+        src, dst = str(ipaddress.ip_address(f['src'])), str(ipaddress.ip_address(f['dst']))
+        if f['ip_version'] == 6:
+            src, dst = '[%s]' % src, '[%s]' % dst
+        k = '%s %s:%d > %s:%d' % (f['proto'], src, f['sport'], dst, f['dport'])
+        keys.add(k + (' vlan %d' % f['vlan'] if f['vlan'] else ''))
+    return keys
+
+
+def pcap_frames(pcap):
+    """(paddrs from the per-packet comments, malformed L2-L4 count, frame count)."""
+    p = subprocess.run(['tshark', '-r', pcap, '-o', 'tcp.desegment_tcp_streams:FALSE', '-T', 'fields',
+                        '-e', 'frame.comment', '-e', '_ws.malformed', '-e', 'frame.protocols'],
+                       capture_output=True, text=True)
+    paddrs, bad, n = [], 0, 0
+    for line in p.stdout.splitlines():
+        n += 1
+        cols = line.split('\t')
+        m = re.search(r'paddr=(0x[0-9a-f]+)', cols[0])
+        if m:
+            paddrs.append(int(m.group(1), 16))
+        if len(cols) > 1 and cols[1]:
+            protos = cols[2].split(':') if len(cols) > 2 else []
+            if protos and protos[-1] in L2L4:
+                bad += 1
+    return paddrs, bad, n
+
+
+def main():
+    dumps = sorted(d for d in os.listdir(os.path.join(ROOT, 'dumps'))
+                   if os.path.isfile(os.path.join(ROOT, 'dumps', d, 'truth.json')))
+    work = tempfile.mkdtemp(prefix='dmaf-test-')
+    for dump in dumps:
+        truth = json.load(open(os.path.join(ROOT, 'dumps', dump, 'truth.json')))
+        exp = truth['expected']
+        res, pcap, out = session(dump, work)
+        if not res:
+            check('%s: dmaf -j printed a verdict' % dump, False, out[-400:])
+            continue
+        want = VERDICT[exp['verdict']]
+        check('%s: verdict %s' % (dump, want), res['verdict'] == want,
+              'got %s (score %s): %s' % (res['verdict'], res['score'],
+                                        ' | '.join(e['text'][:120] for e in res['evidence'])))
+        if want == 'dma-after-free':
+            check('%s: suspect %s (%s)' % (dump, exp['netdev'], exp['driver']),
+                  res['netdev'] == exp['netdev'] and res['driver'] == exp['driver'],
+                  'got %s (%s)' % (res['netdev'], res['driver']))
+            kinds = {e['kind'] for e in res['evidence']}
+            check('%s: evidence names foreign objects and the local NIC' % dump,
+                  {'frames-in-foreign-objects', 'addressed-to-local-nic'} <= kinds, sorted(kinds))
+            truth_flows = flow_keys(truth)
+            named = [re.sub(r' \(\d+\)$', '', f) for f in res['flows']]
+            check('%s: the %d flows named are truth flows' % (dump, len(named)),
+                  named and all(f in truth_flows for f in named),
+                  [f for f in named if f not in truth_flows])
+            written, bad, n = pcap_frames(pcap)
+            faf = truth['frames_after_free']
+            planted = {int(f[0], 16) for f in faf['frames']}
+            planted |= {int(a, 16) for a in faf.get('written_any_record', [])}
+            check('%s: %d incriminating frames written, all device-written after the free, '
+                  '%d malformed' % (dump, len(written), bad),
+                  written and n == len(written) and set(written) <= planted and bad == 0,
+                  'not planted: %s' % [hex(a) for a in written if a not in planted][:5])
+        else:
+            check('%s: no suspect NIC' % dump, not res['netdev'] and not res['driver'],
+                  'got %s (%s)' % (res['netdev'], res['driver']))
+            check('%s: no incriminating frames' % dump, res['incriminating'] == 0,
+                  res['incriminating'])
+        check('%s: every evidence item has kind, weight and text' % dump,
+              res['evidence'] and all(e.get('kind') and isinstance(e.get('weight'), int) and e.get('text')
+                                      for e in res['evidence']), res['evidence'][:2])
+    print('dmaf: %d passed, %d failed' % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
