@@ -220,4 +220,87 @@ bool dms_ext_ptr_info(uint64_t value, void *arg, struct dms_ptr_info *ret);
 void dms_cmd_slabcheck(void);
 extern char *dms_help_slabcheck[];
 
+// Network devices and their RX rings (netdev.c; the rxring command: rxring.c).
+
+#include "nicring.h"
+#include "verdict.h" /* lib/verdict.h: struct dms_vnetdev, struct dms_vslot */
+
+/**
+ * Every net_device of init_net (bounded walk, cycle-checked): name, driver name
+ * (dev.parent->driver->name, or the module owning netdev_ops), dev_addr MAC, IFF_UP,
+ * plus rx_buf_len/frame_offset when the driver table knows them. Returns the number
+ * stored (<= max).
+ */
+size_t dms_ext_netdevs(struct dms_vnetdev *out, size_t max);
+/**
+ * Every RX ring slot of every netdev whose driver has a table entry: the driver's
+ * slots (stale=false) and the slots read back from the device's descriptor ring
+ * (stale=true where they differ from the driver's view, or where the driver freed its
+ * ring but the descriptor memory still holds addresses). malloc'd array in *ret
+ * (caller frees), returns the count; 0 with *ret NULL when nothing could be walked.
+ */
+size_t dms_ext_rx_slots(struct dms_vslot **ret);
+
+// One net_device as rxring shows it.
+struct dms_netdev {
+	uint64_t addr, priv;
+	char name[32], driver[32];
+	char driver_from[32]; // "dev.parent->driver->name", "module of netdev_ops", "none"
+	uint32_t flags;
+	bool up, has_mac, has_features;
+	uint8_t mac[6], addr_len;
+	uint64_t features, hw_features;
+	uint32_t rx_queues, tx_queues;
+	uint64_t parent, iommu_group; // struct device of the parent (PCI/virtio), its iommu_group
+};
+
+/**
+ * Walk init_net's devices into out (at most max); returns how many were stored.
+ * why (may be NULL) says what stopped the walk early or looked corrupt ("" if nothing).
+ */
+size_t dms_netdev_list(struct dms_netdev *out, size_t max, char *why, size_t whylen);
+
+struct dms_feature {
+	const char *name; // "rx-csum", "tso", "lro", "gro-hw", ...
+	bool known; // the NETIF_F_*_BIT enumerator is in the debuginfo
+	bool on;
+};
+
+/** Decode netdev_features_t by the NETIF_F_*_BIT enumerators; returns the count stored. */
+size_t dms_netdev_features(uint64_t features, struct dms_feature *ret, size_t max);
+
+struct dms_iommu {
+	bool on; // an intel/amd IOMMU is enabled
+	bool passthrough; // ... with an identity default domain
+	char which[64];
+	char text[192]; // one line for the user
+};
+
+/** Whether DMA addresses are translated by an IOMMU in the dump. */
+void dms_iommu_get(struct dms_iommu *ret);
+
+// A device's RX rings as read by lib/nicring.
+struct dms_netdev_rings {
+	const struct dms_nicring *nr; // NULL: see why (no table entry, no debuginfo)
+	const char *files; // the debug modules the layout came from
+	char why[400];
+	struct dms_iommu iommu;
+	struct dms_nicring_result *res;
+	// Per ring: the descriptor ring read back (ring->count entries) or NULL;
+	// freed_hw[i]: read at the DMA address of a descriptor ring the driver freed.
+	struct dms_nicring_hwdesc **hw;
+	bool *freed_hw;
+	size_t nhw;
+};
+
+/** Walk a device's RX rings (NULL return: ok or "not walked" in (*ret)->why). */
+struct dms_error *dms_netdev_rings_get(const struct dms_netdev *dev,
+				       struct dms_netdev_rings **ret);
+
+/** Destroy; accepts NULL. */
+void dms_netdev_rings_destroy(struct dms_netdev_rings *r);
+
+void dms_cmd_rxring(void);
+extern char *dms_help_rxring[];
+
 #endif // DMS_EXT_H

@@ -1,0 +1,723 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// dmasleuth crash extension: network devices and their RX rings.
+//
+// Walks init_net's device list (bounded, cycle-checked), names each device's
+// driver (dev.parent->driver->name, else the module owning netdev_ops), and
+// reads its RX rings with lib/nicring: the driver's table entry is chosen by
+// name, its struct layouts come from the driver's debug .ko read with
+// lib/dwlayout (one layout per module set: e1000 and e1000e both define
+// struct e1000_adapter), found where crash loaded it (`mod -s`) or in the
+// debuginfo cache of dumps/fetch-debuginfo.  No driver knowledge lives here.
+//
+// Also: netdev_features_t decoded by the NETIF_F_*_BIT enumerators of the
+// dump's debuginfo, and whether an IOMMU translates DMA addresses.
+#include <crash/defs.h>
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dms_ext.h"
+#include "dwlayout.h"
+#include "nicring.h"
+
+// Largest list we believe when init_net says nothing better.
+#define MAX_NETDEVS 65536
+
+// net_device and friends, resolved once (crash's MEMBER_OFFSET on vmlinux).
+static struct {
+	bool done, ok;
+	char why[160];
+	long nd_size, name, name_size, dev_list, flags, features, hw_features, dev_addr, dev_addr_size,
+		addr_len, netdev_ops, dev, num_rx, real_num_rx, num_tx, real_num_tx;
+	long dev_parent, dev_driver, dev_iommu_group, drv_name;
+	long net_dev_base, net_ifindex;
+	long iff_up;
+} nd;
+
+static long member_off(const char *type, const char *member)
+{
+	long off = MEMBER_OFFSET((char *)type, (char *)member);
+	if (off < 0)
+		off = ANON_MEMBER_OFFSET((char *)type, (char *)member);
+	return off;
+}
+
+static bool read_kv(uint64_t addr, void *buf, size_t len)
+{
+	return readmem(addr, KVADDR, buf, len, "dmasleuth netdev", QUIET | RETURN_ON_ERROR);
+}
+
+static bool read_u64(uint64_t addr, uint64_t *ret)
+{
+	return read_kv(addr, ret, sizeof(*ret));
+}
+
+static void nd_init(void)
+{
+	if (nd.done)
+		return;
+	nd.done = true;
+	nd.nd_size = STRUCT_SIZE("net_device");
+	nd.name = member_off("net_device", "name");
+	nd.name_size = MEMBER_SIZE("net_device", "name");
+	nd.dev_list = member_off("net_device", "dev_list");
+	nd.flags = member_off("net_device", "flags");
+	nd.features = member_off("net_device", "features");
+	nd.hw_features = member_off("net_device", "hw_features");
+	nd.dev_addr = member_off("net_device", "dev_addr");
+	nd.dev_addr_size = MEMBER_SIZE("net_device", "dev_addr");
+	nd.addr_len = member_off("net_device", "addr_len");
+	nd.netdev_ops = member_off("net_device", "netdev_ops");
+	nd.dev = member_off("net_device", "dev");
+	nd.num_rx = member_off("net_device", "num_rx_queues");
+	nd.real_num_rx = member_off("net_device", "real_num_rx_queues");
+	nd.num_tx = member_off("net_device", "num_tx_queues");
+	nd.real_num_tx = member_off("net_device", "real_num_tx_queues");
+	nd.dev_parent = member_off("device", "parent");
+	nd.dev_driver = member_off("device", "driver");
+	nd.dev_iommu_group = member_off("device", "iommu_group");
+	nd.drv_name = member_off("device_driver", "name");
+	nd.net_dev_base = member_off("net", "dev_base_head");
+	nd.net_ifindex = member_off("net", "ifindex");
+	long v;
+	nd.iff_up = enumerator_value("IFF_UP", &v) ? v : 1;
+	nd.ok = nd.nd_size > 0 && nd.name >= 0 && nd.dev_list >= 0 && nd.net_dev_base >= 0 &&
+		symbol_exists("init_net");
+	if (!nd.ok)
+		snprintf(nd.why, sizeof(nd.why), "%s",
+			 !symbol_exists("init_net") ? "no init_net symbol"
+			 : nd.nd_size <= 0	    ? "no struct net_device in the debuginfo"
+						    : "net_device.name/dev_list or "
+						      "net.dev_base_head not found");
+}
+
+// Bounded copy (truncates).
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+// Copy a dump string into buf, printable ASCII only.
+static void sanitise(char *buf)
+{
+	for (char *p = buf; *p; p++)
+		if (!isgraph((unsigned char)*p) && *p != ' ')
+			*p = '?';
+}
+
+static void read_cstr(uint64_t addr, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (!addr || !read_kv(addr, buf, size - 1)) {
+		// May end just before a missing page: one byte at a time.
+		size_t n = 0;
+		while (addr && n < size - 1 && read_kv(addr + n, buf + n, 1) && buf[n])
+			n++;
+		buf[n] = '\0';
+	}
+	buf[size - 1] = '\0';
+	sanitise(buf);
+}
+
+// The module whose core holds addr, or NULL.
+static struct load_module *module_of(uint64_t addr)
+{
+	for (int i = 0; i < st->mods_installed; i++) {
+		struct load_module *lm = &st->load_modules[i];
+		if (IN_MODULE(addr, lm))
+			return lm;
+	}
+	return NULL;
+}
+
+static void driver_name(uint64_t dev, struct dms_netdev *ret)
+{
+	uint64_t parent = 0, drv = 0, name = 0;
+	if (nd.dev >= 0 && nd.dev_parent >= 0 && read_u64(dev + nd.dev + nd.dev_parent, &parent) &&
+	    parent) {
+		ret->parent = parent;
+		if (nd.dev_iommu_group >= 0)
+			read_u64(parent + nd.dev_iommu_group, &ret->iommu_group);
+		if (nd.dev_driver >= 0 && read_u64(parent + nd.dev_driver, &drv) && drv &&
+		    nd.drv_name >= 0 && read_u64(drv + nd.drv_name, &name) && name) {
+			read_cstr(name, ret->driver, sizeof(ret->driver));
+			if (ret->driver[0]) {
+				snprintf(ret->driver_from, sizeof(ret->driver_from),
+					 "dev.parent->driver->name");
+				return;
+			}
+		}
+	}
+	uint64_t ops = 0;
+	struct load_module *lm;
+	if (nd.netdev_ops >= 0 && read_u64(dev + nd.netdev_ops, &ops) && ops &&
+	    (lm = module_of(ops))) {
+		copy_str(ret->driver, sizeof(ret->driver), lm->mod_name);
+		snprintf(ret->driver_from, sizeof(ret->driver_from), "module of netdev_ops");
+		return;
+	}
+	snprintf(ret->driver, sizeof(ret->driver), "%s", ops ? "(built-in)" : "?");
+	snprintf(ret->driver_from, sizeof(ret->driver_from), "none");
+}
+
+static void read_one(uint64_t dev, struct dms_netdev *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->addr = dev;
+	// net_device.name is char[IFNAMSIZ]: its size from the debuginfo.
+	char name[32];
+	memset(name, 0, sizeof(name));
+	long nlen = nd.name_size > 0 && nd.name_size < (long)sizeof(name) ? nd.name_size : 16;
+	read_kv(dev + nd.name, name, (size_t)nlen);
+	name[nlen] = '\0';
+	sanitise(name);
+	snprintf(ret->name, sizeof(ret->name), "%s", name);
+	uint32_t flags = 0;
+	if (nd.flags >= 0 && read_kv(dev + nd.flags, &flags, sizeof(flags)))
+		ret->up = (flags & (uint32_t)nd.iff_up) != 0;
+	ret->flags = flags;
+	if (nd.features >= 0)
+		ret->has_features = read_u64(dev + nd.features, &ret->features);
+	if (nd.hw_features >= 0)
+		read_u64(dev + nd.hw_features, &ret->hw_features);
+	uint8_t alen = 6;
+	if (nd.addr_len >= 0)
+		read_kv(dev + nd.addr_len, &alen, 1);
+	ret->addr_len = alen > 32 ? 32 : alen;
+	if (nd.dev_addr >= 0) {
+		// 5.17+: const unsigned char *dev_addr; before: unsigned char[32].
+		uint64_t at = dev + nd.dev_addr;
+		if (nd.dev_addr_size == 8 && !read_u64(at, &at))
+			at = 0;
+		if (at && ret->addr_len)
+			ret->has_mac = read_kv(at, ret->mac, ret->addr_len > 6 ? 6 : ret->addr_len);
+	}
+	uint32_t q;
+	if (nd.real_num_rx >= 0 && read_kv(dev + nd.real_num_rx, &q, 4))
+		ret->rx_queues = q;
+	if (nd.real_num_tx >= 0 && read_kv(dev + nd.real_num_tx, &q, 4))
+		ret->tx_queues = q;
+	ret->priv = dms_nicring_netdev_priv(dev, (uint64_t)nd.nd_size);
+	driver_name(dev, ret);
+}
+
+size_t dms_netdev_list(struct dms_netdev *out, size_t max, char *why, size_t whylen)
+{
+	nd_init();
+	if (why && whylen)
+		why[0] = '\0';
+	if (!nd.ok) {
+		if (why)
+			snprintf(why, whylen, "%s", nd.why);
+		return 0;
+	}
+	uint64_t head = symbol_value("init_net") + nd.net_dev_base;
+	// Cap: the last ifindex handed out bounds the number of devices.
+	uint64_t cap = MAX_NETDEVS;
+	int32_t ifindex;
+	if (nd.net_ifindex >= 0 &&
+	    read_kv(symbol_value("init_net") + nd.net_ifindex, &ifindex, sizeof(ifindex)) &&
+	    ifindex > 0 && (uint64_t)ifindex + 16 < cap)
+		cap = (uint64_t)ifindex + 16;
+	uint64_t prev = head, cur;
+	if (!read_u64(head, &cur)) {
+		if (why)
+			snprintf(why, whylen, "init_net.dev_base_head at %#" PRIx64 " not in the dump",
+				 head);
+		return 0;
+	}
+	// Brent's cycle detection on the node addresses.
+	uint64_t saved = cur, power = 1, lam = 0;
+	size_t n = 0;
+	for (uint64_t i = 0; cur != head; i++) {
+		if (i >= cap) {
+			if (why)
+				snprintf(why, whylen, "device list longer than %" PRIu64
+					 " entries: stopped", cap);
+			break;
+		}
+		if (!IS_KVADDR(cur) || (cur & 7)) {
+			if (why)
+				snprintf(why, whylen, "bad device list pointer %#" PRIx64
+					 " after %#" PRIx64, cur, prev);
+			break;
+		}
+		uint64_t next, back;
+		if (!read_u64(cur, &next) || !read_u64(cur + 8, &back)) {
+			if (why)
+				snprintf(why, whylen, "device list node %#" PRIx64 " not in the dump",
+					 cur);
+			break;
+		}
+		if (back != prev && why && !why[0])
+			snprintf(why, whylen, "device list node %#" PRIx64 ": prev %#" PRIx64
+				 " != %#" PRIx64 " (kept going)", cur, back, prev);
+		if (n < max)
+			read_one(cur - nd.dev_list, &out[n]);
+		n++;
+		prev = cur;
+		cur = next;
+		if (cur == saved) {
+			if (why)
+				snprintf(why, whylen, "cycle in the device list at %#" PRIx64, cur);
+			break;
+		}
+		if (++lam == power) {
+			saved = cur;
+			power *= 2;
+			lam = 0;
+		}
+	}
+	return n < max ? n : max;
+}
+
+// ---- features ------------------------------------------------------------
+
+// The features rxring reports, by enumerator of enum netdev_features.
+static const struct {
+	const char *label, *bit;
+} feature_names[] = {
+	{"rx-csum", "NETIF_F_RXCSUM_BIT"},
+	{"tx-csum-ip", "NETIF_F_IP_CSUM_BIT"},
+	{"tx-csum-ipv6", "NETIF_F_IPV6_CSUM_BIT"},
+	{"tx-csum-hw", "NETIF_F_HW_CSUM_BIT"},
+	{"sg", "NETIF_F_SG_BIT"},
+	{"tso", "NETIF_F_TSO_BIT"},
+	{"tso6", "NETIF_F_TSO6_BIT"},
+	{"gso", "NETIF_F_GSO_BIT"},
+	{"gro", "NETIF_F_GRO_BIT"},
+	{"lro", "NETIF_F_LRO_BIT"},
+	{"gro-hw", "NETIF_F_GRO_HW_BIT"},
+	{"rx-vlan-hw", "NETIF_F_HW_VLAN_CTAG_RX_BIT"},
+	{"rx-fcs", "NETIF_F_RXFCS_BIT"},
+	{"rx-all", "NETIF_F_RXALL_BIT"},
+};
+#define NFEATURES (sizeof(feature_names) / sizeof(feature_names[0]))
+static long feature_bit[NFEATURES];
+static bool features_done;
+
+static void features_init(void)
+{
+	if (features_done)
+		return;
+	features_done = true;
+	for (size_t i = 0; i < NFEATURES; i++) {
+		long v;
+		feature_bit[i] = enumerator_value((char *)feature_names[i].bit, &v) && v >= 0 &&
+						 v < 64
+					 ? v
+					 : -1;
+	}
+}
+
+size_t dms_netdev_features(uint64_t features, struct dms_feature *ret, size_t max)
+{
+	features_init();
+	size_t n = 0;
+	for (size_t i = 0; i < NFEATURES && n < max; i++) {
+		ret[n].name = feature_names[i].label;
+		ret[n].known = feature_bit[i] >= 0;
+		ret[n].on = ret[n].known && ((features >> feature_bit[i]) & 1);
+		n++;
+	}
+	return n;
+}
+
+// ---- IOMMU ---------------------------------------------------------------
+
+// IOMMU_DOMAIN_IDENTITY is __IOMMU_DOMAIN_PT (1U << 2) in include/linux/iommu.h:
+// a macro, so not in the debuginfo.
+#define DMS_IOMMU_DOMAIN_PT 4
+
+static bool read_int_sym(const char *sym, int32_t *ret)
+{
+	return symbol_exists((char *)sym) && read_kv(symbol_value((char *)sym), ret, sizeof(*ret));
+}
+
+void dms_iommu_get(struct dms_iommu *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	int32_t v;
+	if (read_int_sym("intel_iommu_enabled", &v) && v) {
+		ret->on = true;
+		snprintf(ret->which, sizeof(ret->which), "intel (intel_iommu_enabled=%d)", v);
+	} else if (read_int_sym("amd_iommus_present", &v) && v > 0) {
+		ret->on = true;
+		snprintf(ret->which, sizeof(ret->which), "amd (amd_iommus_present=%d)", v);
+	}
+	uint32_t type;
+	if (symbol_exists("iommu_def_domain_type") &&
+	    read_kv(symbol_value("iommu_def_domain_type"), &type, sizeof(type)))
+		ret->passthrough = (type & DMS_IOMMU_DOMAIN_PT) != 0;
+	if (!ret->on)
+		snprintf(ret->text, sizeof(ret->text),
+			 "off (no intel/amd IOMMU enabled): DMA address = physical address");
+	else if (ret->passthrough)
+		snprintf(ret->text, sizeof(ret->text),
+			 "%s, default domain passthrough: DMA address = physical address",
+			 ret->which);
+	else
+		snprintf(ret->text, sizeof(ret->text),
+			 "%s, translating: DMA addresses are IOVAs; IOVA->physical translation "
+			 "is NOT done (physical addresses unknown)",
+			 ret->which);
+}
+
+static struct dms_error *iova_unknown(void *arg, uint64_t iova, uint64_t *ret)
+{
+	(void)arg;
+	(void)ret;
+	return dms_error_create_at(DMS_ERR_NOT_FOUND, iova, "IOVA translation not supported");
+}
+
+// ---- driver layouts ------------------------------------------------------
+
+// One resolved table entry: its layout (the driver's debug modules) and walker.
+struct drv_slot {
+	const struct dms_nicring_driver *drv;
+	bool tried;
+	struct dms_dwlayout *dl;
+	struct dms_nicring *nr;
+	char files[512];
+	char why[384];
+};
+#define MAX_DRIVERS 32
+static struct drv_slot drv_slots[MAX_DRIVERS];
+
+static bool file_ok(const char *path)
+{
+	return access(path, R_OK) == 0;
+}
+
+// Where the debug .ko of module mod is: crash's own (`mod -s`), then the
+// fetch-debuginfo cache.  Writes the places looked at to tried.
+static bool find_ko(const char *mod, char *path, size_t size, char *tried, size_t tsize)
+{
+	for (int i = 0; i < st->mods_installed; i++) {
+		struct load_module *lm = &st->load_modules[i];
+		if (strcmp(lm->mod_name, mod) == 0 && (lm->mod_flags & MOD_LOAD_SYMS) &&
+		    lm->mod_namelist[0] && file_ok(lm->mod_namelist)) {
+			snprintf(path, size, "%s", lm->mod_namelist);
+			return true;
+		}
+	}
+	const char *rel = kt->utsname.release;
+	char dirs[4][320];
+	int nd_ = 0;
+	const char *e;
+	if ((e = getenv("DEBUG_MODULES")) && *e)
+		snprintf(dirs[nd_++], sizeof(dirs[0]), "%s", e);
+	if ((e = getenv("DMASLEUTH_CACHE")) && *e)
+		snprintf(dirs[nd_++], sizeof(dirs[0]), "%s/%s/modules", e, rel);
+	if ((e = getenv("XDG_CACHE_HOME")) && *e)
+		snprintf(dirs[nd_++], sizeof(dirs[0]), "%s/dmasleuth/%s/modules", e, rel);
+	if ((e = getenv("HOME")) && *e)
+		snprintf(dirs[nd_++], sizeof(dirs[0]), "%s/.cache/dmasleuth/%s/modules", e, rel);
+	snprintf(tried, tsize, "mod -s");
+	for (int d = 0; d < nd_; d++) {
+		size_t tl = strlen(tried);
+		if (snprintf(tried + tl, tsize - tl, ", %s", dirs[d]) >= (int)(tsize - tl))
+			tried[tsize - 1] = '\0';
+		char alt[64];
+		snprintf(alt, sizeof(alt), "%s", mod);
+		for (char *p = alt; *p; p++)
+			if (*p == '_')
+				*p = '-';
+		const char *names[2] = {mod, alt};
+		for (int k = 0; k < 2; k++) {
+			if (snprintf(path, size, "%s/%s.ko", dirs[d], names[k]) < (int)size &&
+			    file_ok(path))
+				return true;
+		}
+	}
+	return false;
+}
+
+static void drv_resolve(struct drv_slot *s)
+{
+	s->tried = true;
+	struct dms_error *err = dms_dwlayout_create(&s->dl);
+	if (err)
+		goto out_err;
+	// modules: space-separated; each is added to this driver's layout only.
+	char mods[128];
+	snprintf(mods, sizeof(mods), "%s", s->drv->modules ? s->drv->modules : s->drv->name);
+	char *save = NULL;
+	for (char *m = strtok_r(mods, " ", &save); m; m = strtok_r(NULL, " ", &save)) {
+		char path[512], tried[1024];
+		if (!find_ko(m, path, sizeof(path), tried, sizeof(tried))) {
+			snprintf(s->why, sizeof(s->why),
+				 "debuginfo of module %s not found (looked in: %s); run `mod -s %s "
+				 "FILE` or dumps/fetch-debuginfo",
+				 m, tried, m);
+			goto out_destroy;
+		}
+		err = dms_dwlayout_add_file(s->dl, path);
+		if (err)
+			goto out_err;
+		size_t fl = strlen(s->files);
+		snprintf(s->files + fl, sizeof(s->files) - fl, "%s%s", fl ? " " : "", path);
+	}
+	struct dms_layout l = dms_dwlayout_provider(s->dl);
+	err = dms_nicring_create(s->drv, &l, &s->nr);
+	if (err)
+		goto out_err;
+	return;
+out_err:
+	snprintf(s->why, sizeof(s->why), "%s: %s", s->drv->name,
+		 err->message ? err->message : dms_error_string(err->code));
+	dms_error_destroy(err);
+out_destroy:
+	dms_nicring_destroy(s->nr);
+	s->nr = NULL;
+	dms_dwlayout_destroy(s->dl);
+	s->dl = NULL;
+}
+
+/** The walker of a driver (NULL with *why set when it has no entry or no debuginfo). */
+static const struct dms_nicring *drv_walker(const char *driver, const char **why, const char **files)
+{
+	static char nowhy[96];
+	const struct dms_nicring_driver *drv = dms_nicring_driver_find(driver);
+	*files = "";
+	if (!drv) {
+		snprintf(nowhy, sizeof(nowhy), "no ring table entry for driver \"%s\"", driver);
+		*why = nowhy;
+		return NULL;
+	}
+	struct drv_slot *s = NULL;
+	for (int i = 0; i < MAX_DRIVERS; i++) {
+		if (drv_slots[i].drv == drv || !drv_slots[i].drv) {
+			s = &drv_slots[i];
+			s->drv = drv;
+			break;
+		}
+	}
+	if (!s) {
+		*why = "too many drivers";
+		return NULL;
+	}
+	if (!s->tried)
+		drv_resolve(s);
+	*why = s->why;
+	*files = s->files;
+	return s->nr;
+}
+
+// ---- rings ---------------------------------------------------------------
+
+static struct dms_creader *kv_reader;
+
+static void env_init(struct dms_nicring_env *env, const struct dms_netdev *dev,
+		     const struct dms_iommu *iommu)
+{
+	memset(env, 0, sizeof(*env));
+	if (!kv_reader)
+		kv_reader = dms_creader_virt_create(NULL, NULL);
+	env->kv = kv_reader ? dms_creader_reader(kv_reader) : NULL;
+	uint64_t vmemmap;
+	if (symbol_exists("vmemmap_base") && read_u64(symbol_value("vmemmap_base"), &vmemmap))
+		env->vmemmap = vmemmap;
+	if (dms_kinfo.page_size > 0)
+		env->page_struct_size = (uint64_t)dms_kinfo.page_size;
+	env->max_pfn = dms_kinfo.max_paddr / PAGESIZE();
+	// Lowest kernel address: 5-level paging (LA57) starts the kernel half lower.
+	env->kernel_min = (machdep->flags & VM_5LEVEL) ? 0xff00000000000000ULL
+						       : 0xffff800000000000ULL;
+	// A device behind a translating IOMMU: DMA addresses are IOVAs.
+	if (iommu->on && !iommu->passthrough && (dev->iommu_group || !dev->parent))
+		env->iova_to_phys = iova_unknown;
+}
+
+void dms_netdev_rings_destroy(struct dms_netdev_rings *r)
+{
+	if (!r)
+		return;
+	if (r->hw)
+		for (size_t i = 0; i < r->nhw; i++)
+			free(r->hw[i]);
+	free(r->hw);
+	free(r->freed_hw);
+	dms_nicring_result_destroy(r->res);
+	free(r);
+}
+
+struct dms_error *dms_netdev_rings_get(const struct dms_netdev *dev,
+				       struct dms_netdev_rings **ret)
+{
+	struct dms_netdev_rings *r = calloc(1, sizeof(*r));
+	if (!r)
+		return &dms_enomem;
+	const char *why, *files;
+	r->nr = drv_walker(dev->driver, &why, &files);
+	r->files = files;
+	dms_iommu_get(&r->iommu);
+	if (!r->nr) {
+		snprintf(r->why, sizeof(r->why), "%s", why);
+		*ret = r;
+		return NULL;
+	}
+	struct dms_nicring_env env;
+	env_init(&env, dev, &r->iommu);
+	if (!env.kv) {
+		dms_netdev_rings_destroy(r);
+		return &dms_enomem;
+	}
+	struct dms_error *err = dms_nicring_walk(r->nr, &env, dev->priv, &r->res);
+	if (err)
+		goto out_destroy;
+	r->hw = calloc(r->res->nrings ? r->res->nrings : 1, sizeof(*r->hw));
+	r->freed_hw = calloc(r->res->nrings ? r->res->nrings : 1, sizeof(*r->freed_hw));
+	if (!r->hw || !r->freed_hw) {
+		err = &dms_enomem;
+		goto out_destroy;
+	}
+	r->nhw = r->res->nrings;
+	for (size_t i = 0; i < r->res->nrings; i++) {
+		const struct dms_nicring_ring *ring = &r->res->rings[i];
+		if (!ring->valid || !ring->count)
+			continue;
+		struct dms_nicring_ring copy = *ring;
+		if (!ring->desc && ring->desc_dma && !env.iova_to_phys) {
+			// The driver freed its descriptor ring but kept its DMA
+			// address: read what that memory holds now (DMA address =
+			// physical address, IOMMU off).
+			uint64_t kv;
+			if (!dms_paddr_to_kvaddr(ring->desc_dma, &kv))
+				continue;
+			copy.desc = kv;
+			r->freed_hw[i] = true;
+		} else if (!ring->desc) {
+			continue;
+		}
+		struct dms_error *e = dms_nicring_read_hw(r->nr, &env, &copy, &r->hw[i]);
+		if (e && e->code != DMS_ERR_INVALID_ARGUMENT) {
+			err = e;
+			goto out_destroy;
+		}
+		dms_error_destroy(e);
+	}
+	*ret = r;
+	return NULL;
+out_destroy:
+	dms_netdev_rings_destroy(r);
+	return err;
+}
+
+// ---- the contract with dmaf.c --------------------------------------------
+
+size_t dms_ext_netdevs(struct dms_vnetdev *out, size_t max)
+{
+	struct dms_netdev *devs = calloc(max ? max : 1, sizeof(*devs));
+	if (!devs)
+		return 0;
+	size_t n = dms_netdev_list(devs, max, NULL, 0);
+	for (size_t i = 0; i < n; i++) {
+		struct dms_vnetdev *v = &out[i];
+		memset(v, 0, sizeof(*v));
+		snprintf(v->name, sizeof(v->name), "%s", devs[i].name);
+		snprintf(v->driver, sizeof(v->driver), "%s", devs[i].driver);
+		memcpy(v->mac, devs[i].mac, 6);
+		v->up = devs[i].up;
+		if (!dms_nicring_driver_find(devs[i].driver))
+			continue;
+		struct dms_netdev_rings *r;
+		if (dms_netdev_rings_get(&devs[i], &r))
+			continue;
+		for (size_t k = 0; r->res && k < r->res->nrings; k++) {
+			if (r->res->rings[k].valid) {
+				v->rx_buf_len = r->res->rings[k].buf_len;
+				v->frame_offset = r->res->rings[k].frame_offset;
+				break;
+			}
+		}
+		dms_netdev_rings_destroy(r);
+	}
+	free(devs);
+	return n;
+}
+
+static bool slots_push(struct dms_vslot **arr, size_t *n, size_t *cap, const struct dms_vslot *s)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 256;
+		struct dms_vslot *a = realloc(*arr, nc * sizeof(**arr));
+		if (!a)
+			return false;
+		*arr = a;
+		*cap = nc;
+	}
+	(*arr)[(*n)++] = *s;
+	return true;
+}
+
+size_t dms_ext_rx_slots(struct dms_vslot **ret)
+{
+	*ret = NULL;
+	enum { MAXDEV = 256 };
+	struct dms_netdev *devs = calloc(MAXDEV, sizeof(*devs));
+	if (!devs)
+		return 0;
+	size_t ndev = dms_netdev_list(devs, MAXDEV, NULL, 0);
+	struct dms_vslot *arr = NULL;
+	size_t n = 0, cap = 0;
+	bool oom = false;
+	for (size_t d = 0; d < ndev && !oom; d++) {
+		if (!dms_nicring_driver_find(devs[d].driver))
+			continue;
+		struct dms_netdev_rings *r;
+		if (dms_netdev_rings_get(&devs[d], &r))
+			continue;
+		for (size_t k = 0; r->res && k < r->res->nrings && !oom; k++) {
+			const struct dms_nicring_ring *ring = &r->res->rings[k];
+			for (uint32_t i = 0; i < ring->nslots && !oom; i++) {
+				const struct dms_nicring_slot *sl = &ring->slots[i];
+				if (sl->state == DMS_NICRING_SLOT_EMPTY)
+					continue;
+				struct dms_vslot v = {.ring = (int)ring->index,
+						      .slot = (int)sl->index,
+						      .stale = false,
+						      .dma = sl->buf_dma,
+						      .paddr = sl->buf_phys,
+						      .len = sl->len};
+				snprintf(v.netdev, sizeof(v.netdev), "%s", devs[d].name);
+				oom = !slots_push(&arr, &n, &cap, &v);
+			}
+			const struct dms_nicring_hwdesc *hw = k < r->nhw ? r->hw[k] : NULL;
+			for (uint32_t i = 0; hw && i < ring->count && !oom; i++) {
+				const struct dms_nicring_hwdesc *h = &hw[i];
+				if (!h->present || !h->addr_valid || !h->addr)
+					continue;
+				bool differ = r->freed_hw[k] || i >= ring->nslots ||
+					      dms_nicring_compare(&ring->slots[i], h) ==
+						      DMS_NICRING_DIFFER ||
+					      ring->slots[i].state == DMS_NICRING_SLOT_EMPTY;
+				if (!differ)
+					continue;
+				bool ident = !r->iommu.on || r->iommu.passthrough;
+				struct dms_vslot v = {.ring = (int)ring->index,
+						      .slot = (int)i,
+						      .stale = true,
+						      .dma = h->addr,
+						      .paddr = ident ? h->addr : 0,
+						      .len = h->len ? h->len : ring->buf_len};
+				snprintf(v.netdev, sizeof(v.netdev), "%s", devs[d].name);
+				oom = !slots_push(&arr, &n, &cap, &v);
+			}
+		}
+		dms_netdev_rings_destroy(r);
+	}
+	free(devs);
+	if (!n) {
+		free(arr);
+		return 0;
+	}
+	*ret = arr;
+	return n;
+}
