@@ -237,7 +237,9 @@ bool dms_ext_ptr_info(uint64_t value, void *arg, struct dms_ptr_info *ret)
 {
 	(void)arg;
 	memset(ret, 0, sizeof(*ret));
-	if (value < 0xffff800000000000ULL || value == ~0ULL)
+	// Kernel half of the address space as crash knows it (4- or 5-level
+	// paging: the lab kernel runs with LA57, direct map at 0xff1...).
+	if (value == ~0ULL || !IS_KVADDR(value))
 		return false;
 	uint64_t pa;
 	if (dms_kvaddr_to_paddr(value, &pa)) {
@@ -320,7 +322,9 @@ struct dms_objcheck *dms_ext_objcheck(const char **why)
 		goto out_fail;
 	}
 	struct dms_objcheck_env env = {0};
-	env.user_limit = 0;
+	// TASK_SIZE_MAX: 2^56 - page with 5-level paging (the lab kernel),
+	// 2^47 - page without; crash knows which.
+	env.user_limit = USERSPACE_TOP ? USERSPACE_TOP - PAGESIZE() : 0;
 	env.kernel_ptr = dms_ext_ptr_info;
 	struct dms_error *err = dms_objcheck_create(slub, &env, &g.oc);
 	if (err) {
