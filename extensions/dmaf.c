@@ -396,11 +396,15 @@ static struct dms_error *on_logsig(const struct dms_logsig *sig, const char *lin
 	return NULL;
 }
 
-// Where does value sit in memory (8-byte aligned)?  Up to MAX_VALUE_HITS addresses.
+// Where does value sit in memory (8-byte aligned)?  A bad pointer is often the stored
+// one minus a member offset (container_of, rb_entry): words within VALUE_SLACK of the
+// value count too.  Up to MAX_VALUE_HITS addresses.
+#define VALUE_SLACK 0x200
 struct valsearch {
 	struct dmaf *d;
 	uint64_t value;
 	uint64_t found[MAX_VALUE_HITS];
+	int64_t delta[MAX_VALUE_HITS];
 	size_t nfound;
 	uint8_t *buf;
 };
@@ -421,8 +425,10 @@ static struct dms_error *search_range(uint64_t start, uint64_t len, void *arg)
 		for (size_t i = 0; i + 8 <= got && vs->nfound < MAX_VALUE_HITS; i += 8) {
 			uint64_t v;
 			memcpy(&v, vs->buf + i, 8);
-			if (v == vs->value)
+			if (v - vs->value + VALUE_SLACK <= 2 * VALUE_SLACK) {
+				vs->delta[vs->nfound] = (int64_t)(v - vs->value);
 				vs->found[vs->nfound++] = pos + i;
+			}
 		}
 	}
 	return NULL;
@@ -473,23 +479,28 @@ static void analyse_panic(struct dmaf *d, const char *log, size_t len)
 	// Prefer a copy inside a frame, then one in a slab object (where pointers are
 	// loaded from), then the first.
 	uint64_t where = 0;
+	size_t wi = 0;
 	for (size_t i = 0; i < vs.nfound; i++) {
 		long fi = frame_at(d, vs.found[i]);
 		if (fi >= 0) {
 			pn->value_in_frame = true;
 			pn->frame_paddr = d->frames[fi].paddr;
 			where = vs.found[i];
+			wi = i;
 			break;
 		}
 	}
 	for (size_t i = 0; !where && i < vs.nfound; i++) {
 		struct dms_page_owner po;
 		dms_page_owner_get(vs.found[i], &po);
-		if (po.kind == DMS_OWNER_SLAB)
+		if (po.kind == DMS_OWNER_SLAB) {
 			where = vs.found[i];
+			wi = i;
+		}
 	}
 	if (!where && vs.nfound)
 		where = vs.found[0];
+	pn->loaded_delta = where ? vs.delta[wi] : 0;
 	if (!where)
 		return;
 	uint64_t kv;
@@ -535,7 +546,7 @@ static const char *check_cmd(const struct dms_evidence *e, char *buf, size_t siz
 {
 	if (!e->address)
 		return "";
-	if (e->address >= 0xffff000000000000ULL)
+	if (e->address >> 63) // the kernel half: a virtual address
 		snprintf(buf, size, "kmem %#" PRIx64, e->address);
 	else
 		snprintf(buf, size, "rd -p %#" PRIx64 " 8", e->address);

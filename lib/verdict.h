@@ -102,6 +102,7 @@ struct dms_vpanic {
 	bool value_in_frame; // the value's bytes lie inside a carved frame
 	uint64_t frame_paddr; // ... that one
 	uint64_t loaded_from; // where in memory the value was found (0 unknown)
+	int64_t loaded_delta; // what was stored there minus the value (container_of offsets)
 	char loaded_from_owner[160]; // "vm_area_struct 0xffff... +0x10 (live)"
 };
 
@@ -138,7 +139,7 @@ struct dms_evidence {
 	enum dms_evidence_kind kind;
 	int weight; // contribution to the score
 	uint64_t address; // where to look (0 none)
-	char text[320];
+	char text[512];
 };
 
 #define DMS_VERDICT_MAX_EVIDENCE 24
