@@ -414,10 +414,13 @@ static struct dms_error *search_range(uint64_t start, uint64_t len, void *arg)
 	struct valsearch *vs = arg;
 	const size_t chunk = 1 << 20;
 
-	for (uint64_t pos = start; pos < start + len && vs->nfound < MAX_VALUE_HITS; pos += chunk) {
+	const uint64_t page = PAGESIZE();
+	uint64_t end = start + len, pos = start;
+
+	while (pos < end && vs->nfound < MAX_VALUE_HITS) {
 		if (!tick(pos, vs->d))
 			return dms_error_create(DMS_ERR_STOP, "interrupted");
-		size_t want = start + len - pos < chunk ? (size_t)(start + len - pos) : chunk;
+		size_t want = end - pos < chunk ? (size_t)(end - pos) : chunk;
 		size_t got = 0;
 		struct dms_error *err = dms_reader_read_phys(dms_creader_reader(vs->d->cr), pos,
 							     vs->buf, want, &got);
@@ -430,9 +433,13 @@ static struct dms_error *search_range(uint64_t start, uint64_t len, void *arg)
 				vs->found[vs->nfound++] = pos + i;
 			}
 		}
+		// A short read stops at a page missing from the dump: skip that page.
+		pos += got == want ? got : (got / page + 1) * page;
 	}
 	return NULL;
 }
+
+static void describe_source(struct dmaf *d, uint64_t where, int64_t delta);
 
 static void analyse_panic(struct dmaf *d, const char *log, size_t len)
 {
@@ -468,7 +475,26 @@ static void analyse_panic(struct dmaf *d, const char *log, size_t len)
 		 d->oops.rip_sym[0] ? d->oops.rip_sym : "RIP");
 	if (!pn->noncanonical || !d->cr)
 		return;
-	// Where the bad value came from: find it in memory, prefer a copy inside a frame.
+	// Where the bad value came from.  First the code: the instruction before RIP that
+	// loaded the register, and the address it read (the seed's `dis -r` + `rd`).
+	struct dms_load_site ls;
+	if (d->oops.code_rip > 0 &&
+	    !dms_insn_find_load(d->oops.code, (size_t)d->oops.code_rip, rip, d->insn.culprit,
+				&d->oops.regs, &ls) && ls.found) {
+		snprintf(pn->load_insn, sizeof(pn->load_insn), "%s", ls.text);
+		uint64_t pa, v = 0;
+		if (ls.ea_known && dms_kvaddr_to_paddr(ls.ea, &pa) &&
+		    dms_read_phys(pa, &v, sizeof(v)) == sizeof(v) && v == pn->value) {
+			long fi = frame_at(d, pa);
+			if (fi >= 0) {
+				pn->value_in_frame = true;
+				pn->frame_paddr = d->frames[fi].paddr;
+			}
+			describe_source(d, pa, 0);
+			return;
+		}
+	}
+	// Else: find the value in memory, prefer a copy inside a frame.
 	struct valsearch vs = { .d = d, .value = pn->value, .buf = malloc(1 << 20) };
 	if (!vs.buf)
 		return;
@@ -500,10 +526,21 @@ static void analyse_panic(struct dmaf *d, const char *log, size_t len)
 	}
 	if (!where && vs.nfound)
 		where = vs.found[0];
-	pn->loaded_delta = where ? vs.delta[wi] : 0;
 	if (!where)
 		return;
+	describe_source(d, where, vs.delta[wi]);
+	if (vs.nfound > 1)
+		note(d, "the bad value %#" PRIx64 " occurs %zu%s times in memory", pn->value,
+		     vs.nfound, vs.nfound == MAX_VALUE_HITS ? "+" : "");
+}
+
+// Say which object holds the bad value's source at physical address where.
+static void describe_source(struct dmaf *d, uint64_t where, int64_t delta)
+{
+	struct dms_vpanic *pn = &d->in.panic;
 	uint64_t kv;
+
+	pn->loaded_delta = delta;
 	pn->loaded_from = dms_paddr_to_kvaddr(where, &kv) ? kv : where;
 	struct dms_owner own;
 	dms_owner_get(where, &own);
@@ -520,9 +557,6 @@ static void analyse_panic(struct dmaf *d, const char *log, size_t len)
 		dms_error_destroy(e);
 	}
 	snprintf(pn->loaded_from_owner, sizeof(pn->loaded_from_owner), "%.120s%s", text, state);
-	if (vs.nfound > 1)
-		note(d, "the bad value %#" PRIx64 " occurs %zu%s times in memory", pn->value,
-		     vs.nfound, vs.nfound == MAX_VALUE_HITS ? "+" : "");
 }
 
 // ---------------------------------------------------------------- output

@@ -160,6 +160,91 @@ struct dms_error *dms_insn_analyze(const uint8_t *code, size_t len, uint64_t rip
 	return NULL;
 }
 
+// Does insn write 64-bit register r (any part of it)?
+static bool writes(csh h, const cs_insn *insn, enum dms_reg r)
+{
+	cs_regs rd, wr;
+	uint8_t nrd = 0, nwr = 0;
+
+	if (cs_regs_access(h, insn, rd, &nrd, wr, &nwr) != CS_ERR_OK)
+		return true; // unknown: assume the worst
+	for (uint8_t i = 0; i < nwr; i++)
+		if (from_cs(wr[i]) == r)
+			return true;
+	return false;
+}
+
+#define MAX_BEFORE 64
+
+struct dms_error *dms_insn_find_load(const uint8_t *code, size_t rip_index, uint64_t rip,
+				     enum dms_reg reg, const struct dms_regs *regs,
+				     struct dms_load_site *ret)
+{
+	csh h;
+	cs_insn *insns = NULL;
+	size_t n = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!code || !rip_index || reg == DMS_REG_NONE || reg == DMS_REG_RIP)
+		return NULL;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "capstone: cannot open x86-64");
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	cs_option(h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);
+	// Resynchronise: the first start offset whose decoding lands exactly on RIP.
+	for (size_t start = 0; start < rip_index && start < 16; start++) {
+		n = cs_disasm(h, code + start, rip_index - start, rip - (rip_index - start), 0, &insns);
+		size_t end = start;
+		for (size_t i = 0; i < n; i++)
+			end += insns[i].size;
+		if (n && end == rip_index && n <= MAX_BEFORE)
+			break;
+		if (n)
+			cs_free(insns, n);
+		insns = NULL;
+		n = 0;
+	}
+	// The last instruction before RIP that writes reg: a load from memory or not.
+	for (size_t k = n; k-- > 0;) {
+		const cs_insn *in = &insns[k];
+
+		if (!writes(h, in, reg))
+			continue;
+		const cs_x86 *x = &in->detail->x86;
+		const cs_x86_op *mem = NULL;
+		for (uint8_t i = 0; i < x->op_count; i++)
+			if (x->operands[i].type == X86_OP_MEM && (x->operands[i].access & CS_AC_READ))
+				mem = &x->operands[i];
+		if (!mem || no_access(in->id))
+			break; // reg was computed, not loaded
+		ret->found = true;
+		ret->address = in->address;
+		snprintf(ret->text, sizeof(ret->text), "%s%s%s", in->mnemonic, in->op_str[0] ? " " : "",
+			 in->op_str);
+		enum dms_reg base = from_cs(mem->mem.base), index = from_cs(mem->mem.index);
+		bool ok = regs && mem->mem.segment == X86_REG_INVALID && base != DMS_REG_RIP &&
+			  (base == DMS_REG_NONE || regs->valid[base]) &&
+			  (index == DMS_REG_NONE || regs->valid[index]);
+		// The address registers must hold, at RIP, what they held at the load.
+		for (size_t j = k; ok && j < n; j++)
+			ok = (base == DMS_REG_NONE || !writes(h, &insns[j], base)) &&
+			     (index == DMS_REG_NONE || !writes(h, &insns[j], index));
+		if (ok) {
+			ret->ea = (uint64_t)mem->mem.disp;
+			if (base != DMS_REG_NONE)
+				ret->ea += regs->r[base];
+			if (index != DMS_REG_NONE)
+				ret->ea += regs->r[index] * (uint64_t)mem->mem.scale;
+			ret->ea_known = true;
+		}
+		break;
+	}
+	if (n)
+		cs_free(insns, n);
+	cs_close(&h);
+	return NULL;
+}
+
 size_t dms_oops_code_parse(const char *line, uint8_t *buf, size_t size, int *rip_index)
 {
 	const char *p = strstr(line, "Code:");

@@ -61,6 +61,25 @@ struct dms_error *dms_insn_analyze(const uint8_t *code, size_t len, uint64_t rip
 				   const struct dms_regs *regs, unsigned int vaddr_bits,
 				   struct dms_fault_insn *ret);
 
+/** Where the culprit register's value was loaded from, if the code before RIP says. */
+struct dms_load_site {
+	bool found; // an instruction before RIP loaded the register from memory
+	char text[192]; // that instruction, AT&T syntax
+	uint64_t address; // its address
+	bool ea_known; // its address registers are known and unchanged up to RIP
+	uint64_t ea; // the memory it read
+};
+
+/**
+ * Decode the code bytes before RIP (code[0..rip_index) as in an oops "Code:" line, whose
+ * first byte may sit inside an instruction: the decoder resynchronises on RIP) and find
+ * the last instruction that loaded reg from memory.  Its effective address is computed
+ * with regs when no instruction in between (itself included) writes the registers it uses.
+ */
+struct dms_error *dms_insn_find_load(const uint8_t *code, size_t rip_index, uint64_t rip,
+				     enum dms_reg reg, const struct dms_regs *regs,
+				     struct dms_load_site *ret);
+
 /**
  * Parse an oops "Code:" line ("Code: 48 8b 42 10 <48> 39 78 18 ..."): the bytes, and the
  * index of the byte in <angle brackets> (the faulting RIP's first byte).  Returns the

@@ -320,9 +320,11 @@ struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vr
 	if (in->panic.valid && in->panic.noncanonical) {
 		if (in->panic.value_in_frame)
 			add(r, DMS_EV_PANIC, 15, in->panic.loaded_from,
-			    "panic: %s; %%%s = %#llx is non-canonical; it was loaded from frame bytes: "
+			    "panic: %s; %%%s = %#llx is non-canonical; %s%s%sit was loaded from frame bytes: "
 			    "%#llx%s%s%s (frame at %#llx)", in->panic.insn, in->panic.reg,
 			    (unsigned long long)in->panic.value,
+			    in->panic.load_insn[0] ? "loaded by `" : "", in->panic.load_insn,
+			    in->panic.load_insn[0] ? "`; " : "",
 			    (unsigned long long)(in->panic.value + (uint64_t)in->panic.loaded_delta),
 			    in->panic.loaded_delta ? " (the value plus a member offset)" : "",
 			    in->panic.loaded_from_owner[0] ? " is stored in " : "",

@@ -103,6 +103,7 @@ struct dms_vpanic {
 	uint64_t frame_paddr; // ... that one
 	uint64_t loaded_from; // where in memory the value was found (0 unknown)
 	int64_t loaded_delta; // what was stored there minus the value (container_of offsets)
+	char load_insn[192]; // the instruction that loaded the register, when the code says
 	char loaded_from_owner[160]; // "vm_area_struct 0xffff... +0x10 (live)"
 };
 

@@ -170,7 +170,53 @@ static void dms_oops_code_parse_bounded(void)
 	EXPECT_INT(idx, -1);
 }
 
+static void dms_insn_find_load_mov_from_memory(void)
+{
+	// Code bytes as an oops prints them, starting mid-instruction:
+	//   mov %rdi,0x18(%rax); mov -0x20(%rax),%rdx; lea 0x10(%rax),%rcx; <cmp 0x68(%rdx),%r8>
+	static const uint8_t code[] = { 0x8b, 0x42, 0x10, 0x48, 0x89, 0x78, 0x18, 0x48, 0x8b, 0x50,
+					0xe0, 0x48, 0x8d, 0x48, 0x10, 0x4c, 0x3b, 0x42, 0x68 };
+	struct dms_regs regs = regs_with(DMS_REG_RDX, 0x7f13e8a32b7937a7ULL);
+	struct dms_load_site ls;
+	uint64_t rip = KTEXT + 0x40;
+
+	EXPECT_TRUE(!dms_insn_find_load(code, 15, rip, DMS_REG_RDX, &regs, &ls));
+	EXPECT_TRUE(ls.found);
+	EXPECT_STR(ls.text, "movq -0x20(%rax), %rdx");
+	EXPECT_UINT(ls.address, rip - 8);
+	EXPECT_TRUE(ls.ea_known);
+	EXPECT_UINT(ls.ea, regs.r[DMS_REG_RAX] - 0x20);
+}
+
+static void dms_insn_find_load_base_clobbered(void)
+{
+	// mov (%rax),%rax: the base is overwritten by the load itself.
+	static const uint8_t code[] = { 0x48, 0x8b, 0x00, 0x48, 0x8b, 0x10 };
+	struct dms_regs regs = regs_with(DMS_REG_RAX, 0x3d636e79732e6264ULL);
+	struct dms_load_site ls;
+
+	EXPECT_TRUE(!dms_insn_find_load(code, 3, KTEXT + 3, DMS_REG_RAX, &regs, &ls));
+	EXPECT_TRUE(ls.found);
+	EXPECT_TRUE(!ls.ea_known);
+}
+
+static void dms_insn_find_load_computed_register(void)
+{
+	// lea 0x8(%rbx),%rdx: computed, not loaded.
+	static const uint8_t code[] = { 0x48, 0x8d, 0x53, 0x08, 0x48, 0x8b, 0x02 };
+	struct dms_regs regs = regs_with(DMS_REG_RDX, 1);
+	struct dms_load_site ls;
+
+	EXPECT_TRUE(!dms_insn_find_load(code, 4, KTEXT + 4, DMS_REG_RDX, &regs, &ls));
+	EXPECT_TRUE(!ls.found);
+	EXPECT_TRUE(!dms_insn_find_load(NULL, 0, KTEXT, DMS_REG_RDX, &regs, &ls));
+	EXPECT_TRUE(!ls.found);
+}
+
 const struct dms_test insn_tests[] = {
+	TEST_ENTRY(dms_insn_find_load_mov_from_memory),
+	TEST_ENTRY(dms_insn_find_load_base_clobbered),
+	TEST_ENTRY(dms_insn_find_load_computed_register),
 	TEST_ENTRY(dms_insn_analyze_load_through_packet_bytes),
 	TEST_ENTRY(dms_insn_analyze_store_with_index),
 	TEST_ENTRY(dms_insn_analyze_canonical_address),
