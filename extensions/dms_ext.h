@@ -154,6 +154,9 @@ struct dms_owner {
 	uint64_t offset;
 	// The address lies in the slab's tail, after the last object.
 	bool slab_tail;
+	// Object state from the SLUB model ("allocated", "free", "free (cpu)",
+	// "unknown"), NULL without a model.
+	const char *state;
 };
 
 /** Short name of an owner kind ("slab", "page_pool", "buddy", ...). */

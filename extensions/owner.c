@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "dms_ext.h"
+#include "slub.h"
 
 // PP_SIGNATURE: 0x40 + POISON_POINTER_DELTA (CONFIG_ILLEGAL_POINTER_VALUE
 // on x86-64); the low 2 bits of pp_magic may be used by the kernel.
@@ -329,6 +330,15 @@ void dms_owner_get(uint64_t paddr, struct dms_owner *ret)
 	ret->offset = kv - ret->obj;
 	ret->has_obj = true;
 	ret->slab_tail = (idx + 1) * p->obj_size > p->slab_bytes;
+	// Allocated or free, from the SLUB model (slubglue.c).
+	struct dms_slub *slub = dms_ext_slub(NULL);
+	struct dms_slub_obj o;
+	if (slub && !ret->slab_tail) {
+		struct dms_error *err = dms_slub_lookup_phys(slub, paddr, &o);
+		if (!err && o.where == DMS_SLUB_WHERE_OBJECT && o.object == ret->obj)
+			ret->state = dms_slub_state_name(o.state);
+		dms_error_destroy(err);
+	}
 }
 
 size_t dms_owner_format(const struct dms_owner *o, char *buf, size_t size)
@@ -339,8 +349,8 @@ size_t dms_owner_format(const struct dms_owner *o, char *buf, size_t size)
 	switch (p->kind) {
 	case DMS_OWNER_SLAB:
 		if (o->has_obj && !o->slab_tail)
-			n = snprintf(buf, size, "slab %s obj %" PRIx64 "+0x%" PRIx64 " state=?",
-				     p->cache_name, o->obj, o->offset);
+			n = snprintf(buf, size, "slab %s obj %" PRIx64 "+0x%" PRIx64 " state=%s",
+				     p->cache_name, o->obj, o->offset, o->state ? o->state : "?");
 		else
 			n = snprintf(buf, size, "slab %s %s", p->cache_name,
 				     o->has_obj ? "tail padding" : "obj ?");

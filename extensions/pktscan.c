@@ -318,8 +318,14 @@ static void print_json(struct run *r, const struct dms_hit *hit, uint64_t paddr,
 		if (o->has_obj && !o->slab_tail)
 			fprintf(fp,
 				",\"obj\":\"0x%" PRIx64 "\",\"offset\":%" PRIu64
-				",\"obj_size\":%u,\"state\":null",
+				",\"obj_size\":%u,\"state\":",
 				o->obj, o->offset, o->page.obj_size);
+		if (o->has_obj && !o->slab_tail) {
+			if (o->state)
+				json_str(fp, o->state);
+			else
+				fprintf(fp, "null");
+		}
 		else
 			fprintf(fp, ",\"obj\":null,\"offset\":null,\"state\":null");
 	} else {
@@ -895,7 +901,8 @@ char *dms_help_pktscan[] = {
 	"  Each hit prints its physical address, direct-map address, offset in its",
 	"  page, the IP/L4 checksum states, a tcpdump-like summary and the owner of",
 	"  the memory, from its struct page:",
-	"    slab CACHE obj ADDR+OFF   slab object (allocated/free: \"?\" for now)",
+	"    slab CACHE obj ADDR+OFF state=S   slab object; S from the SLUB model",
+	"                              (allocated, free, free (cpu), unknown; ? without)",
 	"    page_pool                 page_pool page (pp_magic)",
 	"    buddy order N (free)      free page in the buddy allocator",
 	"    free                      refcount 0, not buddy (e.g. per-cpu free lists)",
@@ -981,7 +988,8 @@ char *dms_help_pktscan[] = {
 	"        PADDR           KVADDR OFF CSUM IP/L4     PACKET                                  "
 	"                   OWNER",
 	"     1f9d0840 ff19e434df9d0840 840 ok/ok          IPv4 TCP 203.0.113.9:443 > "
-	"192.0.2.10:51000 [P.] len 263   slab vm_area_struct obj ff19e434df9d07b8+0x88 state=?",
+	"192.0.2.10:51000 [P.] len 263   slab vm_area_struct obj ff19e434df9d07b8+0x88 "
+	"state=allocated",
 	"",
 	"    pktscan: 1 hits, 0 MiB read, 0.00 s",
 	"",

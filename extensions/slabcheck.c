@@ -53,6 +53,10 @@ static const char *const netbuf_caches[] = {
 struct cstat {
 	const struct dms_slub_cache *cache;
 	uint64_t slabs, objects, allocated, free, unknown, corrupted, findings, lines;
+	// Unfrozen slabs with no object in use: discarded, their freeing still
+	// pending (call_rcu for SLAB_TYPESAFE_BY_RCU caches); no longer counted
+	// in kmem_cache_node's totals.
+	uint64_t empty_slabs, empty_objects;
 };
 
 struct run {
@@ -337,6 +341,14 @@ static struct dms_error *on_slab(const struct dms_slub_slab *s, void *arg)
 		return dms_error_create(DMS_ERR_STOP, "interrupted");
 	struct cstat *cs = cstat_of(r, s->cache);
 	cs->slabs++;
+	if (r->json && r->verbose)
+		fprintf(fp,
+			"{\"type\":\"slab\",\"page\":\"0x%" PRIx64 "\",\"base\":\"0x%" PRIx64
+			"\",\"cache_addr\":\"0x%" PRIx64 "\",\"objects\":%u,\"inuse\":%u,"
+			"\"free\":%u,\"frozen\":%s,\"cpu\":%d,\"freelist_ok\":%s,\"present\":%s}\n",
+			s->page, s->base, s->cache_addr, s->objects, s->inuse, s->nfree,
+			s->frozen ? "true" : "false", s->cpu, s->freelist_ok ? "true" : "false",
+			s->present ? "true" : "false");
 	if (r->marked_cap < s->objects) {
 		free(r->marked);
 		r->marked_cap = 0;
@@ -348,6 +360,10 @@ static struct dms_error *on_slab(const struct dms_slub_slab *s, void *arg)
 		memset(r->marked, 0, s->objects);
 	}
 	cs->objects += s->objects;
+	if (s->cache && !s->frozen && s->inuse == 0 && s->freelist_ok) {
+		cs->empty_slabs++;
+		cs->empty_objects += s->objects;
+	}
 	for (uint32_t i = 0; s->state && i < s->objects; i++) {
 		switch (s->state[i]) {
 		case DMS_SLUB_ALLOCATED:
@@ -497,17 +513,19 @@ static struct dms_error *on_slab(const struct dms_slub_slab *s, void *arg)
 }
 
 static void print_cache_row(struct run *r, const struct cstat *s, const char *name,
-			    uint64_t addr, uint32_t objsize)
+			    uint64_t addr, uint32_t objsize, uint32_t size, uint64_t flags)
 {
 	if (r->json) {
 		fprintf(fp, "{\"type\":\"cache\",\"name\":");
 		json_str(fp, name);
 		fprintf(fp,
-			",\"addr\":\"0x%" PRIx64 "\",\"object_size\":%u,\"slabs\":%" PRIu64
+			",\"addr\":\"0x%" PRIx64 "\",\"object_size\":%u,\"size\":%u,\"slabs\":%" PRIu64
 			",\"objects\":%" PRIu64 ",\"allocated\":%" PRIu64 ",\"free\":%" PRIu64
-			",\"unknown\":%" PRIu64 ",\"corrupted\":%" PRIu64 ",\"findings\":%" PRIu64 "}\n",
-			addr, objsize, s->slabs, s->objects, s->allocated, s->free, s->unknown,
-			s->corrupted, s->findings);
+			",\"unknown\":%" PRIu64 ",\"corrupted\":%" PRIu64 ",\"findings\":%" PRIu64
+			",\"empty_slabs\":%" PRIu64 ",\"empty_objects\":%" PRIu64
+			",\"flags\":\"0x%" PRIx64 "\"}\n",
+			addr, objsize, size, s->slabs, s->objects, s->allocated, s->free, s->unknown,
+			s->corrupted, s->findings, s->empty_slabs, s->empty_objects, flags);
 		return;
 	}
 	fprintf(fp, "%16" PRIx64 " %7u %7" PRIu64 " %9" PRIu64 " %9" PRIu64 " %7" PRIu64 " %7" PRIu64
@@ -538,7 +556,7 @@ static void print_summary(struct run *r, const struct dms_slub_cache *only, bool
 		if (only && c != only)
 			continue;
 		const struct cstat *s = cstat_of(r, c);
-		print_cache_row(r, s, c->name, c->addr, c->object_size);
+		print_cache_row(r, s, c->name, c->addr, c->object_size, c->size, c->flags);
 		tot.slabs += s->slabs;
 		tot.objects += s->objects;
 		tot.allocated += s->allocated;
@@ -548,7 +566,7 @@ static void print_summary(struct run *r, const struct dms_slub_cache *only, bool
 		tot.findings += s->findings;
 	}
 	if (r->bad.slabs || r->bad.findings)
-		print_cache_row(r, &r->bad, "(slab_cache unknown)", 0, 0);
+		print_cache_row(r, &r->bad, "(slab_cache unknown)", 0, 0, 0, 0);
 	tot.findings += r->bad.findings;
 	tot.slabs += r->bad.slabs;
 	uint32_t votes[DMS_SLUB_FP_NUM];
@@ -817,7 +835,19 @@ static void check_addr(struct run *r)
 					  MAX_CHECK_FAILURES, &nfail);
 		dms_error_destroy(err);
 	}
+	// Words equal to the address the oops faulted on.
+	oops_load(r);
+	char oopsw[4][64];
+	size_t noops = 0;
+	for (size_t k = 0; k + 8 <= objlen && noops < 4; k += 8) {
+		uint64_t w;
+		memcpy(&w, obj + k, 8);
+		for (size_t v = 0; v < r->nsuspects; v++)
+			if (w == r->suspects[v] && noops < 4)
+				snprintf(oopsw[noops++], sizeof(oopsw[0]), "+%#zx holds %#" PRIx64, k, w);
+	}
 	const char *verdict = fx.n			  ? "packet"
+			      : noops			  ? "holds the oops' faulting address"
 			      : nfail			  ? "corrupted fields"
 			      : o.object_findings	  ? "allocator metadata corrupted"
 							  : "no corruption found";
@@ -831,10 +861,11 @@ static void check_addr(struct run *r)
 			",\"cache_addr\":\"0x%" PRIx64 "\",\"slab\":\"0x%" PRIx64 "\",\"slab_base\":\"0x%" PRIx64
 			"\",\"index\":%u,\"object\":\"0x%" PRIx64 "\",\"offset\":%" PRId64
 			",\"object_size\":%u,\"size\":%u,\"state\":\"%s\",\"slab_findings\":%u,"
-			"\"object_findings\":%u,\"field_failures\":%zu,\"frames\":%zu,\"class\":\"%s\","
+			"\"object_findings\":%u,\"field_failures\":%zu,\"frames\":%zu,\"oops_values\":%zu,"
+			"\"class\":\"%s\","
 			"\"classify\":",
 			c->addr, o.slab, o.slab_base, o.index, o.object, o.offset, c->object_size, c->size,
-			dms_slub_state_name(o.state), o.slab_findings, o.object_findings, nfail, fx.n,
+			dms_slub_state_name(o.state), o.slab_findings, o.object_findings, nfail, fx.n, noops,
 			objlen ? dms_class_name(cr.dominant) : "unknown");
 		json_str(fp, cls);
 		fprintf(fp, ",\"verdict\":\"%s\"}\n", verdict);
@@ -859,6 +890,11 @@ static void check_addr(struct run *r)
 			fputs(fail[i].reason, fp);
 			fprintf(fp, " (%s)%s\n", dms_class_name(fail[i].cls),
 				merged ? " (merged cache: a hint)" : "");
+		}
+		for (size_t i = 0; i < noops; i++) {
+			fprintf(fp, "  oops     %s, the address the oops faulted on: ", oopsw[i]);
+			fputs(r->oops_headline, fp);
+			fputc('\n', fp);
 		}
 		fprintf(fp, "  verdict  %s; %u allocator findings in the object, %u in its slab\n",
 			verdict, o.object_findings, o.slab_findings);
@@ -980,6 +1016,9 @@ char *dms_help_slabcheck[] = {
 	"                         cred: e.g. vm_mm is not a kernel address)",
 	"    PACKET               a network frame inside an object of a cache that",
 	"                         never holds packets (not kmalloc-*, skbuff_*)",
+	"    OOPS_VALUE           a word equal to the address the log's first oops",
+	"                         faulted on (how a bogus pointer in an untyped",
+	"                         kmalloc object is found)",
 	"  A corrupt slab is reported and skipped; the walk goes on.  Then a table per",
 	"  cache: objects, allocated, free, unknown, corrupted objects, findings.",
 	"  Ctrl-C stops the walk and prints what was counted.",
@@ -996,6 +1035,43 @@ char *dms_help_slabcheck[] = {
 	"            for addr also the slab's other findings and a dump of the object.",
 	"   -q       no progress output.",
 	"\nEXAMPLE",
-	"  (filled from a lab dump)",
+	"  The software use-after-free dump (dumps/slab-uaf): a freed kmalloc-192",
+	"  object whose hardened free pointer was overwritten with text, and a live",
+	"  kmalloc-64 object holding the text \"pointer\" the kernel faulted on",
+	"  (caches with nothing to report left out):\n",
+	"    crash> slabcheck",
+	"    ADDRESS           CACHE              OBJECT           FIELD                CODE               WHY",
+	"    ff14060d82df1ae0  kmalloc-192        ff14060d82df1a80 free pointer         FREELIST_OUTSIDE   "
+	"object 14 (0xff14060d82df1a80): free pointer: decodes to 0x5954f672fd23e84b (slab "
+	"0xff14060d82df1000-0xff14060d82df1fc0); contents: ascii (160 of 192 bytes): ASCII "
+	"\"path=/var/lib/appd/state/journal.db mode=064...\" (160 bytes) at +0 [free]",
+	"    ff14060d82e36c90  kmalloc-64         ff14060d82e36c80 +0x10                OOPS_VALUE         "
+	"holds 0x3d636e79732e6264 (bytes \"db.sync=\", ascii), the address the oops faulted on: "
+	"general protection fault, probably for non-canonical address 0x3d636e79732e6264: 0000 [#1] "
+	"PREEMPT SMP NOPTI; contents: pointer (16 of 64 bytes): 2 pointers, first "
+	"0xff14060d82e36c80 (slab kmalloc-64+0) at +0 [allocated]",
+	"",
+	"               CACHE OBJSIZE   SLABS   OBJECTS ALLOCATED    FREE UNKNOWN CORRUPT FINDINGS  NAME",
+	"    ff14060d81034800     192      19       399       348      31      20       1        1  kmalloc-192",
+	"    ff14060d81034500      64      34      2176      1985     191       0       1        1  kmalloc-64",
+	"    ff14060d811b2e00     152      98      2548      2416     132       0       0        0  vm_area_struct",
+	"    ...",
+	"",
+	"    slabcheck: 145 caches, 2583 slabs, 74128 objects (65338 allocated, 8770 free, 20 "
+	"unknown), 2 corrupted objects, 2 findings; free pointers xor-swab; 0.40 s",
+	"",
+	"  The 20 unknown objects are those of the kmalloc-192 slab past the broken",
+	"  free pointer.  One object by address:\n",
+	"    crash> slabcheck ff14060d82e36c90",
+	"    ff14060d82e36c90: slab object",
+	"      cache    kmalloc-64 (ff14060d81034500), object size 64, stride 64",
+	"      slab     ffc2f53e800b8d80 (memory ff14060d82e36000)",
+	"      object   ff14060d82e36c80 index 50, offset +0x10, allocated",
+	"      contents pointer (16 of 64 bytes): 2 pointers, first 0xff14060d82e36c80 (slab "
+	"kmalloc-64+0) at +0",
+	"      oops     +0x10 holds 0x3d636e79732e6264, the address the oops faulted on: general "
+	"protection fault, probably for non-canonical address 0x3d636e79732e6264: 0000 [#1] PREEMPT "
+	"SMP NOPTI",
+	"      verdict  holds the oops' faulting address; 0 allocator findings in the object, 0 in its slab",
 	NULL,
 };
