@@ -466,6 +466,12 @@ static struct dms_error *search_range(uint64_t start, uint64_t len, void *arg)
 
 static void describe_source(struct dmaf *d, uint64_t where, int64_t delta);
 
+// Virtual address width: 57 bits with 5-level paging (LA57), else 48.
+static unsigned int vaddr_bits(void)
+{
+	return (machdep->flags & VM_5LEVEL) ? 57 : 48;
+}
+
 static void analyse_panic(struct dmaf *d, const char *log, size_t len)
 {
 	struct dms_vpanic *pn = &d->in.panic;
@@ -489,13 +495,14 @@ static void analyse_panic(struct dmaf *d, const char *log, size_t len)
 		if (symbol_exists(sym))
 			rip = symbol_value(sym) + off;
 	}
-	dms_error_destroy(dms_insn_analyze(code, clen, rip, &d->oops.regs, 48, &d->insn));
+	dms_error_destroy(dms_insn_analyze(code, clen, rip, &d->oops.regs, vaddr_bits(),
+					 &d->insn));
 	if (d->insn.culprit == DMS_REG_NONE)
 		return;
 	pn->valid = true;
 	snprintf(pn->reg, sizeof(pn->reg), "%s", dms_reg_name(d->insn.culprit));
 	pn->value = d->oops.regs.r[d->insn.culprit];
-	pn->noncanonical = !dms_addr_canonical(pn->value, 48);
+	pn->noncanonical = !dms_addr_canonical(pn->value, vaddr_bits());
 	snprintf(pn->insn, sizeof(pn->insn), "%.150s at %.90s", d->insn.text,
 		 d->oops.rip_sym[0] ? d->oops.rip_sym : "RIP");
 	if (!pn->noncanonical || !d->cr)

@@ -91,14 +91,21 @@ static void owner_of(struct run *r, uint64_t paddr, bool driver_live, struct slo
 	char *t = ret->text;
 	size_t sz = sizeof(ret->text);
 	switch (p->kind) {
-	case DMS_OWNER_SLAB:
+	case DMS_OWNER_SLAB: {
+		// A live ring's buffer in a cache that holds packets is skb data
+		// (e1000e allocates skb heads with kmalloc at open); anything
+		// else is a page the slab allocator took back.
+		const char *what = driver_live && dms_cache_may_hold_packets(p->cache_name)
+					   ? "skb data in slab cache"
+					   : "reused by slab cache";
 		if (ret->o.has_obj && !ret->o.slab_tail)
-			snprintf(t, sz, "reused by slab cache %s obj %" PRIx64 "+0x%" PRIx64 " (%s)",
+			snprintf(t, sz, "%s %s obj %" PRIx64 "+0x%" PRIx64 " (%s)", what,
 				 p->cache_name, ret->o.obj, ret->o.offset,
 				 ret->obj_state ? ret->obj_state : "state ?");
 		else
-			snprintf(t, sz, "reused by slab cache %s", p->cache_name);
+			snprintf(t, sz, "%s %s", what, p->cache_name);
 		break;
+	}
 	case DMS_OWNER_PAGE_POOL:
 		snprintf(t, sz, "page_pool");
 		break;
@@ -198,6 +205,26 @@ static void tally_json(const char *what, const struct tally *t, unsigned int n)
 	fprintf(fp, "}");
 }
 
+// "a/b/x.ko c/y.ko" -> "x.ko y.ko" (the directory is the machine's).
+static void print_basenames(const char *files)
+{
+	const char *p = files ? files : "";
+	bool first = true;
+	while (*p) {
+		const char *end = strchr(p, ' ');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		const char *base = p;
+		for (const char *q = p; q < p + n; q++)
+			if (*q == '/')
+				base = q + 1;
+		fprintf(fp, "%s%.*s", first ? "" : " ", (int)(p + n - base), base);
+		first = false;
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
+
 static void print_features(const struct dms_netdev *d)
 {
 	if (!d->has_features) {
@@ -254,7 +281,11 @@ static void ring_line(const struct dms_netdev_rings *rr, const struct dms_nicrin
 			ring->ntc);
 	else
 		fprintf(fp, "next_to_use %u, next_to_clean %u", ring->ntu, ring->ntc);
-	fprintf(fp, ", buf_len %u, frame at +%u", ring->buf_len, ring->frame_offset);
+	if (ring->buf_len)
+		fprintf(fp, ", buf_len %u", ring->buf_len);
+	else
+		fprintf(fp, ", buf_len per slot");
+	fprintf(fp, ", frame at +%u", ring->frame_offset);
 	if (ring->device_hdr)
 		fprintf(fp, " (device header %u)", ring->device_hdr);
 	fprintf(fp, "\n");
@@ -293,8 +324,8 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 	const struct dms_nicring_hwdesc *hw = k < rr->nhw ? rr->hw[k] : NULL;
 	bool freed = k < rr->nhw && rr->freed_hw[k];
 	bool live = ring->valid && !ring->unallocated;
-	struct tally owners[MAX_TALLY], hwowners[MAX_TALLY];
-	unsigned int nown = 0, nhwown = 0;
+	struct tally owners[MAX_TALLY], sowners[MAX_TALLY], hwowners[MAX_TALLY];
+	unsigned int nown = 0, nsown = 0, nhwown = 0;
 	struct hwcount hc = {0};
 	uint32_t nstate[4] = {0};
 
@@ -305,11 +336,25 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 		else if (ring->unallocated)
 			fprintf(fp, "    FREED by the driver: no buffer-info array (interface down "
 				    "or ring torn down)\n");
-		if (ring->desc || ring->desc_dma)
-			fprintf(fp, "    descriptors: %" PRIx64 " (dma %#" PRIx64 ", %" PRIu64
-				" bytes)%s\n",
-				ring->desc, ring->desc_dma, ring->desc_bytes,
-				ring->desc ? "" : ": freed by the driver, DMA address kept");
+		if (ring->desc) {
+			fprintf(fp, "    descriptors: %" PRIx64 " (dma %#" PRIx64, ring->desc,
+				ring->desc_dma);
+			if (ring->desc_bytes)
+				fprintf(fp, ", %" PRIu64 " bytes", ring->desc_bytes);
+			fprintf(fp, ")\n");
+		} else if (ring->desc_dma) {
+			// Who holds the freed descriptor memory now.
+			char now[160] = "IOVA: not translated";
+			if (!rr->iommu.on || rr->iommu.passthrough) {
+				struct slot_owner so;
+				owner_of(r, ring->desc_dma, false, &so);
+				snprintf(now, sizeof(now), "%s", so.text);
+			}
+			fprintf(fp,
+				"    descriptors: freed by the driver, DMA address %#" PRIx64
+				" (%" PRIu64 " bytes) kept; that memory now: %s\n",
+				ring->desc_dma, ring->desc_bytes, now);
+		}
 		if (r->slots && ring->nslots)
 			slot_header();
 	}
@@ -337,16 +382,21 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 		uint64_t pa = s->frame_phys ? s->frame_phys : s->buf_phys;
 		bool have_pa = s->phys_state != DMS_NICRING_PHYS_UNKNOWN;
 		char key[sizeof(owners[0].key)];
+		// Posted/completed buffers of a live ring are the driver's.
+		bool mine = live && s->state != DMS_NICRING_SLOT_STALE;
 		if (have_pa) {
-			owner_of(r, pa, live, &so);
-			owner_key(&so, live, key, sizeof(key));
+			owner_of(r, pa, mine, &so);
+			owner_key(&so, mine, key, sizeof(key));
 		} else {
 			snprintf(so.text, sizeof(so.text), "unknown: IOVA not translated");
 			snprintf(key, sizeof(key), "unknown (IOVA)");
 			memset(&so.o, 0, sizeof(so.o));
 			so.obj_state = NULL;
 		}
-		tally_add(owners, &nown, key);
+		if (s->state == DMS_NICRING_SLOT_STALE)
+			tally_add(sowners, &nsown, key);
+		else
+			tally_add(owners, &nown, key);
 		if (!r->slots)
 			continue;
 		if (r->json) {
@@ -362,8 +412,8 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 					s->buf_phys, s->frame_phys);
 			else
 				fprintf(fp, ",\"paddr\":null,\"frame\":null");
-			fprintf(fp, ",\"page\":\"%#" PRIx64 "\",\"len\":%u,\"hw\":\"%s\"", s->page,
-				s->len, hw_word(a, h));
+			fprintf(fp, ",\"page\":\"%#" PRIx64 "\",\"len\":%u,\"hw\":\"%s\"",
+				s->page ? s->page : so.o.page.page, s->len, hw_word(a, h));
 			fprintf(fp, ",\"owner\":{\"kind\":\"%s\",\"cache\":",
 				dms_owner_kind_name(so.o.page.kind));
 			if (so.o.page.kind == DMS_OWNER_SLAB)
@@ -393,7 +443,7 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 			}
 			fprintf(fp, "    %5u %-9s %-16" PRIx64 " %-12s %-16" PRIx64 " %-12s %-4s %s\n",
 				s->index, dms_nicring_slot_state_name(s->state), s->buf_dma, phys,
-				s->page, frame, hw_word(a, h), so.text);
+				s->page ? s->page : so.o.page.page, frame, hw_word(a, h), so.text);
 		}
 	}
 	// Descriptors the driver does not know (freed ring, differing addresses).
@@ -486,6 +536,7 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 			freed ? "true" : "false", hc.agree, hc.differ, hc.unknown, hc.written,
 			hc.with_addr, nstale);
 		tally_json("owners", owners, nown);
+		tally_json("stale_owners", sowners, nsown);
 		tally_json("desc_owners", hwowners, nhwown);
 		fprintf(fp, "}\n");
 		return;
@@ -506,7 +557,8 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 			hc.with_addr, ring->count);
 	else if (ring->valid && !ring->desc && !ring->desc_dma)
 		fprintf(fp, "    device's descriptors: none recorded\n");
-	tally_print("buffer pages now", owners, nown);
+	tally_print("posted/completed buffer pages now", owners, nown);
+	tally_print("stale slot pages now", sowners, nsown);
 	tally_print("pages named by unrecorded descriptors", hwowners, nhwown);
 }
 
@@ -551,8 +603,11 @@ static void do_dev(struct run *r, const struct dms_netdev *d)
 	if (r->json) {
 		fprintf(fp, ",\"iommu\":");
 		json_str(rr->iommu.text);
+		// Full paths: the JSON consumer may want to open them.
 		fprintf(fp, ",\"debuginfo\":");
 		json_str(rr->files ? rr->files : "");
+		fprintf(fp, ",\"layout\":");
+		json_str(rr->nr ? rr->res->driver->priv_type : "");
 		if (!rr->nr) {
 			fprintf(fp, ",\"rings\":null,\"why\":");
 			json_str(rr->why);
@@ -567,8 +622,10 @@ static void do_dev(struct run *r, const struct dms_netdev *d)
 			fprintf(fp, "  rx rings: not read: %s\n", rr->why);
 			goto out;
 		}
-		fprintf(fp, "  rx rings: %zu (%s at netdev_priv %" PRIx64 ", layout from %s)\n",
-			rr->res->nrings, rr->res->driver->priv_type, rr->res->priv, rr->files);
+		fprintf(fp, "  rx rings: %zu (%s at netdev_priv %" PRIx64 ", layout from ",
+			rr->res->nrings, rr->res->driver->priv_type, rr->res->priv);
+		print_basenames(rr->files);
+		fprintf(fp, ")\n");
 	}
 	if (!rr->nr)
 		goto out;
@@ -689,6 +746,53 @@ char *dms_help_rxring[] = {
 	"              Descriptors the driver does not record follow as \"desc\".",
 	"   -j         JSON lines: netdev, ring and (-s) slot objects (docs/json.md).",
 	"\nEXAMPLE",
-	"  (see docs/rxring.md)",
+	"  A virtio_net NIC taken down while its RX buffers stayed posted to the",
+	"  device (dumps/virtio-vlan): 384 buffers the device may still write, whose",
+	"  pages now belong to page tables, vm_area_struct, anon_vma ...:",
+	"",
+	"    crash> rxring -n eth0",
+	"    NET_DEVICE        NAME   DRIVER      STATE MAC               RXQ TXQ",
+	"    ff21298a81ad2000  eth0   virtio_net  down  52:54:00:5a:11:01   1   1",
+	"      features 0x10000004020: on: rx-csum gro; off: tx-csum-ip tx-csum-ipv6 tx-csum-hw sg",
+	"        tso tso6 gso lro gro-hw rx-vlan-hw rx-fcs rx-all",
+	"      iommu: off (no intel/amd IOMMU enabled): DMA address = physical address",
+	"      rx rings: 1 (virtnet_info at netdev_priv ff21298a81ad2980, layout from",
+	"        virtio_net.ko virtio_ring.ko)",
+	"      finding BAD_INDEX: ring 0 slot -1 at ff21298a82b24842: used idx 42049 is 7360",
+	"        past last used 34689 (ring of 1024): device used more than the driver posted",
+	"      rx ring 0 at ff21298a823d9a00: count 1024, avail idx 43073, used idx 42049,",
+	"        last_used 34689, buf_len per slot, frame at +12 (device header 12)",
+	"        descriptors: ff21298a82b20000 (dma 0x2b20000)",
+	"        slots: 384 posted, 0 completed, 640 stale, 0 empty",
+	"        device's descriptors: 1024 agree with the driver, 0 differ, 0 unknown (0 written",
+	"          back)",
+	"        posted/completed buffer pages now: 27 page-frag order 3, 20 pgtable, 263 buddy,",
+	"          29 slab vm_area_struct allocated, 22 slab anon_vma_chain allocated, 13 slab",
+	"          anon_vma allocated, 7 page-frag order 0, 3 slab filp allocated",
+	"        stale slot pages now: 640 page order 3",
+	"",
+	"  One line per slot with -s (excerpt):",
+	"",
+	"    crash> rxring -s -n eth0",
+	"    ...",
+	"         SLOT STATE     DMA              PHYS         PAGE             FRAME        HW   OWNER",
+	"          403 posted    2c04200          2c04200      ff90047fc00b0100 2c0420c      same reused as a page table",
+	"          404 posted    3051800          3051800      ff90047fc00c1440 305180c      same reused by slab",
+	"            cache vm_area_struct obj ff21298a830517b8+0x54 (allocated)",
+	"          405 posted    2d18600          2d18600      ff90047fc00b4600 2d1860c      same free (buddy order 3)",
+	"",
+	"  On dumps/e1000-vma the e1000 driver freed its ring at ifdown; the memory",
+	"  at the descriptor ring's old DMA address still names all 4096 buffers:",
+	"",
+	"      rx ring 0 at ff19e434dffcbf80: count 4096, next_to_use 0, next_to_clean 0,",
+	"        buf_len 1522, frame at +64",
+	"        FREED by the driver: no buffer-info array (interface down or ring torn down)",
+	"        descriptors: freed by the driver, DMA address 0x1f2b0000 (65536 bytes) kept;",
+	"          that memory now: allocated kernel page (order 0)",
+	"        freed descriptor memory read back: 4096 of 4096 descriptors still hold a",
+	"          buffer address",
+	"        pages named by unrecorded descriptors: 3997 buddy, 88 page order 6, 1 page",
+	"          order 3, 3 slab vm_area_struct allocated, 2 slab anon_vma_chain unknown, 1",
+	"          slab maple_node allocated, 2 pgtable, 2 page order 0",
 	NULL,
 };

@@ -874,10 +874,12 @@ static struct dms_error *ring_desc(struct walk *w, struct dms_nicring_ring *ring
 			return err;
 		dms_error_destroy(err);
 	}
-	// The ring's byte size is count descriptors rounded up to a page.
+	// The ring's byte size is count descriptors rounded up to a page, or
+	// sized for the driver's largest descriptor format (e1000e allocates
+	// 32-byte packet-split descriptors and uses 16-byte extended ones).
 	uint64_t want = (uint64_t)ring->count * nr->drv->desc_fmt->size;
 	if (nr->desc_bytes.off >= 0 && ring->desc_bytes &&
-	    (ring->desc_bytes < want || ring->desc_bytes - want >= 4096))
+	    (ring->desc_bytes < want || ring->desc_bytes - want >= want + 4096))
 		return finding(
 			w, DMS_NICRING_DESC_SIZE, r, -1, ring->addr + (uint64_t)nr->desc_bytes.off,
 			ring->desc_bytes, "descriptor ring is %llu bytes for %u descriptors of %u",
@@ -1094,11 +1096,24 @@ static struct dms_error *walk_virtq(struct walk *w, struct dms_nicring_ring *rin
 	// [last_used_idx, used->idx).
 	uint16_t ncompleted = (uint16_t)(ring->used_idx - ring->ntc);
 	uint16_t npending = (uint16_t)(ring->ntu - ring->used_idx);
-	if (ncompleted > ring->count || npending > ring->count) {
+	// The two windows are checked apart: a device that kept consuming
+	// buffers re-posted behind the driver's back (the driver stopped taking
+	// used entries) overruns [last_used, used) while [used, avail) is still
+	// exact, and those posted buffers are the evidence.
+	if (npending > ring->count) {
 		err = finding(w, DMS_NICRING_BAD_INDEX, r, -1, avail + 2, ring->ntu,
 			      "avail idx %u, used idx %u, last used %u: more than %u in flight",
 			      ring->ntu, ring->used_idx, ring->ntc, ring->count);
 		goto out_free;
+	}
+	if (ncompleted > ring->count) {
+		err = finding(w, DMS_NICRING_BAD_INDEX, r, -1, used + 2, ring->used_idx,
+			      "used idx %u is %u past last used %u (ring of %u): device used more "
+			      "than the driver posted",
+			      ring->used_idx, ncompleted, ring->ntc, ring->count);
+		if (err)
+			goto out_free;
+		ncompleted = 0;
 	}
 	for (uint32_t k = 0; k < ncompleted; k++) {
 		uint32_t pos = (uint16_t)(ring->ntc + k) % ring->count;
