@@ -578,17 +578,8 @@ static void describe_source(struct dmaf *d, uint64_t where, int64_t delta)
 	dms_owner_get(where, &own);
 	char text[96];
 	dms_owner_format(&own, text, sizeof(text));
-	const char *state = "";
-	struct dms_slub_obj so;
-	if (d->slub && own.page.kind == DMS_OWNER_SLAB) {
-		struct dms_error *e = dms_slub_lookup_phys(d->slub, where, &so);
-		if (!e && so.where == DMS_SLUB_WHERE_OBJECT)
-			state = so.state == DMS_SLUB_ALLOCATED ? " (allocated)"
-				: so.state == DMS_SLUB_UNKNOWN ? " (state unknown)"
-							       : " (free)";
-		dms_error_destroy(e);
-	}
-	snprintf(pn->loaded_from_owner, sizeof(pn->loaded_from_owner), "%.120s%s", text, state);
+	// The owner text carries the object's allocation state (the SLUB model's).
+	snprintf(pn->loaded_from_owner, sizeof(pn->loaded_from_owner), "%.150s", text);
 }
 
 // ---------------------------------------------------------------- output
