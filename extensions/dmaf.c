@@ -653,6 +653,80 @@ out:
 	free(buf);
 }
 
+// ---------------------------------------------------------------- IRQ storms
+
+// Per-IRQ counts (irq_desc.kstat_irqs, per CPU) from the sparse IRQ tree.  A storm is an
+// IRQ that fired more than ten times as often as the next busiest one, and often in
+// absolute terms (an SFP TX-fault line, a NIC that keeps raising interrupts).  Reported
+// as a note: context for the NIC's state, not evidence of DMA-after-free.
+#define MAX_IRQS 4096
+
+static void irq_storms(struct dmaf *d)
+{
+	long kstat = MEMBER_OFFSET("irq_desc", "kstat_irqs");
+	long action = MEMBER_OFFSET("irq_desc", "action"), aname = MEMBER_OFFSET("irqaction", "name");
+	long idata = MEMBER_OFFSET("irq_desc", "irq_data"), iirq = MEMBER_OFFSET("irq_data", "irq");
+
+	if (!symbol_exists("irq_desc_tree") || kstat < 0 || idata < 0 || iirq < 0)
+		return;
+	// Since 4.20 a radix tree root is an xarray; crash walks each with its own helper
+	// (and aborts the command on a format it does not know: check first).
+	bool xa = MEMBER_EXISTS("xarray", "xa_head");
+	if (!xa && !MEMBER_EXISTS("radix_tree_root", "rnode"))
+		return;
+	ulong root = symbol_value("irq_desc_tree");
+	ulong n = xa ? do_xarray(root, XARRAY_COUNT, NULL) : do_radix_tree(root, RADIX_TREE_COUNT, NULL);
+	if (!n || n > MAX_IRQS)
+		return;
+	struct list_pair *lp = calloc(n + 1, sizeof(*lp));
+	if (!lp)
+		return;
+	lp[0].index = n;
+	n = xa ? do_xarray(root, XARRAY_GATHER, lp) : do_radix_tree(root, RADIX_TREE_GATHER, lp);
+	uint64_t best = 0, second = 0, best_desc = 0;
+	unsigned int best_irq = 0;
+	for (ulong i = 0; i < n && i < MAX_IRQS; i++) {
+		ulong desc = (ulong)lp[i].value, pcpu = 0;
+		uint64_t total = 0;
+		if (!IS_KVADDR(desc) || !readmem(desc + kstat, KVADDR, &pcpu, sizeof(pcpu),
+						 "irq_desc.kstat_irqs", QUIET | RETURN_ON_ERROR) || !pcpu)
+			continue;
+		for (int cpu = 0; cpu < kt->cpus && cpu < NR_CPUS; cpu++) {
+			uint32_t c = 0;
+			if (readmem(pcpu + kt->__per_cpu_offset[cpu], KVADDR, &c, sizeof(c),
+				    "kstat_irqs", QUIET | RETURN_ON_ERROR))
+				total += c;
+		}
+		if (total > best) {
+			second = best;
+			best = total;
+			best_desc = desc;
+			uint32_t irq = 0;
+			readmem(desc + idata + iirq, KVADDR, &irq, sizeof(irq), "irq_data.irq",
+				QUIET | RETURN_ON_ERROR);
+			best_irq = irq;
+		} else if (total > second) {
+			second = total;
+		}
+	}
+	free(lp);
+	if (best < 100000 || best <= 10 * second)
+		return;
+	char name[48] = "?";
+	ulong act = 0, str = 0;
+	if (action >= 0 && aname >= 0 &&
+	    readmem(best_desc + action, KVADDR, &act, sizeof(act), "irq_desc.action",
+		    QUIET | RETURN_ON_ERROR) && IS_KVADDR(act) &&
+	    readmem(act + aname, KVADDR, &str, sizeof(str), "irqaction.name",
+		    QUIET | RETURN_ON_ERROR) && IS_KVADDR(str))
+		read_string(str, name, sizeof(name) - 1);
+	for (char *c = name; *c; c++)
+		if (*c < 32 || *c > 126)
+			*c = '?';
+	note(d, "IRQ %u (%s) fired %" PRIu64 " times, %" PRIu64 "x the next busiest IRQ: an IRQ storm",
+	     best_irq, name, best, second ? best / second : best);
+}
+
 // ---------------------------------------------------------------- output
 
 static void json_str(FILE *out, const char *s)
@@ -843,6 +917,10 @@ void dms_cmd_dmaf(void)
 	}
 	if (argerrs || args[optind])
 		cmd_usage(pc->curcmd, SYNOPSIS); // longjmps: nothing allocated yet
+
+	// IRQ counts first: crash's tree walker may abort the command on a damaged tree,
+	// and nothing is allocated or installed yet.
+	irq_storms(d);
 
 	struct sigaction sa, old;
 	memset(&sa, 0, sizeof(sa));
