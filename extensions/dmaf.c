@@ -727,6 +727,54 @@ static void irq_storms(struct dmaf *d)
 	     best_irq, name, best, second ? best / second : best);
 }
 
+// ---------------------------------------------------------------- offloads
+
+// For each NIC the log complains about (checksum faults, hangs, watchdogs), the offloads
+// that bear on it: hardware checksums, segmentation and receive coalescing.
+static void offload_notes(struct dmaf *d)
+{
+	static const char *const relevant[] = { "rx-csum", "tx-csum", "tso", "gso", "lro", "gro-hw",
+						"sg", "rx-vlan-hw" };
+	struct dms_netdev nd[MAX_NETDEVS];
+	char why[128];
+	size_t n = 0;
+	bool listed = false;
+
+	for (size_t i = 0; i < d->nlogs; i++) {
+		const struct dms_vlog *l = &d->logs[i];
+		bool seen = false;
+		if (!l->netdev[0] && !l->driver[0])
+			continue;
+		for (size_t j = 0; j < i && !seen; j++) // one note per device and kind
+			seen = !strcmp(d->logs[j].netdev, l->netdev) &&
+			       !strcmp(d->logs[j].driver, l->driver) && !strcmp(d->logs[j].kind, l->kind);
+		if (seen)
+			continue;
+		if (!listed) {
+			n = dms_netdev_list(nd, MAX_NETDEVS, why, sizeof(why));
+			listed = true;
+		}
+		for (size_t k = 0; k < n; k++) {
+			if (!nd[k].has_features ||
+			    (l->netdev[0] ? strcmp(nd[k].name, l->netdev) : strcmp(nd[k].driver, l->driver)))
+				continue;
+			struct dms_feature f[128];
+			size_t nf = dms_netdev_features(nd[k].features, f, 128);
+			char on[160] = "", *p = on;
+			for (size_t j = 0; j < nf; j++) {
+				bool rel = false;
+				for (size_t r = 0; r < sizeof(relevant) / sizeof(relevant[0]); r++)
+					rel |= f[j].name && !strncmp(f[j].name, relevant[r], strlen(relevant[r]));
+				if (rel && f[j].on && p < on + sizeof(on) - 1)
+					p += snprintf(p, (size_t)(on + sizeof(on) - p), " %s", f[j].name);
+			}
+			note(d, "%s (%s) is in the log (%s); offloads on:%s", nd[k].name, nd[k].driver,
+			     l->kind, on[0] ? on : " none");
+			break;
+		}
+	}
+}
+
 // ---------------------------------------------------------------- output
 
 static void json_str(FILE *out, const char *s)
@@ -984,6 +1032,7 @@ void dms_cmd_dmaf(void)
 	char *log = read_log(&loglen);
 	if (log) {
 		dms_error_destroy(dms_logsig_scan(log, loglen, on_logsig, d));
+		offload_notes(d);
 		analyse_panic(d, log, loglen);
 		free(log);
 	} else {
