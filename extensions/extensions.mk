@@ -31,7 +31,15 @@ EXT_LIBS = -lpcap -lpthread -lcapstone -ldw -lelf
 extension: extensions/dmasleuth.so
 
 extensions/%.o: extensions/%.c extensions/dms_ext.h $(wildcard lib/*.h)
-	$(CC) $(EXT_CFLAGS) -c -o $@ $<
+	$(CC) $(EXT_CFLAGS) -Ibuild/gen -c -o $@ $<
+
+# Help EXAMPLEs are real output from lab dumps: they live in docs/examples/ (so the tool's
+# sources hold no lab values) and become C string lines at build time.
+EXAMPLES := $(patsubst docs/examples/%.txt,build/gen/%_example.h,$(wildcard docs/examples/*.txt))
+build/gen/%_example.h: docs/examples/%.txt
+	@mkdir -p build/gen
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t"/' -e 's/$$/",/' $< > $@
+$(EXT_OBJ): $(EXAMPLES)
 
 # crash's own symbols (readmem, vt, ...) are resolved when crash dlopen()s the file.
 extensions/dmasleuth.so: $(EXT_OBJ) $(EXT_LIB_OBJ) extensions/dmasleuth.map

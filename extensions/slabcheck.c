@@ -1035,43 +1035,6 @@ char *dms_help_slabcheck[] = {
 	"            for addr also the slab's other findings and a dump of the object.",
 	"   -q       no progress output.",
 	"\nEXAMPLE",
-	"  The software use-after-free dump (dumps/slab-uaf): a freed kmalloc-192",
-	"  object whose hardened free pointer was overwritten with text, and a live",
-	"  kmalloc-64 object holding the text \"pointer\" the kernel faulted on",
-	"  (caches with nothing to report left out):\n",
-	"    crash> slabcheck",
-	"    ADDRESS           CACHE              OBJECT           FIELD                CODE               WHY",
-	"    ff14060d82df1ae0  kmalloc-192        ff14060d82df1a80 free pointer         FREELIST_OUTSIDE   "
-	"object 14 (0xff14060d82df1a80): free pointer: decodes to 0x5954f672fd23e84b (slab "
-	"0xff14060d82df1000-0xff14060d82df1fc0); contents: ascii (160 of 192 bytes): ASCII "
-	"\"path=/var/lib/appd/state/journal.db mode=064...\" (160 bytes) at +0 [free]",
-	"    ff14060d82e36c90  kmalloc-64         ff14060d82e36c80 +0x10                OOPS_VALUE         "
-	"holds 0x3d636e79732e6264 (bytes \"db.sync=\", ascii), the address the oops faulted on: "
-	"general protection fault, probably for non-canonical address 0x3d636e79732e6264: 0000 [#1] "
-	"PREEMPT SMP NOPTI; contents: pointer (16 of 64 bytes): 2 pointers, first "
-	"0xff14060d82e36c80 (slab kmalloc-64+0) at +0 [allocated]",
-	"",
-	"               CACHE OBJSIZE   SLABS   OBJECTS ALLOCATED    FREE UNKNOWN CORRUPT FINDINGS  NAME",
-	"    ff14060d81034800     192      19       399       348      31      20       1        1  kmalloc-192",
-	"    ff14060d81034500      64      34      2176      1985     191       0       1        1  kmalloc-64",
-	"    ff14060d811b2e00     152      98      2548      2416     132       0       0        0  vm_area_struct",
-	"    ...",
-	"",
-	"    slabcheck: 145 caches, 2583 slabs, 74128 objects (65338 allocated, 8770 free, 20 "
-	"unknown), 2 corrupted objects, 2 findings; free pointers xor-swab; 0.40 s",
-	"",
-	"  The 20 unknown objects are those of the kmalloc-192 slab past the broken",
-	"  free pointer.  One object by address:\n",
-	"    crash> slabcheck ff14060d82e36c90",
-	"    ff14060d82e36c90: slab object",
-	"      cache    kmalloc-64 (ff14060d81034500), object size 64, stride 64",
-	"      slab     ffc2f53e800b8d80 (memory ff14060d82e36000)",
-	"      object   ff14060d82e36c80 index 50, offset +0x10, allocated",
-	"      contents pointer (16 of 64 bytes): 2 pointers, first 0xff14060d82e36c80 (slab "
-	"kmalloc-64+0) at +0",
-	"      oops     +0x10 holds 0x3d636e79732e6264, the address the oops faulted on: general "
-	"protection fault, probably for non-canonical address 0x3d636e79732e6264: 0000 [#1] PREEMPT "
-	"SMP NOPTI",
-	"      verdict  holds the oops' faulting address; 0 allocator findings in the object, 0 in its slab",
+#include "slabcheck_example.h" // generated from docs/examples/slabcheck.txt
 	NULL,
 };
