@@ -56,8 +56,15 @@ install: extension-install scripts/dmasleuth-logscan
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 scripts/dmasleuth-logscan $(DESTDIR)$(PREFIX)/bin/dmasleuth-logscan
 	install -m 0755 scripts/dmasleuth-triage $(DESTDIR)$(PREFIX)/bin/dmasleuth-triage
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 docs/dmasleuth-triage.1 $(DESTDIR)$(PREFIX)/share/man/man1/dmasleuth-triage.1
 
-.PHONY: all check dumps deps demo install clean
+# make bench: the extension's benchmarks (extensions/extensions.mk) and triage -j 1 vs -j 2.
+bench: triage-bench
+triage-bench: all
+	@tests/triage/bench
+
+.PHONY: all check dumps deps demo install clean triage-bench
 clean:
 	rm -f lib/*.o lib/*.a scripts/dmasleuth-logscan
 	-$(MAKE) unit-clean
