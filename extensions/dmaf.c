@@ -151,22 +151,6 @@ static void progress_clear(struct dmaf *d)
 
 // ---------------------------------------------------------------- frames
 
-static const char *proto_name(const struct dms_pkt *p)
-{
-	switch (p->proto) {
-	case 6:
-		return "tcp";
-	case 17:
-		return "udp";
-	case 1:
-		return "icmp";
-	case 58:
-		return "icmp6";
-	default:
-		return p->ip_version ? "ip" : "arp";
-	}
-}
-
 static void flow_key(const struct dms_pkt *p, char *buf, size_t size)
 {
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
@@ -176,15 +160,16 @@ static void flow_key(const struct dms_pkt *p, char *buf, size_t size)
 		snprintf(src, sizeof(src), "?");
 	if (!inet_ntop(af, p->dst_addr, dst, sizeof(dst)))
 		snprintf(dst, sizeof(dst), "?");
-	char vlan[16] = "";
+	char vlan[16] = "", num[8];
+	const char *proto = dms_pkt_proto_name(p, num, sizeof(num));
 	if (p->nvlans)
 		snprintf(vlan, sizeof(vlan), " vlan %u", p->vlan_id[0]);
 	if (p->l4_off && (p->proto == 6 || p->proto == 17))
-		snprintf(buf, size, "%s %s%s%s:%u > %s%s%s:%u%s", proto_name(p), af == AF_INET6 ? "[" : "",
+		snprintf(buf, size, "%s %s%s%s:%u > %s%s%s:%u%s", proto, af == AF_INET6 ? "[" : "",
 			 src, af == AF_INET6 ? "]" : "", p->sport, af == AF_INET6 ? "[" : "", dst,
 			 af == AF_INET6 ? "]" : "", p->dport, vlan);
 	else
-		snprintf(buf, size, "%s %s > %s%s", proto_name(p), src, dst, vlan);
+		snprintf(buf, size, "%s %s > %s%s", proto, src, dst, vlan);
 }
 
 static enum dms_vobj_state obj_state(enum dms_slub_state s)

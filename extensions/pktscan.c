@@ -155,26 +155,6 @@ static void progress_clear(struct run *r)
 	r->progress_shown = false;
 }
 
-static const char *proto_name(const struct dms_pkt *p, char *buf, size_t size)
-{
-	if (p->ip_version == 0)
-		return "arp";
-	switch (p->proto) {
-	case 6:
-		return "tcp";
-	case 17:
-		return "udp";
-	case 1:
-		return "icmp";
-	case 58:
-		return "icmpv6";
-	case 2:
-		return "igmp";
-	}
-	snprintf(buf, size, "%u", p->proto);
-	return buf;
-}
-
 static void addr_str(const struct dms_pkt *p, const uint8_t *a, char *buf, size_t size)
 {
 	if (!inet_ntop(p->ip_version == 6 ? AF_INET6 : AF_INET, a, buf, (socklen_t)size))
@@ -289,7 +269,7 @@ static void print_json(struct run *r, const struct dms_hit *hit, uint64_t paddr,
 		fprintf(fp, "\"vaddr\":null,");
 	fprintf(fp, "\"l2\":\"%s\",\"ip_version\":%u,\"proto\":",
 		p->l2 == DMS_L2_ETHERNET ? "ethernet" : "raw", p->ip_version);
-	json_str(fp, proto_name(p, pbuf, sizeof(pbuf)));
+	json_str(fp, dms_pkt_proto_name(p, pbuf, sizeof(pbuf)));
 	addr_str(p, p->src_addr, src, sizeof(src));
 	addr_str(p, p->dst_addr, dst, sizeof(dst));
 	fprintf(fp, ",\"src\":\"%s\",\"dst\":\"%s\",", src, dst);
@@ -479,7 +459,7 @@ static void print_summary(struct run *r, double secs)
 		if (f->vlan >= 0)
 			snprintf(vlan, sizeof(vlan), "%d", f->vlan);
 		fprintf(fp, "  %7" PRIu64 "  %-6s  %-5s  %-41s  %s\n", f->hits,
-			proto_name(&p, pbuf, sizeof(pbuf)), vlan, s, d);
+			dms_pkt_proto_name(&p, pbuf, sizeof(pbuf)), vlan, s, d);
 	}
 	fprintf(fp, "\nOWNERS\n  %7s  %s\n", "HITS", "OWNER");
 	for (unsigned int i = 0; i < r->nowners; i++)

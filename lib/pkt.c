@@ -766,6 +766,26 @@ enum dms_pkt_status dms_pkt_decode(const uint8_t *buf, size_t len,
 	return ret->status;
 }
 
+const char *dms_pkt_proto_name(const struct dms_pkt *p, char *buf, size_t size)
+{
+	if (p->ip_version == 0)
+		return "arp";
+	switch (p->proto) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "icmpv6";
+	case 2:
+		return "igmp";
+	}
+	snprintf(buf, size, "%u", p->proto);
+	return buf;
+}
+
 bool dms_pkt_damaged(const struct dms_pkt *pkt)
 {
 	return pkt->status == DMS_PKT_INVALID && pkt->l2 == DMS_L2_ETHERNET && pkt->ip_version == 4 &&

@@ -122,6 +122,12 @@ enum dms_pkt_status dms_pkt_decode(const uint8_t *buf, size_t len,
  */
 bool dms_pkt_damaged(const struct dms_pkt *pkt);
 
+/**
+ * Lowercase name of the packet's final protocol ("tcp", "udp", "icmp", "icmpv6", "igmp",
+ * "arp"), else its number written into buf.  Returns buf or a static string.
+ */
+const char *dms_pkt_proto_name(const struct dms_pkt *pkt, char *buf, size_t size);
+
 /** True if a decoded candidate is reported as a packet. */
 bool dms_pkt_is_hit(const struct dms_pkt *pkt);
 

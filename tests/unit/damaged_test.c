@@ -78,7 +78,22 @@ static void dms_scan_buffer_damaged_only_when_asked(void)
 	EXPECT_INT(last.l2, DMS_L2_ETHERNET);
 }
 
+static void dms_pkt_proto_name_known_and_numeric(void)
+{
+	struct dms_pkt p;
+	char buf[8];
+
+	dms_pkt_decode(fx_eth_ipv4_udp, sizeof(fx_eth_ipv4_udp), DMS_L2_ETHERNET, &p);
+	EXPECT_STR(dms_pkt_proto_name(&p, buf, sizeof(buf)), "udp");
+	dms_pkt_decode(fx_eth_arp, sizeof(fx_eth_arp), DMS_L2_ETHERNET, &p);
+	EXPECT_STR(dms_pkt_proto_name(&p, buf, sizeof(buf)), "arp");
+	p.ip_version = 4;
+	p.proto = 47; // GRE: no name here, its number
+	EXPECT_STR(dms_pkt_proto_name(&p, buf, sizeof(buf)), "47");
+}
+
 const struct dms_test damaged_tests[] = {
+	TEST_ENTRY(dms_pkt_proto_name_known_and_numeric),
 	TEST_ENTRY(dms_pkt_damaged_payload_overwritten),
 	TEST_ENTRY(dms_pkt_damaged_ip_header_broken),
 	TEST_ENTRY(dms_pkt_damaged_intact_frame_is_not),
