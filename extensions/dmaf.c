@@ -35,7 +35,7 @@ size_t dms_ext_rx_slots(struct dms_vslot **ret);
 #pragma weak dms_ext_netdevs
 #pragma weak dms_ext_rx_slots
 
-#define MAX_FRAMES (1u << 18) // frames kept for the verdict (the rest are counted)
+#define MAX_FRAMES (1u << 16) // frames in slab/page-table memory kept (~400 bytes each); the rest are counted
 #define MAX_NETDEVS 64
 #define MAX_LOGS 64
 #define MAX_VALUE_HITS 16
