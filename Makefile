@@ -58,6 +58,8 @@ install: extension-install scripts/dmasleuth-logscan
 	install -m 0755 scripts/dmasleuth-triage $(DESTDIR)$(PREFIX)/bin/dmasleuth-triage
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0644 docs/dmasleuth-triage.1 $(DESTDIR)$(PREFIX)/share/man/man1/dmasleuth-triage.1
+	install -d $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 0644 docs/dmasleuth.7 $(DESTDIR)$(PREFIX)/share/man/man7/dmasleuth.7
 
 # make bench: the extension's benchmarks (extensions/extensions.mk) and triage -j 1 vs -j 2.
 bench: triage-bench
