@@ -96,21 +96,13 @@ struct dmaf {
 	struct dms_slub *slub;
 	const char *slub_why;
 	struct dms_creader *cr;
-	struct timespec last_progress;
-	bool progress_shown;
+	struct dms_progress progress;
 	char notes[12][200];
 	size_t nnotes;
 	size_t findings, findings_packet;
 };
 
 static struct dmaf dmaf_state;
-static volatile sig_atomic_t dmaf_interrupted;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	dmaf_interrupted = 1;
-}
 
 static __attribute__((format(printf, 2, 3))) void note(struct dmaf *d, const char *fmt, ...)
 {
@@ -126,27 +118,13 @@ static __attribute__((format(printf, 2, 3))) void note(struct dmaf *d, const cha
 static bool tick(uint64_t pos, void *arg)
 {
 	struct dmaf *d = arg;
-	struct timespec now;
 
-	if (dmaf_interrupted)
+	if (dms_interrupted())
 		return false;
-	if (d->quiet || !isatty(STDERR_FILENO))
-		return true;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec == d->last_progress.tv_sec)
-		return true;
-	d->last_progress = now;
-	fprintf(stderr, "\rdmaf: scanning %#" PRIx64 " of %#" PRIx64 ", %" PRIu64 " frames ", pos,
-		dms_kinfo.max_paddr, d->hits);
-	d->progress_shown = true;
+	if (dms_progress_due(&d->progress))
+		fprintf(stderr, "\rdmaf: scanning %#" PRIx64 " of %#" PRIx64 ", %" PRIu64 " frames ", pos,
+			dms_kinfo.max_paddr, d->hits);
 	return true;
-}
-
-static void progress_clear(struct dmaf *d)
-{
-	if (d->progress_shown)
-		fprintf(stderr, "\r%70s\r", "");
-	d->progress_shown = false;
 }
 
 // ---------------------------------------------------------------- frames
@@ -927,12 +905,9 @@ void dms_cmd_dmaf(void)
 	// and nothing is allocated or installed yet.
 	irq_storms(d);
 
-	struct sigaction sa, old;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
-	dmaf_interrupted = 0;
-	bool sig_ok = sigaction(SIGINT, &sa, &old) == 0;
+	struct dms_interrupt intr;
+	dms_interrupt_begin(&intr);
+	d->progress.quiet = d->quiet;
 	struct dms_error *err = NULL;
 
 	dms_owner_cache_reset();
@@ -995,7 +970,7 @@ void dms_cmd_dmaf(void)
 	} else {
 		note(d, "the kernel log could not be read");
 	}
-	progress_clear(d);
+	dms_progress_clear(&d->progress);
 
 	d->in = (struct dms_vinput){
 		.frames = d->frames, .nframes = d->nframes, .netdevs = d->netdevs,
@@ -1013,9 +988,8 @@ void dms_cmd_dmaf(void)
 	if (d->wfile)
 		err = write_pcap(d);
 out:
-	progress_clear(d);
-	if (sig_ok)
-		sigaction(SIGINT, &old, NULL);
+	dms_progress_clear(&d->progress);
+	dms_interrupt_end(&intr);
 	if (err) {
 		char msg[256];
 		snprintf(msg, sizeof(msg), "%s", err->message ? err->message : dms_error_string(err->code));

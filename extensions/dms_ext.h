@@ -54,6 +54,39 @@ void dms_cmd_dmaf(void);
 extern char *dms_help_dmaf[];
 extern char *dms_help_pktscan[];
 
+// Ctrl-C and progress for long commands (interrupt.c).
+
+#include <signal.h>
+#include <time.h>
+
+struct dms_interrupt {
+	bool installed;
+	struct sigaction old;
+};
+
+/** Take SIGINT for this command (clears the interrupted flag). */
+void dms_interrupt_begin(struct dms_interrupt *in);
+
+/** Give SIGINT back to crash; idempotent. */
+void dms_interrupt_end(struct dms_interrupt *in);
+
+/** Was Ctrl-C pressed since dms_interrupt_begin()? */
+bool dms_interrupted(void);
+
+struct dms_progress {
+	bool quiet, shown;
+	struct timespec last;
+};
+
+/**
+ * True when a progress line should be printed now (stderr is a terminal, not quiet,
+ * half a second since the last one); the caller prints it with "\r".
+ */
+bool dms_progress_due(struct dms_progress *p);
+
+/** Erase the progress line if one was printed. */
+void dms_progress_clear(struct dms_progress *p);
+
 // Readers over crash's readmem (creader.c).
 
 struct dms_creader;

@@ -65,8 +65,7 @@ struct run {
 	char *raw_path;
 	struct flow *flows;
 	uint8_t *buf;
-	bool sigint_installed;
-	struct sigaction old_sigint;
+	struct dms_interrupt intr;
 	// State.
 	struct dms_scan scan;
 	bool virt_positions;
@@ -74,37 +73,16 @@ struct run {
 	struct owner_count owners[MAX_OWNERS];
 	unsigned int nowners;
 	uint64_t total_bytes;
-	struct timespec t0, last_progress;
-	bool progress_shown, header_done;
+	struct timespec t0;
+	struct dms_progress progress;
+	bool header_done;
 	struct dms_error *write_err;
 };
 
 static struct run run;
-static volatile sig_atomic_t interrupted;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
-static void sigint_install(struct run *r)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
-	interrupted = 0;
-	if (sigaction(SIGINT, &sa, &r->old_sigint) == 0)
-		r->sigint_installed = true;
-}
-
 static void run_release(struct run *r)
 {
-	if (r->sigint_installed) {
-		sigaction(SIGINT, &r->old_sigint, NULL);
-		r->sigint_installed = false;
-	}
+	dms_interrupt_end(&r->intr);
 	dms_creader_destroy(r->cr);
 	r->cr = NULL;
 	dms_error_destroy(dms_pcapng_destroy(r->png));
@@ -131,28 +109,15 @@ static double elapsed(const struct timespec *a, const struct timespec *b)
 static bool tick(uint64_t pos, void *arg)
 {
 	struct run *r = arg;
-	if (interrupted)
+	if (dms_interrupted())
 		return false;
-	if (r->quiet || !isatty(STDERR_FILENO))
-		return true;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (elapsed(&r->last_progress, &now) < 0.5)
-		return true;
-	r->last_progress = now;
-	uint64_t done = pos > r->start ? pos - r->start : 0;
-	uint64_t span = r->end > r->start ? r->end - r->start : 1;
-	fprintf(stderr, "\rpktscan: %#" PRIx64 " (%u%%), %" PRIu64 " hits ", pos,
-		(unsigned int)(done * 100 / span), r->hits);
-	r->progress_shown = true;
+	if (dms_progress_due(&r->progress)) {
+		uint64_t done = pos > r->start ? pos - r->start : 0;
+		uint64_t span = r->end > r->start ? r->end - r->start : 1;
+		fprintf(stderr, "\rpktscan: %#" PRIx64 " (%u%%), %" PRIu64 " hits ", pos,
+			(unsigned int)(done * 100 / span), r->hits);
+	}
 	return true;
-}
-
-static void progress_clear(struct run *r)
-{
-	if (r->progress_shown)
-		fprintf(stderr, "\r%60s\r", "");
-	r->progress_shown = false;
 }
 
 static void addr_str(const struct dms_pkt *p, const uint8_t *a, char *buf, size_t size)
@@ -367,7 +332,7 @@ static struct dms_error *on_hit(const struct dms_hit *hit, void *arg)
 	}
 	if (r->summary_only)
 		return NULL;
-	progress_clear(r);
+	dms_progress_clear(&r->progress);
 	if (r->json) {
 		print_json(r, hit, paddr, has_paddr, kvaddr, has_kvaddr, &o, summary);
 		return NULL;
@@ -416,7 +381,7 @@ static void print_summary(struct run *r, double secs)
 			"{\"type\":\"summary\",\"hits\":%" PRIu64 ",\"flows\":%" PRIu64
 			",\"bytes_read\":%" PRIu64 ",\"interrupted\":%s,\"owners\":{",
 			r->hits, r->flows_used, r->cr ? dms_creader_bytes_read(r->cr) : 0,
-			interrupted ? "true" : "false");
+			dms_interrupted() ? "true" : "false");
 		for (unsigned int i = 0; i < r->nowners; i++) {
 			fprintf(fp, "%s", i ? "," : "");
 			json_str(fp, r->owners[i].key);
@@ -428,7 +393,7 @@ static void print_summary(struct run *r, double secs)
 	fprintf(fp, "\npktscan: %" PRIu64 " hits", r->hits);
 	if (r->cr)
 		fprintf(fp, ", %" PRIu64 " MiB read", dms_creader_bytes_read(r->cr) >> 20);
-	fprintf(fp, ", %.2f s%s\n", secs, interrupted ? " (INTERRUPTED: partial results)" : "");
+	fprintf(fp, ", %.2f s%s\n", secs, dms_interrupted() ? " (INTERRUPTED: partial results)" : "");
 	if (!r->hits)
 		return;
 	uint64_t shown = r->flows_used < TOP_FLOWS ? r->flows_used : TOP_FLOWS;
@@ -769,7 +734,8 @@ void dms_cmd_pktscan(void)
 	struct dms_error *err = NULL;
 	dms_scan_init(&r->scan);
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
-	sigint_install(r);
+	r->progress.quiet = r->quiet;
+	dms_interrupt_begin(&r->intr);
 	r->flows = calloc(MAX_FLOWS, sizeof(*r->flows));
 	if (!r->flows) {
 		err = &dms_enomem;
@@ -799,7 +765,7 @@ void dms_cmd_pktscan(void)
 	}
 	if (r->bare_read) {
 		err = bare_read(r);
-		progress_clear(r);
+		dms_progress_clear(&r->progress);
 		goto out;
 	}
 	switch (r->mode) {
@@ -826,8 +792,8 @@ void dms_cmd_pktscan(void)
 		err = scan_page(r);
 		break;
 	}
-	progress_clear(r);
-	if (err && err->code == DMS_ERR_STOP && interrupted) {
+	dms_progress_clear(&r->progress);
+	if (err && err->code == DMS_ERR_STOP && dms_interrupted()) {
 		dms_error_destroy(err);
 		err = NULL;
 	}

@@ -68,8 +68,7 @@ struct run {
 	// Resources.
 	struct cstat *stats;
 	size_t nstats;
-	bool sigint_installed;
-	struct sigaction old_sigint;
+	struct dms_interrupt intr;
 	uint8_t *buf;
 	// State.
 	struct dms_slub *slub;
@@ -77,8 +76,8 @@ struct run {
 	struct cstat bad; // slabs whose slab_cache is unknown
 	uint64_t slabs_seen, total_findings;
 	bool header_done;
-	struct timespec t0, last_progress;
-	bool progress_shown;
+	struct timespec t0;
+	struct dms_progress progress;
 	// Per slab: objects that already have a finding.
 	uint8_t *marked;
 	size_t marked_cap;
@@ -96,20 +95,10 @@ struct run {
 };
 
 static struct run run;
-static volatile sig_atomic_t interrupted;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 static void run_release(struct run *r)
 {
-	if (r->sigint_installed) {
-		sigaction(SIGINT, &r->old_sigint, NULL);
-		r->sigint_installed = false;
-	}
+	dms_interrupt_end(&r->intr);
 	dms_ext_slub_set_tick(NULL, NULL);
 	free(r->stats);
 	r->stats = NULL;
@@ -131,26 +120,12 @@ static double elapsed(const struct timespec *a, const struct timespec *b)
 static bool tick(uint64_t pos, void *arg)
 {
 	struct run *r = arg;
-	if (interrupted)
+	if (dms_interrupted())
 		return false;
-	if (r->quiet || r->json || !isatty(STDERR_FILENO))
-		return true;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (elapsed(&r->last_progress, &now) < 0.5)
-		return true;
-	r->last_progress = now;
-	fprintf(stderr, "\rslabcheck: %#" PRIx64 ", %" PRIu64 " slabs, %" PRIu64 " findings ", pos,
-		r->slabs_seen, r->total_findings);
-	r->progress_shown = true;
+	if (dms_progress_due(&r->progress))
+		fprintf(stderr, "\rslabcheck: %#" PRIx64 ", %" PRIu64 " slabs, %" PRIu64 " findings ",
+			pos, r->slabs_seen, r->total_findings);
 	return true;
-}
-
-static void progress_clear(struct run *r)
-{
-	if (r->progress_shown)
-		fprintf(stderr, "\r%70s\r", "");
-	r->progress_shown = false;
 }
 
 // JSON string with everything outside printable ASCII escaped.
@@ -330,14 +305,14 @@ static struct dms_error *on_frame(const struct dms_hit *hit, void *arg)
 		print_finding(f->r, f->cs, CODE_PACKET, s->base + lo, 0, c->name, c->addr, s->page,
 			      (int64_t)i, s->base + o, s->state[i], "frame", why, "packet");
 	}
-	return interrupted ? dms_error_create(DMS_ERR_STOP, "interrupted") : NULL;
+	return dms_interrupted() ? dms_error_create(DMS_ERR_STOP, "interrupted") : NULL;
 }
 
 static struct dms_error *on_slab(const struct dms_slub_slab *s, void *arg)
 {
 	struct run *r = arg;
 	r->slabs_seen++;
-	if (interrupted)
+	if (dms_interrupted())
 		return dms_error_create(DMS_ERR_STOP, "interrupted");
 	struct cstat *cs = cstat_of(r, s->cache);
 	cs->slabs++;
@@ -695,8 +670,8 @@ static void check_all(struct run *r, const struct dms_slub_cache *only)
 	}
 	if (!err)
 		err = dms_slub_for_each_slab(r->slub, only, on_slab, r);
-	progress_clear(r);
-	bool stopped = interrupted || dms_ext_slub_stopped() || (err && err->code == DMS_ERR_STOP);
+	dms_progress_clear(&r->progress);
+	bool stopped = dms_interrupted() || dms_ext_slub_stopped() || (err && err->code == DMS_ERR_STOP);
 	if (err && err->code != DMS_ERR_STOP)
 		error(INFO, "slabcheck: %s\n", err->message ? err->message : "error");
 	dms_error_destroy(err);
@@ -978,13 +953,8 @@ void dms_cmd_slabcheck(void)
 			return;
 		}
 	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
-	interrupted = 0;
-	if (sigaction(SIGINT, &sa, &r->old_sigint) == 0)
-		r->sigint_installed = true;
+	r->progress.quiet = r->quiet || r->json;
+	dms_interrupt_begin(&r->intr);
 	dms_ext_slub_set_tick(tick, r);
 	if (!r->oc && !r->json && !r->has_addr)
 		fprintf(fp, "slabcheck: no field checks: %s\n", owhy ? owhy : "?");
