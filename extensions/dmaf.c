@@ -712,21 +712,6 @@ static void offload_notes(struct dmaf *d)
 
 // ---------------------------------------------------------------- output
 
-static void json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 static const char *check_cmd(const struct dms_evidence *e, char *buf, size_t size)
 {
 	if (!e->address)
@@ -790,18 +775,18 @@ static void print_json(struct dmaf *d)
 	fprintf(fp, "{\"verdict\":\"%s\",\"score\":%d,\"netdev\":", dms_verdict_name(r->verdict),
 		r->score);
 	if (r->netdev[0])
-		json_str(fp, r->netdev);
+		dms_json_str(fp, r->netdev);
 	else
 		fprintf(fp, "null");
 	fprintf(fp, ",\"driver\":");
 	if (r->driver[0])
-		json_str(fp, r->driver);
+		dms_json_str(fp, r->driver);
 	else
 		fprintf(fp, "null");
 	fprintf(fp, ",\"ring\":%d,\"flows\":[", r->ring);
 	for (size_t i = 0; i < r->nflows; i++) {
 		fprintf(fp, i ? "," : "");
-		json_str(fp, r->top_flows[i]);
+		dms_json_str(fp, r->top_flows[i]);
 	}
 	fprintf(fp, "],\"frames\":%" PRIu64 ",\"incriminating\":%zu,\"legit\":%" PRIu64
 		",\"slab_findings\":%zu,\"slab_findings_packet\":%zu,\"evidence\":[",
@@ -815,13 +800,13 @@ static void print_json(struct dmaf *d)
 		else
 			fprintf(fp, "null");
 		fprintf(fp, ",\"text\":");
-		json_str(fp, e->text);
+		dms_json_str(fp, e->text);
 		fprintf(fp, "}");
 	}
 	fprintf(fp, "],\"notes\":[");
 	for (size_t i = 0; i < d->nnotes; i++) {
 		fprintf(fp, i ? "," : "");
-		json_str(fp, d->notes[i]);
+		dms_json_str(fp, d->notes[i]);
 	}
 	fprintf(fp, "]}\n");
 }

@@ -8,6 +8,7 @@
 #define DMS_EXT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "reader.h"
@@ -86,6 +87,16 @@ bool dms_progress_due(struct dms_progress *p);
 
 /** Erase the progress line if one was printed. */
 void dms_progress_clear(struct dms_progress *p);
+
+/** Seconds from a to b (CLOCK_MONOTONIC readings). */
+double dms_elapsed(const struct timespec *a, const struct timespec *b);
+
+/**
+ * A JSON string (RFC 8259): quotes and backslashes escaped, everything outside
+ * printable ASCII as \u00XX (docs/json.md).  Text from a dump is never a format.
+ * NULL prints "".
+ */
+void dms_json_str(FILE *out, const char *s);
 
 // Readers over crash's readmem (creader.c).
 

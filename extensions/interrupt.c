@@ -42,6 +42,11 @@ bool dms_interrupted(void)
 	return interrupted != 0;
 }
 
+double dms_elapsed(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
 bool dms_progress_due(struct dms_progress *p)
 {
 	struct timespec now;
@@ -49,9 +54,7 @@ bool dms_progress_due(struct dms_progress *p)
 	if (p->quiet || !isatty(STDERR_FILENO))
 		return false;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	double dt = (double)(now.tv_sec - p->last.tv_sec) +
-		    (double)(now.tv_nsec - p->last.tv_nsec) / 1e9;
-	if (dt < 0.5)
+	if (dms_elapsed(&p->last, &now) < 0.5)
 		return false;
 	p->last = now;
 	p->shown = true;

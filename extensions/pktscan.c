@@ -100,11 +100,6 @@ static void run_release(struct run *r)
 	r->write_err = NULL;
 }
 
-static double elapsed(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
 // Progress on the terminal (stderr, only if it is a tty), interruption.
 static bool tick(uint64_t pos, void *arg)
 {
@@ -199,22 +194,6 @@ static void count_owner(struct run *r, const struct dms_owner *o)
 	r->owners[i].hits++;
 }
 
-// JSON string with everything outside printable ASCII escaped.
-static void json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20 || c > 0x7e)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 static void print_json(struct run *r, const struct dms_hit *hit, uint64_t paddr, bool has_paddr,
 		       uint64_t kvaddr, bool has_kvaddr, const struct dms_owner *o,
 		       const char *summary)
@@ -234,7 +213,7 @@ static void print_json(struct run *r, const struct dms_hit *hit, uint64_t paddr,
 		fprintf(fp, "\"vaddr\":null,");
 	fprintf(fp, "\"l2\":\"%s\",\"ip_version\":%u,\"proto\":",
 		p->l2 == DMS_L2_ETHERNET ? "ethernet" : "raw", p->ip_version);
-	json_str(fp, dms_pkt_proto_name(p, pbuf, sizeof(pbuf)));
+	dms_json_str(fp, dms_pkt_proto_name(p, pbuf, sizeof(pbuf)));
 	addr_str(p, p->src_addr, src, sizeof(src));
 	addr_str(p, p->dst_addr, dst, sizeof(dst));
 	fprintf(fp, ",\"src\":\"%s\",\"dst\":\"%s\",", src, dst);
@@ -255,11 +234,11 @@ static void print_json(struct run *r, const struct dms_hit *hit, uint64_t paddr,
 		"\"score\":%d,\"summary\":",
 		p->frame_len, p->caplen, dms_pkt_status_name(p->status), dms_csum_name(p->l4_csum),
 		dms_csum_name(p->ip_csum), p->score);
-	json_str(fp, summary);
+	dms_json_str(fp, summary);
 	fprintf(fp, ",\"owner\":{\"kind\":\"%s\"", dms_owner_kind_name(o->page.kind));
 	if (o->page.kind == DMS_OWNER_SLAB) {
 		fprintf(fp, ",\"cache\":");
-		json_str(fp, o->page.cache_name);
+		dms_json_str(fp, o->page.cache_name);
 		if (o->has_obj && !o->slab_tail)
 			fprintf(fp,
 				",\"obj\":\"0x%" PRIx64 "\",\"offset\":%" PRIu64
@@ -267,7 +246,7 @@ static void print_json(struct run *r, const struct dms_hit *hit, uint64_t paddr,
 				o->obj, o->offset, o->page.obj_size);
 		if (o->has_obj && !o->slab_tail) {
 			if (o->state)
-				json_str(fp, o->state);
+				dms_json_str(fp, o->state);
 			else
 				fprintf(fp, "null");
 		}
@@ -384,7 +363,7 @@ static void print_summary(struct run *r, double secs)
 			dms_interrupted() ? "true" : "false");
 		for (unsigned int i = 0; i < r->nowners; i++) {
 			fprintf(fp, "%s", i ? "," : "");
-			json_str(fp, r->owners[i].key);
+			dms_json_str(fp, r->owners[i].key);
 			fprintf(fp, ":%" PRIu64, r->owners[i].hits);
 		}
 		fprintf(fp, "}}\n");
@@ -501,7 +480,7 @@ static struct dms_error *bare_read(struct run *r)
 	if (!err)
 		fprintf(fp,
 			"pktscan: bare read pass: %" PRIu64 " pages (%" PRIu64 " MiB) in %.3f s\n",
-			b.pages, b.pages * PAGESIZE() >> 20, elapsed(&r->t0, &t1));
+			b.pages, b.pages * PAGESIZE() >> 20, dms_elapsed(&r->t0, &t1));
 	return err;
 }
 
@@ -800,7 +779,7 @@ void dms_cmd_pktscan(void)
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!err)
-		print_summary(r, elapsed(&r->t0, &t1));
+		print_summary(r, dms_elapsed(&r->t0, &t1));
 	if (!err && r->wfile) {
 		struct dms_error *werr =
 			r->png ? dms_pcapng_destroy(r->png) : dms_pcap_destroy(r->pcap);

@@ -54,21 +54,6 @@ static void fmt_mac(const struct dms_netdev *d, char *buf, size_t size)
 		 d->mac[3], d->mac[4], d->mac[5]);
 }
 
-// JSON string: printable ASCII kept, the rest \u00XX (docs/json.md).
-static void json_str(const char *s)
-{
-	fputc('"', fp);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(fp, "\\%c", *p);
-		else if (*p < 0x20 || *p > 0x7e)
-			fprintf(fp, "\\u%04x", *p);
-		else
-			fputc(*p, fp);
-	}
-	fputc('"', fp);
-}
-
 // What owns the page a buffer lives in, now.
 struct slot_owner {
 	struct dms_owner o;
@@ -199,7 +184,7 @@ static void tally_json(const char *what, const struct tally *t, unsigned int n)
 	fprintf(fp, ",\"%s\":{", what);
 	for (unsigned int i = 0; i < n; i++) {
 		fprintf(fp, "%s", i ? "," : "");
-		json_str(t[i].key);
+		dms_json_str(fp, t[i].key);
 		fprintf(fp, ":%u", t[i].n);
 	}
 	fprintf(fp, "}");
@@ -401,7 +386,7 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 			continue;
 		if (r->json) {
 			fprintf(fp, "{\"type\":\"slot\",\"netdev\":");
-			json_str(d->name);
+			dms_json_str(fp, d->name);
 			fprintf(fp,
 				",\"ring\":%u,\"slot\":%u,\"state\":\"%s\",\"stale\":false,"
 				"\"dma\":\"%#" PRIx64 "\",\"buf_dma\":\"%#" PRIx64 "\"",
@@ -417,7 +402,7 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 			fprintf(fp, ",\"owner\":{\"kind\":\"%s\",\"cache\":",
 				dms_owner_kind_name(so.o.page.kind));
 			if (so.o.page.kind == DMS_OWNER_SLAB)
-				json_str(so.o.page.cache_name);
+				dms_json_str(fp, so.o.page.cache_name);
 			else
 				fprintf(fp, "null");
 			if (so.o.has_obj)
@@ -426,11 +411,11 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 				fprintf(fp, ",\"obj\":null");
 			fprintf(fp, ",\"state\":");
 			if (so.obj_state)
-				json_str(so.obj_state);
+				dms_json_str(fp, so.obj_state);
 			else
 				fprintf(fp, "null");
 			fprintf(fp, ",\"order\":%u,\"text\":", so.o.page.order);
-			json_str(so.text);
+			dms_json_str(fp, so.text);
 			fprintf(fp, "}}\n");
 		} else {
 			char phys[24], frame[24];
@@ -475,7 +460,7 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 			continue;
 		if (r->json) {
 			fprintf(fp, "{\"type\":\"slot\",\"netdev\":");
-			json_str(d->name);
+			dms_json_str(fp, d->name);
 			fprintf(fp, ",\"ring\":%u,\"slot\":%u,\"state\":\"descriptor\",\"stale\":true,"
 				    "\"dma\":\"%#" PRIx64 "\",\"buf_dma\":\"%#" PRIx64 "\"",
 				ring->index, i, h->addr, h->addr);
@@ -489,7 +474,7 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 			fprintf(fp, ",\"owner\":{\"kind\":\"%s\",\"cache\":",
 				dms_owner_kind_name(so.o.page.kind));
 			if (so.o.page.kind == DMS_OWNER_SLAB)
-				json_str(so.o.page.cache_name);
+				dms_json_str(fp, so.o.page.cache_name);
 			else
 				fprintf(fp, "null");
 			fprintf(fp, ",\"obj\":");
@@ -499,11 +484,11 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 				fprintf(fp, "null");
 			fprintf(fp, ",\"state\":");
 			if (so.obj_state)
-				json_str(so.obj_state);
+				dms_json_str(fp, so.obj_state);
 			else
 				fprintf(fp, "null");
 			fprintf(fp, ",\"order\":%u,\"text\":", so.o.page.order);
-			json_str(so.text);
+			dms_json_str(fp, so.text);
 			fprintf(fp, "}}\n");
 		} else {
 			if (nstale == 1)
@@ -518,7 +503,7 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 	}
 	if (r->json) {
 		fprintf(fp, "{\"type\":\"ring\",\"netdev\":");
-		json_str(d->name);
+		dms_json_str(fp, d->name);
 		fprintf(fp,
 			",\"driver\":\"%s\",\"ring\":%u,\"addr\":\"%#" PRIx64
 			"\",\"valid\":%s,\"freed\":%s,\"count\":%u,\"next_to_use\":%u,"
@@ -568,9 +553,9 @@ static void do_dev(struct run *r, const struct dms_netdev *d)
 	fmt_mac(d, mac, sizeof(mac));
 	if (r->json) {
 		fprintf(fp, "{\"type\":\"netdev\",\"addr\":\"%#" PRIx64 "\",\"name\":", d->addr);
-		json_str(d->name);
+		dms_json_str(fp, d->name);
 		fprintf(fp, ",\"driver\":");
-		json_str(d->driver);
+		dms_json_str(fp, d->driver);
 		fprintf(fp, ",\"driver_from\":\"%s\",\"up\":%s,\"mac\":\"%s\",\"rx_queues\":%u,"
 			    "\"tx_queues\":%u",
 			d->driver_from, d->up ? "true" : "false", mac, d->rx_queues, d->tx_queues);
@@ -602,15 +587,15 @@ static void do_dev(struct run *r, const struct dms_netdev *d)
 	r->rings = rr;
 	if (r->json) {
 		fprintf(fp, ",\"iommu\":");
-		json_str(rr->iommu.text);
+		dms_json_str(fp, rr->iommu.text);
 		// Full paths: the JSON consumer may want to open them.
 		fprintf(fp, ",\"debuginfo\":");
-		json_str(rr->files ? rr->files : "");
+		dms_json_str(fp, rr->files ? rr->files : "");
 		fprintf(fp, ",\"layout\":");
-		json_str(rr->nr ? rr->res->driver->priv_type : "");
+		dms_json_str(fp, rr->nr ? rr->res->driver->priv_type : "");
 		if (!rr->nr) {
 			fprintf(fp, ",\"rings\":null,\"why\":");
-			json_str(rr->why);
+			dms_json_str(fp, rr->why);
 			fprintf(fp, "}\n");
 		} else {
 			fprintf(fp, ",\"rings\":%zu,\"priv\":\"%#" PRIx64 "\",\"findings\":%zu}\n",
@@ -633,11 +618,11 @@ static void do_dev(struct run *r, const struct dms_netdev *d)
 		const struct dms_nicring_finding *f = &rr->res->findings[i];
 		if (r->json) {
 			fprintf(fp, "{\"type\":\"finding\",\"netdev\":");
-			json_str(d->name);
+			dms_json_str(fp, d->name);
 			fprintf(fp, ",\"code\":\"%s\",\"ring\":%d,\"slot\":%d,\"addr\":\"%#" PRIx64
 				    "\",\"value\":\"%#" PRIx64 "\",\"reason\":",
 				dms_nicring_code_name(f->code), f->ring, f->slot, f->addr, f->value);
-			json_str(f->reason);
+			dms_json_str(fp, f->reason);
 			fprintf(fp, "}\n");
 		} else {
 			fprintf(fp, "  finding %s: ring %d slot %d at %" PRIx64 ": ",
@@ -690,7 +675,7 @@ void dms_cmd_rxring(void)
 	if (why[0]) {
 		if (run.json) {
 			fprintf(fp, "{\"type\":\"warning\",\"text\":");
-			json_str(why);
+			dms_json_str(fp, why);
 			fprintf(fp, "}\n");
 		} else {
 			fprintf(fp, "WARNING: device list: %s\n", why);

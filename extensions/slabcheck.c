@@ -112,11 +112,6 @@ static void run_release(struct run *r)
 	r->fcopy = NULL;
 }
 
-static double elapsed(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
 static bool tick(uint64_t pos, void *arg)
 {
 	struct run *r = arg;
@@ -126,22 +121,6 @@ static bool tick(uint64_t pos, void *arg)
 		fprintf(stderr, "\rslabcheck: %#" PRIx64 ", %" PRIu64 " slabs, %" PRIu64 " findings ",
 			pos, r->slabs_seen, r->total_findings);
 	return true;
-}
-
-// JSON string with everything outside printable ASCII escaped.
-static void json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20 || c > 0x7e)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
 }
 
 static bool is_netbuf_cache(const struct dms_slub_cache *c)
@@ -194,7 +173,7 @@ static void print_finding(struct run *r, struct cstat *cs, int code, uint64_t ad
 	if (r->json) {
 		fprintf(fp, "{\"type\":\"finding\",\"code\":\"%s\",\"addr\":\"0x%" PRIx64 "\","
 			"\"value\":\"0x%" PRIx64 "\",\"cache\":", code_name(code), addr, value);
-		json_str(fp, cache);
+		dms_json_str(fp, cache);
 		fprintf(fp, ",\"cache_addr\":\"0x%" PRIx64 "\",\"slab\":", cache_addr);
 		if (slab)
 			fprintf(fp, "\"0x%" PRIx64 "\"", slab);
@@ -206,12 +185,12 @@ static void print_finding(struct run *r, struct cstat *cs, int code, uint64_t ad
 		else
 			fprintf(fp, ",\"object\":null,\"index\":null,\"state\":null");
 		fprintf(fp, ",\"field\":");
-		json_str(fp, field);
+		dms_json_str(fp, field);
 		fprintf(fp, ",\"why\":");
-		json_str(fp, why);
+		dms_json_str(fp, why);
 		fprintf(fp, ",\"class\":");
 		if (cls)
-			json_str(fp, cls);
+			dms_json_str(fp, cls);
 		else
 			fprintf(fp, "null");
 		fprintf(fp, "}\n");
@@ -492,7 +471,7 @@ static void print_cache_row(struct run *r, const struct cstat *s, const char *na
 {
 	if (r->json) {
 		fprintf(fp, "{\"type\":\"cache\",\"name\":");
-		json_str(fp, name);
+		dms_json_str(fp, name);
 		fprintf(fp,
 			",\"addr\":\"0x%" PRIx64 "\",\"object_size\":%u,\"size\":%u,\"slabs\":%" PRIu64
 			",\"objects\":%" PRIu64 ",\"allocated\":%" PRIu64 ",\"free\":%" PRIu64
@@ -680,7 +659,7 @@ static void check_all(struct run *r, const struct dms_slub_cache *only)
 		dms_slub_flush(r->slub);
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	print_summary(r, only, stopped, elapsed(&r->t0, &t1));
+	print_summary(r, only, stopped, dms_elapsed(&r->t0, &t1));
 }
 
 // --- slabcheck ADDR ---
@@ -748,10 +727,10 @@ static void check_addr(struct run *r)
 	if (o.where != DMS_SLUB_WHERE_OBJECT || !c) {
 		if (r->json) {
 			fprintf(fp, "{\"type\":\"object\",\"addr\":\"0x%" PRIx64 "\",\"where\":", o.addr);
-			json_str(fp, where[o.where]);
+			dms_json_str(fp, where[o.where]);
 			fprintf(fp, ",\"cache\":");
 			if (c)
-				json_str(fp, c->name);
+				dms_json_str(fp, c->name);
 			else
 				fprintf(fp, "null");
 			fprintf(fp, "}\n");
@@ -831,7 +810,7 @@ static void check_addr(struct run *r)
 			"{\"type\":\"object\",\"addr\":\"0x%" PRIx64 "\",\"where\":\"slab object\","
 			"\"cache\":",
 			o.addr);
-		json_str(fp, c->name);
+		dms_json_str(fp, c->name);
 		fprintf(fp,
 			",\"cache_addr\":\"0x%" PRIx64 "\",\"slab\":\"0x%" PRIx64 "\",\"slab_base\":\"0x%" PRIx64
 			"\",\"index\":%u,\"object\":\"0x%" PRIx64 "\",\"offset\":%" PRId64
@@ -842,7 +821,7 @@ static void check_addr(struct run *r)
 			c->addr, o.slab, o.slab_base, o.index, o.object, o.offset, c->object_size, c->size,
 			dms_slub_state_name(o.state), o.slab_findings, o.object_findings, nfail, fx.n, noops,
 			objlen ? dms_class_name(cr.dominant) : "unknown");
-		json_str(fp, cls);
+		dms_json_str(fp, cls);
 		fprintf(fp, ",\"verdict\":\"%s\"}\n", verdict);
 	} else {
 		fprintf(fp, "%" PRIx64 ": slab object\n", r->phys ? o.paddr : o.addr);
