@@ -1,7 +1,9 @@
 # extensions/extensions.mk — the crash extension dmasleuth.so, its vmcore tests and benchmark.
 # Included by the top-level Makefile (-include), which defines CC, CFLAGS (with WARN, -fPIC,
 # -Ilib), PREFIX and DESTDIR.  Targets:
-#   make extension          build extensions/dmasleuth.so
+#   make extension          build extensions/dmasleuth.so (against $(CRASH_INC)/defs.h)
+#   make extension-compat   build it against crash 8.0.6's defs.h too (scripts/build-crash), -Werror,
+#                           into build/compat/, and check both builds are the same code (docs/compat.md)
 #   make extension-install  install it to $(DESTDIR)$(PREFIX)/lib/crash/extensions/
 #   make vmcore-check       run the vmcore tests (tests/vmcore/run; needs the debuginfo)
 #   make bench              pktscan vs crash's search -p vs a bare read pass, + lib-bench
@@ -12,12 +14,17 @@ all: extensions/dmasleuth.so
 
 PREFIX  ?= /usr
 DESTDIR ?=
+# The directory holding the crash defs.h to build against: `make CRASH_INC=DIR`.
 CRASH_INC ?= /usr/include/crash
+# Where this build's objects and .so go, and the directory whose crash/ links to $(CRASH_INC)
+# (the sources say <crash/defs.h>).  extension-compat sets both for its second build.
+EXT_OUT ?= extensions
+EXT_SHIM ?= build/crash-inc
 EXT_SRC := $(wildcard extensions/*.c)
-EXT_OBJ := $(EXT_SRC:.c=.o)
-# crash's defs.h needs the architecture; it is a system header (<crash/defs.h>),
-# so its own warnings do not trip -Werror.
-EXT_CFLAGS = $(CFLAGS) -DX86_64 -D_GNU_SOURCE -fPIC -fvisibility=hidden
+EXT_OBJ := $(patsubst extensions/%.c,$(EXT_OUT)/%.o,$(EXT_SRC))
+# crash's defs.h needs the architecture; it is a system header (-isystem), so its own
+# warnings do not trip -Werror.
+EXT_CFLAGS = $(CFLAGS) -DX86_64 -D_GNU_SOURCE -fPIC -fvisibility=hidden -isystem $(EXT_SHIM)
 # Only the lib/ objects pktscan needs (a half-finished lib/ module elsewhere does not
 # block the extension); the version script keeps every symbol but the constructor local.
 EXT_LIB_OBJ := lib/error.o lib/pkt.o lib/reader.o lib/scan.o lib/pcapw.o lib/slub.o lib/classify.o \
@@ -26,11 +33,23 @@ EXT_LIB_OBJ := lib/error.o lib/pkt.o lib/reader.o lib/scan.o lib/pcapw.o lib/slu
 EXT_LDFLAGS = -shared -Wl,--version-script=extensions/dmasleuth.map
 EXT_LIBS = -lpcap -lpthread -lcapstone -ldw -lelf
 
-.PHONY: extension extension-install vmcore-check bench demo-run ext-clean
+.PHONY: extension extension-compat extension-install vmcore-check bench demo-run ext-clean FORCE
 
 extension: extensions/dmasleuth.so
 
-extensions/%.o: extensions/%.c extensions/dms_ext.h $(wildcard lib/*.h)
+# $(EXT_SHIM)/crash -> $(CRASH_INC); the stamp holds that path and changes only when it does,
+# so a new CRASH_INC rebuilds every object and an unchanged one rebuilds nothing.
+CRASH_INC_ABS = $(abspath $(CRASH_INC))
+$(EXT_SHIM)/CRASH_INC: FORCE
+	@test -f '$(CRASH_INC_ABS)/defs.h' || { echo "no defs.h in CRASH_INC=$(CRASH_INC)" >&2; exit 1; }
+	@mkdir -p $(@D)
+	@if [ "$$(cat $@ 2>/dev/null)" != '$(CRASH_INC_ABS)' ] || [ ! -e $(@D)/crash/defs.h ]; then \
+		ln -sfn '$(CRASH_INC_ABS)' $(@D)/crash && echo '$(CRASH_INC_ABS)' > $@; fi
+FORCE:
+
+$(EXT_OUT)/%.o: extensions/%.c extensions/dms_ext.h $(wildcard lib/*.h) $(EXT_SHIM)/CRASH_INC \
+		$(wildcard $(CRASH_INC)/defs.h)
+	@mkdir -p $(@D)
 	$(CC) $(EXT_CFLAGS) -Ibuild/gen -c -o $@ $<
 
 # Help EXAMPLEs are real output from lab dumps: they live in docs/examples/ (so the tool's
@@ -42,8 +61,30 @@ build/gen/%_example.h: docs/examples/%.txt
 $(EXT_OBJ): $(EXAMPLES)
 
 # crash's own symbols (readmem, vt, ...) are resolved when crash dlopen()s the file.
-extensions/dmasleuth.so: $(EXT_OBJ) $(EXT_LIB_OBJ) extensions/dmasleuth.map
+$(EXT_OUT)/dmasleuth.so: $(EXT_OBJ) $(EXT_LIB_OBJ) extensions/dmasleuth.map
 	$(CC) $(EXT_LDFLAGS) -o $@ $(EXT_OBJ) $(EXT_LIB_OBJ) $(EXT_LIBS)
+
+# One source for crash 8.0.2 (Debian 12, /usr/include/crash) and crash 8.0.6 (scripts/build-crash,
+# cached; built once, ~17 CPU-minutes): the extension built against each defs.h, with -Werror,
+# into build/compat/{system,8.0.6}/.  The objects must be the same code and data (debug info
+# aside): then no field offset, struct size, constant or macro the extension uses differs between
+# the two crashes, and either .so loads into either crash (docs/compat.md, "crash versions").
+COMPAT_DIR := build/compat
+extension-compat:
+	@out=$$(scripts/build-crash X86_64) && eval "$$out" && test -n "$$CRASH_INC" && \
+	$(MAKE) --no-print-directory CI=true CRASH_INC="$$CRASH_INC" EXT_OUT=$(COMPAT_DIR)/8.0.6 \
+		EXT_SHIM=$(COMPAT_DIR)/8.0.6/inc $(COMPAT_DIR)/8.0.6/dmasleuth.so
+	@$(MAKE) --no-print-directory CI=true EXT_OUT=$(COMPAT_DIR)/system \
+		EXT_SHIM=$(COMPAT_DIR)/system/inc $(COMPAT_DIR)/system/dmasleuth.so
+	@bad=0; for o in $(EXT_SRC:extensions/%.c=%.o); do \
+		objcopy --strip-debug $(COMPAT_DIR)/system/$$o $(COMPAT_DIR)/a.tmp && \
+		objcopy --strip-debug $(COMPAT_DIR)/8.0.6/$$o $(COMPAT_DIR)/b.tmp || exit 1; \
+		cmp -s $(COMPAT_DIR)/a.tmp $(COMPAT_DIR)/b.tmp || { bad=1; \
+			echo "extension-compat: $$o differs between $(CRASH_INC)/defs.h and 8.0.6's" \
+			"(a crash structure or macro it uses changed: see docs/compat.md)" >&2; }; \
+	done; rm -f $(COMPAT_DIR)/a.tmp $(COMPAT_DIR)/b.tmp; \
+	[ $$bad = 0 ] && echo "extension-compat: $(COMPAT_DIR)/system/dmasleuth.so and" \
+		"$(COMPAT_DIR)/8.0.6/dmasleuth.so: same code and data"
 
 extension-install: extensions/dmasleuth.so
 	install -d $(DESTDIR)$(PREFIX)/lib/crash/extensions
@@ -61,4 +102,5 @@ demo-run: extensions/dmasleuth.so
 
 ext-clean:
 	rm -f extensions/*.o extensions/dmasleuth.so
+	rm -rf build/crash-inc $(COMPAT_DIR)
 clean: ext-clean

@@ -15,6 +15,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,15 +126,35 @@ static void read_cstr(uint64_t addr, char *buf, size_t size)
 	sanitise(buf);
 }
 
-// The module whose core holds addr, or NULL.
-static struct load_module *module_of(uint64_t addr)
+// crash's modules (docs/compat.md, "crash versions"): struct load_module grew
+// in crash 8.0.3 (6.4's module_memory) and IN_MODULE() became a call to a
+// function that is static there, so st->load_modules[] is never indexed and
+// IN_MODULE is not used.  crash finds the entry (module_symbol() and
+// is_module_name(), exported with the same prototypes in every 8.0.x) and
+// only its leading members are read: their offsets are the same in every
+// crash 8.0.x.  A defs.h that moves them does not build.
+_Static_assert(offsetof(struct load_module, mod_namelist) == 24 &&
+		       offsetof(struct load_module, mod_name) == 24 + 256 &&
+		       offsetof(struct load_module, mod_flags) == 24 + 256 + 64,
+	       "crash's struct load_module changed its leading members: see docs/compat.md");
+
+// The module whose memory holds addr, or NULL.
+static const struct load_module *module_of(uint64_t addr)
 {
-	for (int i = 0; i < st->mods_installed; i++) {
-		struct load_module *lm = &st->load_modules[i];
-		if (IN_MODULE(addr, lm))
-			return lm;
-	}
-	return NULL;
+	struct load_module *lm = NULL;
+	if (!module_symbol((ulong)addr, NULL, &lm, NULL, 16))
+		return NULL;
+	return lm;
+}
+
+// The file crash loaded module mod's symbols from (`mod -s`), or NULL.
+static const char *module_debug_file(const char *mod)
+{
+	struct load_module *lm = NULL;
+	if (!is_module_name((char *)mod, NULL, &lm) || !lm || !(lm->mod_flags & MOD_LOAD_SYMS) ||
+	    !lm->mod_namelist[0])
+		return NULL;
+	return lm->mod_namelist;
 }
 
 static void driver_name(uint64_t dev, struct dms_netdev *ret)
@@ -155,7 +176,7 @@ static void driver_name(uint64_t dev, struct dms_netdev *ret)
 		}
 	}
 	uint64_t ops = 0;
-	struct load_module *lm;
+	const struct load_module *lm;
 	if (nd.netdev_ops >= 0 && read_u64(dev + nd.netdev_ops, &ops) && ops &&
 	    (lm = module_of(ops))) {
 		copy_str(ret->driver, sizeof(ret->driver), lm->mod_name);
@@ -399,13 +420,10 @@ static bool file_ok(const char *path)
 // fetch-debuginfo cache.  Writes the places looked at to tried.
 static bool find_ko(const char *mod, char *path, size_t size, char *tried, size_t tsize)
 {
-	for (int i = 0; i < st->mods_installed; i++) {
-		struct load_module *lm = &st->load_modules[i];
-		if (strcmp(lm->mod_name, mod) == 0 && (lm->mod_flags & MOD_LOAD_SYMS) &&
-		    lm->mod_namelist[0] && file_ok(lm->mod_namelist)) {
-			snprintf(path, size, "%s", lm->mod_namelist);
-			return true;
-		}
+	const char *loaded = module_debug_file(mod);
+	if (loaded && file_ok(loaded)) {
+		snprintf(path, size, "%s", loaded);
+		return true;
 	}
 	const char *rel = kt->utsname.release;
 	char dirs[4][320];
@@ -442,6 +460,8 @@ static bool find_ko(const char *mod, char *path, size_t size, char *tried, size_
 static void drv_resolve(struct drv_slot *s)
 {
 	s->tried = true;
+	s->files[0] = '\0';
+	s->why[0] = '\0';
 	struct dms_error *err = dms_dwlayout_create(&s->dl);
 	if (err)
 		goto out_err;
@@ -456,6 +476,7 @@ static void drv_resolve(struct drv_slot *s)
 				 "debuginfo of module %s not found (looked in: %s); run `mod -s %s "
 				 "FILE` or dumps/fetch-debuginfo",
 				 m, tried, m);
+			s->tried = false; // looked up again after a `mod -s`
 			goto out_destroy;
 		}
 		err = dms_dwlayout_add_file(s->dl, path);
