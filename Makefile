@@ -38,10 +38,12 @@ scripts/dmasleuth-logscan: scripts/dmasleuth-logscan.c lib/libdmasleuth.a
 check: all
 	@tests/run-all
 
-# Regenerate the lab's dumps (QEMU/TCG, ~1 min per scenario; see dumps/README.md).
+# Regenerate one lab kernel's dumps (QEMU/TCG, ~1 min per scenario; see dumps/README.md):
+# make dumps [KERNEL=RELEASE], RELEASE a manifest in dumps/kernels/ (default 6.1.0-56-amd64).
+KERNEL ?= 6.1.0-56-amd64
 dumps:
 	scripts/install-deps lab
-	$(MAKE) -C dumps/lab all
+	$(MAKE) -C dumps/lab KERNEL=$(KERNEL) all
 
 deps:
 	scripts/install-deps test

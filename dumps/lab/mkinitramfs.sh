@@ -1,27 +1,78 @@
 #!/usr/bin/env bash
-# mkinitramfs.sh OUT.cpio.gz [--kdump]
-# Builds the lab guest's initramfs: static busybox, labctl, the pinned kernel's NIC and
-# virtio modules, the labfault module, the scenario files and guest/init.  With --kdump
-# it also carries the capture side: the kernel image, kexec, and a nested capture
+# KERNEL=RELEASE mkinitramfs.sh OUT.cpio.gz LABFAULT.KO [--kdump]
+# Builds the lab guest's initramfs for one lab kernel (dumps/kernels/RELEASE, default
+# 6.1.0-56-amd64): static busybox, labctl, that kernel's NIC and virtio modules (with
+# their dependencies, decompressed), the labfault module built for it, the flow files and
+# guest/init.  With --kdump it also carries the capture side: the kernel image, kexec, and a nested capture
 # initramfs (busybox, makedumpfile, virtio_blk) that writes /proc/vmcore to /dev/vda.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../KERNEL"
+KERNEL=${KERNEL:-6.1.0-56-amd64}
+[ -f "$here/../kernels/$KERNEL" ] || { echo "mkinitramfs: no dumps/kernels/$KERNEL" >&2; exit 1; }
+. "$here/../kernels/$KERNEL"
 out=$(realpath -m "$1")
-kdump=${2:-}
-mods=/lib/modules/$KERNEL_RELEASE/kernel
+ko=$(realpath -m "$2")
+kdump=${3:-}
+moddir=/lib/modules/$KERNEL_RELEASE
 
-# Modules in load order (the kernel under test has virtio and these NICs as modules).
-VIRTIO="drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko drivers/virtio/virtio_pci_modern_dev.ko
- drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci.ko"
-# qemu_fw_cfg: as on any distro guest, it tells QEMU where VMCOREINFO is, so that
-# `dump-guest-memory` dumps carry it (OSRELEASE, BUILD-ID, KASLR offset).
-FWCFG="drivers/firmware/qemu_fw_cfg.ko"
-NET="net/core/failover.ko drivers/net/net_failover.ko drivers/net/virtio_net.ko
- drivers/net/ethernet/intel/e1000/e1000.ko drivers/net/ethernet/intel/e1000e/e1000e.ko"
+# The modules the guest wants, by name; their dependencies come from modules.dep and
+# are loaded first.  What the kernel has built in (modules.builtin: e.g. virtio,
+# virtio_ring, virtio_pci on 6.12) is skipped.  qemu_fw_cfg: as on any distro guest, it
+# tells QEMU where VMCOREINFO is, so that `dump-guest-memory` dumps carry it
+# (OSRELEASE, BUILD-ID, KASLR offset).
+WANT="qemu_fw_cfg virtio_pci virtio_net e1000 e1000e"
+WANT_CAPTURE="virtio_pci virtio_blk"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# modpath NAME: the module's path in modules.dep (relative to moddir), or nothing.
+modpath() {
+	awk -F: -v n="$1" '{ p = $1; sub(/.*\//, "", p); sub(/\.ko(\.xz|\.zst|\.gz)?$/, "", p)
+		if (p == n) { print $1; exit } }' "$moddir/modules.dep"
+}
+
+# modorder NAME...: NAME and its dependencies, dependencies first, each once.
+modorder() {
+	local seen=" " n
+	visit() {
+		local p deps d
+		p=$(modpath "$1")
+		if [ -z "$p" ]; then
+			grep -q "/$1\.ko\$" "$moddir/modules.builtin" ||
+				{ echo "mkinitramfs: no module $1 for $KERNEL_RELEASE" >&2; exit 1; }
+			return 0 # built in
+		fi
+		case $seen in *" $p "*) return 0 ;; esac
+		deps=$(awk -F: -v p="$p" '$1 == p { print $2; exit }' "$moddir/modules.dep")
+		# modules.dep lists every dependency, the one to load first last.
+		for d in $(echo $deps | tr ' ' '\n' | tac); do
+			visit "$(basename "${d%%.ko*}")"
+		done
+		seen="$seen$p "
+		echo "$p"
+	}
+	for n in "$@"; do visit "$n"; done
+}
+
+# addmods ROOT NAME...: copy the modules (decompressed) to ROOT/lib/modules/ and write
+# their load order to ROOT/lib/modules/order.
+addmods() {
+	local root=$1 p b order
+	shift
+	order=$(modorder "$@")
+	: > "$root/lib/modules/order"
+	for p in $order; do
+		b=$(basename "${p%%.ko*}")
+		case $p in
+		*.ko.xz) xz -dc "$moddir/$p" > "$root/lib/modules/$b.ko" ;;
+		*.ko.zst) zstd -qdc "$moddir/$p" > "$root/lib/modules/$b.ko" ;;
+		*.ko.gz) gzip -dc "$moddir/$p" > "$root/lib/modules/$b.ko" ;;
+		*) cp "$moddir/$p" "$root/lib/modules/$b.ko" ;;
+		esac
+		echo "$b" >> "$root/lib/modules/order"
+	done
+}
 
 add_bin() { # copy a dynamic binary and the libraries ldd names
 	local root=$1 bin=$2
@@ -48,19 +99,17 @@ if [ "$kdump" = --kdump ]; then
 	cap="$tmp/capture"
 	base "$cap"
 	add_bin "$cap" "$(command -v makedumpfile)"
-	for m in $VIRTIO drivers/block/virtio_blk.ko; do
-		cp "$mods/$m" "$cap/lib/modules/"
-	done
+	addmods "$cap" $WANT_CAPTURE
 fi
 
 root="$tmp/root"
 base "$root"
 cp "$here/tools/labctl" "$root/bin/labctl"
-cp "$here/module/labfault.ko" "$root/lib/modules/"
-for m in $FWCFG $VIRTIO $NET; do
-	cp "$mods/$m" "$root/lib/modules/"
-done
-cp "$here"/scenarios/*.conf "$here"/scenarios/*.flows "$root/lab/"
+addmods "$root" $WANT
+# Without its debug info (~0.8 MB of rootfs pages that would end up in QEMU dumps).
+strip --strip-debug -o "$root/lib/modules/labfault.ko" "$ko"
+# Flow files only: the scenario's configuration comes with each run (run-scenario.sh).
+cp "$here"/scenarios/*.flows "$root/lab/"
 if [ "$kdump" = --kdump ]; then
 	add_bin "$root" "$(command -v kexec)"
 	cp "/boot/vmlinuz-$KERNEL_RELEASE" "$root/boot/vmlinuz"

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """mktruth.py SCENARIO WORKDIR DESTDIR
 
-Turns one lab run (WORKDIR: vmcore, console.log, truth.raw from COM2) into a stored
-scenario (DESTDIR: vmcore, truth.json, console.log) after checking the run meets the
-scenario's acceptance rule (scenarios/NAME.conf: ACCEPT).  Exit 3 when the run is
-valid but does not meet the rule (the Makefile then runs the scenario again).
+Turns one lab run (WORKDIR: vmcore, console.log, truth.raw from COM2, run.conf and kernel
+written by run-scenario.sh) into a stored scenario (DESTDIR: vmcore, truth.json,
+console.log) after checking the run meets the scenario's acceptance rule for that kernel
+(ACCEPT in scenarios/NAME.conf or scenarios/SERIES/NAME.conf, as merged into run.conf).
+Exit 3 when the run is valid but does not meet the rule (the Makefile then runs the
+scenario again).
 
 truth.json's schema is documented in dumps/README.md.
 """
@@ -79,11 +81,26 @@ def first_oops(console):
 
 def crash_site(console):
     """RIP function and the first call-trace functions of the first oops."""
-    m = re.search(r'\[#1\].*?RIP: 00\d\d:(\S+).*?Call Trace:\n(.*?)</TASK>', console, re.S)
+    # 5.16+ closes the trace with </TASK>; 5.10 goes on with "Modules linked in".
+    m = re.search(r'\[#1\].*?RIP: 00\d\d:(\S+).*?Call Trace:\n(.*?)(?:</TASK>|Modules linked in)',
+                  console, re.S)
     if not m:
         return None, []
     frames = re.findall(r'^\[[\s\d.]+\]\s+(?:\? )?([a-zA-Z0-9_.]+)\+', m.group(2), re.M)
     return m.group(1), frames
+
+
+def capture_format(conf):
+    if conf['CAPTURE'] == 'kdump':
+        return 'kdump-compressed (makedumpfile -c -d 31, in-guest kexec capture kernel)'
+    if conf.get('RECOMPRESS') == 'zstd':
+        return ('kdump-compressed, zstd (QEMU dump-guest-memory -z, restored with makedumpfile '
+                '-R, every page recompressed with zstd -19 by kdump-recompress.py)')
+    return 'makedumpfile flattened, zlib (QEMU dump-guest-memory -z)'
+
+
+def dump_level(conf):
+    return 31 if conf['CAPTURE'] == 'kdump' else None
 
 
 def hexs(x):
@@ -92,8 +109,9 @@ def hexs(x):
 
 def main():
     name, work, dest = sys.argv[1:4]
-    conf = shell_vars(os.path.join(HERE, 'scenarios', name + '.conf'))
-    kern = shell_vars(os.path.join(HERE, '..', 'KERNEL'))
+    conf = shell_vars(os.path.join(work, 'run.conf'))
+    release = open(os.path.join(work, 'kernel')).read().strip()
+    kern = shell_vars(os.path.join(HERE, '..', 'kernels', release))
     console = open(os.path.join(work, 'console.log'), errors='replace').read()
     raw = open(os.path.join(work, 'truth.raw'), errors='replace').read()
     recs = records(raw)
@@ -174,16 +192,15 @@ def main():
         'schema': SCHEMA,
         'scenario': name,
         'description': conf.get('DESCRIPTION', ''),
-        'kernel': {'release': kern['KERNEL_RELEASE'], 'package': kern['KERNEL_PACKAGE'],
+        'kernel': {'release': kern['KERNEL_RELEASE'], 'series': kern['KERNEL_SERIES'],
+                   'package': kern['KERNEL_PACKAGE'],
                    'version': kern['KERNEL_VERSION'],
                    'vmlinux_build_id': kern['VMLINUX_BUILD_ID'],
                    'debuginfo_package': kern['DBG_PACKAGE']},
         'capture': {
             'method': 'kdump' if conf['CAPTURE'] == 'kdump' else 'qemu-dump-guest-memory',
-            'format': ('kdump-compressed (makedumpfile -c -d 31, in-guest kexec capture kernel)'
-                       if conf['CAPTURE'] == 'kdump' else
-                       'makedumpfile flattened, zlib (QEMU dump-guest-memory -z)'),
-            'dump_level': 31 if conf['CAPTURE'] == 'kdump' else None,
+            'format': capture_format(conf),
+            'dump_level': dump_level(conf),
             'guest_memory_mb': int(conf['MEM']),
             'crashkernel_mb': 192 if conf['CAPTURE'] == 'kdump' else None,
             'crash': crash,
@@ -235,8 +252,9 @@ def main():
     if 'corrupt' in accept and len(corrupt) < 2:
         problems.append('corruption record incomplete')
     size = os.path.getsize(os.path.join(work, 'vmcore'))
-    if size > 24 * 1024 * 1024:
-        problems.append('vmcore is %d MiB, more than 24 MiB' % (size >> 20))
+    max_mb = int(conf.get('MAX_VMCORE_MB', 16))
+    if size > max_mb * 1024 * 1024:
+        problems.append('vmcore is %.1f MiB, more than %d MiB' % (size / 1048576, max_mb))
     if problems:
         print('mktruth: %s: run not accepted: %s' % (name, '; '.join(problems)), file=sys.stderr)
         return 3

@@ -1,28 +1,44 @@
 #!/usr/bin/env bash
-# run-scenario.sh NAME WORKDIR
-# Boots the lab guest for scenario NAME under QEMU (TCG), lets it crash, captures the dump
-# the way the scenario says (in-guest kdump + makedumpfile, or QEMU dump-guest-memory -z),
-# and leaves in WORKDIR: vmcore, console.log, truth.raw (COM2), qemu.log.
+# KERNEL=RELEASE run-scenario.sh NAME WORKDIR
+# Boots the lab guest of one lab kernel (dumps/kernels/RELEASE, default 6.1.0-56-amd64)
+# for scenario NAME under QEMU (TCG), lets it crash, captures the dump the way the
+# scenario says (in-guest kdump + makedumpfile, or QEMU dump-guest-memory -z), and leaves
+# in WORKDIR: vmcore, console.log, truth.raw (COM2), qemu.log, run.conf (the scenario's
+# configuration as used) and kernel (the release).
+#
+# The configuration is scenarios/NAME.conf followed by scenarios/SERIES/NAME.conf (the
+# kernel's own settings: ACCEPT rule, capture, memory, sysctl names ...; later wins).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../KERNEL"
+KERNEL=${KERNEL:-6.1.0-56-amd64}
+[ -f "$here/../kernels/$KERNEL" ] || { echo "run-scenario: no dumps/kernels/$KERNEL" >&2; exit 1; }
+. "$here/../kernels/$KERNEL"
 name=$1
 work=$(realpath -m "$2")
 conf="$here/scenarios/$name.conf"
+kconf="$here/scenarios/$KERNEL_SERIES/$name.conf"
 [ -f "$conf" ] || { echo "run-scenario: no $conf" >&2; exit 1; }
-. "$conf"
+[ -f "$kconf" ] || { echo "run-scenario: no $kconf: scenario $name is not made for $KERNEL_SERIES" >&2; exit 1; }
+build="$here/build/$KERNEL_RELEASE"
 timeout_s=${LAB_TIMEOUT:-600}
 
 mkdir -p "$work"
-rm -f "$work"/{vmcore,console.log,truth.raw,qemu.log,disk.img,mon.sock,initrd.img}
-# The scenario's name reaches the guest as a file in a second cpio archive appended to
-# the initramfs (the kernel unpacks both), not on the kernel command line: the command
-# line is in the dump's log, and nothing there may hint at the ground truth.
+rm -f "$work"/{vmcore,vmcore.raw,console.log,truth.raw,qemu.log,disk.img,mon.sock,initrd.img}
+cat "$conf" "$kconf" > "$work/run.conf"
+echo "$KERNEL_RELEASE" > "$work/kernel"
+. "$work/run.conf"
+
+# The scenario's configuration reaches the guest as a file in a second cpio archive
+# appended to the initramfs (the kernel unpacks both), not on the kernel command line:
+# the command line is in the dump's log, and nothing there may hint at the ground truth.
 initrd="$work/initrd.img"
 sdir=$(mktemp -d)
 mkdir -p "$sdir/lab"
-echo "$name" > "$sdir/lab/scenario"
-cat "$here/build/initrd-$CAPTURE.cpio.gz" > "$initrd"
+# Only what the guest needs: no comments, description, verdict or acceptance rule in
+# guest memory (a QEMU dump holds the initramfs' files).
+grep -vE '^(#|DESCRIPTION=|EXPECT=|ACCEPT=|TRIES=|MAX_VMCORE_MB=|RECOMPRESS=)' "$work/run.conf" |
+	grep -v '^[[:space:]]*$' > "$sdir/lab/run.conf"
+cat "$build/initrd-$CAPTURE.cpio.gz" > "$initrd"
 (cd "$sdir" && find . | cpio -o -H newc --quiet | gzip) >> "$initrd"
 rm -rf "$sdir"
 append="console=ttyS0 oops=panic"
@@ -42,7 +58,7 @@ qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$MEM" \
 	-netdev hubport,hubid=0,id=n0 -device "$victim_dev,netdev=n0,mac=$VICTIM_MAC" \
 	-netdev hubport,hubid=0,id=n1 -device "$PEER_NIC,netdev=n1,mac=$PEER_MAC" \
 	"${extra[@]}" \
-	-display none -serial "file:$work/console.log" -serial "file:$work/truth.raw" \
+	-display none -vga none -serial "file:$work/console.log" -serial "file:$work/truth.raw" \
 	-monitor "unix:$work/mon.sock,server,nowait" -no-reboot >"$work/qemu.log" 2>&1 &
 qpid=$!
 
@@ -77,7 +93,7 @@ while kill -0 $qpid 2>/dev/null; do
 	fi
 	if [ "$CAPTURE" = qemu ] && [ $state = boot ] && grep -q "Kernel panic - not syncing" "$work/console.log" 2>/dev/null; then
 		sleep 2 # let the panic path finish printing
-		mon "dump-guest-memory -z $work/vmcore" >/dev/null
+		mon "dump-guest-memory -z $work/vmcore.raw" >/dev/null
 		state=dumping
 	fi
 	if [ $state = dumping ] && mon "info dump" | grep -q completed; then
@@ -92,6 +108,19 @@ if [ "$CAPTURE" = kdump ]; then
 		{ echo "run-scenario: $name: in-guest makedumpfile did not finish" >&2; exit 1; }
 	makedumpfile -R "$work/vmcore" < "$work/disk.img"
 	rm -f "$work/disk.img"
+fi
+if [ "$CAPTURE" = qemu ]; then
+	[ -s "$work/vmcore.raw" ] || { echo "run-scenario: $name: no QEMU dump" >&2; exit 1; }
+	if [ "${RECOMPRESS:-}" = zstd ]; then
+		# QEMU wrote the flattened format with zlib at its fastest level: restore it,
+		# then store every page with zstd -19 (same pages, ~11% smaller).
+		makedumpfile -R "$work/vmcore.zlib" < "$work/vmcore.raw" >/dev/null
+		rm -f "$work/vmcore.raw"
+		python3 "$here/kdump-recompress.py" "$work/vmcore.zlib" "$work/vmcore" 19
+		rm -f "$work/vmcore.zlib"
+	else
+		mv "$work/vmcore.raw" "$work/vmcore"
+	fi
 fi
 rm -f "$initrd"
 [ -s "$work/vmcore" ] || { echo "run-scenario: $name: no vmcore" >&2; exit 1; }

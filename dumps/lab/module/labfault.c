@@ -2,8 +2,9 @@
 /*
  * labfault: fault injection and ground-truth export for the dmasleuth vmcore lab.
  *
- * Lab code only: it runs inside a throw-away QEMU guest of the pinned kernel
- * (dumps/KERNEL) and is never part of dmasleuth itself.
+ * Lab code only: it runs inside a throw-away QEMU guest of one of the lab kernels
+ * (dumps/kernels/) and is never part of dmasleuth itself.  It is built once per
+ * kernel (dumps/lab/build/<release>/).
  *
  * Modes (module parameter "mode"):
  *   e1000   when the netdev "ifname" goes down, the in-tree e1000 driver stops the
@@ -48,7 +49,29 @@
 #include <linux/spinlock.h>
 #include <linux/kdebug.h>
 
-/* ---- the slab layout of this kernel (mm/slab.h, SLUB, 6.1) --------------- */
+#include <linux/version.h>
+#include <linux/vmalloc.h>
+#include <linux/kobject.h>
+#include <linux/reciprocal_div.h>
+
+/*
+ * ---- the slab layout of each lab kernel (SLUB) -----------------------------
+ * Private copies of what mm/slab.h (and, from 6.8, mm/slub.c) keep to themselves.
+ * They must follow the kernel exactly: a wrong copy still compiles and reads the
+ * wrong field.  check-layout.sh compares every member used here with the kernel's
+ * debuginfo at build time (dumps/lab/Makefile) and fails the build on a mismatch.
+ *
+ * lab_slab is what a slab page is seen as: struct page on 5.10 (no struct slab yet),
+ * struct slab from 5.17.  lab_cpu_slab(c) is the CPU's current slab.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 17, 0)
+/* 5.10: page->slab_cache, page->freelist; kmem_cache_cpu->page (slub_def.h). */
+#include <linux/slub_def.h>
+#define lab_slab page
+#define lab_cpu_slab(c) ((struct page *)READ_ONCE((c)->page))
+
+#elif LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+/* 6.1: slab_cache at +24, freelist at +32. */
 struct slab {
 	unsigned long __page_flags;
 	union {
@@ -74,12 +97,90 @@ struct slab {
 	unsigned long memcg_data;
 };
 
+/* slub_def.h's inline helpers need it. */
 static inline void *slab_address(const struct slab *slab)
 {
 	return page_address((const struct page *)slab);
 }
 
 #include <linux/slub_def.h>
+#define lab_slab slab
+#define lab_cpu_slab(c) ((struct slab *)READ_ONCE((c)->slab))
+
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+/*
+ * 6.12: slab_cache at +8, freelist at +32; slub_def.h is gone, struct kmem_cache
+ * lives in mm/slab.h and struct kmem_cache_cpu in mm/slub.c.  Only the members up
+ * to "random" are copied (Debian's config: SLUB_CPU_PARTIAL, SYSFS, NUMA,
+ * SLAB_FREELIST_HARDENED); nothing after it is used.
+ */
+struct slab {
+	unsigned long __page_flags;
+	struct kmem_cache *slab_cache;
+	union {
+		struct list_head slab_list;
+		struct {
+			struct slab *next;
+			int slabs;
+		};
+		struct rcu_head callback_head;
+	};
+	void *freelist;
+	union {
+		unsigned long counters;
+		struct {
+			unsigned inuse : 16;
+			unsigned objects : 15;
+			unsigned frozen : 1;
+		};
+	};
+	unsigned int __page_type;
+	atomic_t __page_refcount;
+	unsigned long obj_exts;
+};
+
+struct kmem_cache_cpu {
+	void **freelist;
+	unsigned long tid;
+	struct slab *slab;
+	struct slab *partial;
+};
+
+struct kmem_cache_order_objects {
+	unsigned int x;
+};
+
+struct kmem_cache {
+	struct kmem_cache_cpu __percpu *cpu_slab;
+	slab_flags_t flags;
+	unsigned long min_partial;
+	unsigned int size;
+	unsigned int object_size;
+	struct reciprocal_value reciprocal_size;
+	unsigned int offset;
+	unsigned int cpu_partial;
+	unsigned int cpu_partial_slabs;
+	struct kmem_cache_order_objects oo;
+	struct kmem_cache_order_objects min;
+	gfp_t allocflags;
+	int refcount;
+	void (*ctor)(void *object);
+	unsigned int inuse;
+	unsigned int align;
+	unsigned int red_left_pad;
+	const char *name;
+	struct list_head list;
+	struct kobject kobj;
+	unsigned long random;
+};
+
+#define lab_slab slab
+#define lab_cpu_slab(c) ((struct slab *)READ_ONCE((c)->slab))
+
+#else
+#error "labfault: no slab layout for this kernel; add one (and to check-layout.sh)"
+#endif
 
 static char *mode = "none";
 module_param(mode, charp, 0444);
@@ -164,7 +265,7 @@ static bool on_freelist(struct kmem_cache *s, void *lo, void *hi, void *head, vo
 }
 
 /* Allocated or free, as SLUB sees it right now (racy, best effort, never faults). */
-static const char *obj_state(struct kmem_cache *s, struct slab *slab, void *base,
+static const char *obj_state(struct kmem_cache *s, struct lab_slab *slab, void *base,
 			     void *obj)
 {
 	void *hi = base + (PAGE_SIZE << compound_order((struct page *)slab));
@@ -175,7 +276,7 @@ static const char *obj_state(struct kmem_cache *s, struct slab *slab, void *base
 	for_each_possible_cpu(cpu) {
 		struct kmem_cache_cpu *c = per_cpu_ptr(s->cpu_slab, cpu);
 
-		if ((struct slab *)READ_ONCE(c->slab) == slab &&
+		if (lab_cpu_slab(c) == slab &&
 		    on_freelist(s, base, hi, READ_ONCE(c->freelist), obj))
 			return "free";
 	}
@@ -190,7 +291,7 @@ static const char *obj_state(struct kmem_cache *s, struct slab *slab, void *base
 static void describe_range(const char *tag, void *v, size_t len)
 {
 	struct page *pg = virt_to_head_page(v);
-	struct slab *slab;
+	struct lab_slab *slab;
 	struct kmem_cache *s;
 	void *base, *end, *obj;
 	unsigned int idx, n = 0;
@@ -213,7 +314,7 @@ static void describe_range(const char *tag, void *v, size_t len)
 		     page_count(pg));
 		return;
 	}
-	slab = (struct slab *)pg;
+	slab = (struct lab_slab *)pg;
 	s = READ_ONCE(slab->slab_cache);
 	if (!s || !s->size)
 		return;
@@ -655,7 +756,7 @@ static void software_uaf(void)
 	emit("BEGIN %lu uaf jiffies=%lu\n", ++snap_seq, jiffies);
 	emit("mode %s\n", mode);
 	emit("corrupt freed-object-overwrite +0 %x freeptr_offset=%x\n", 192,
-	     ((struct slab *)virt_to_head_page(victim_obj))->slab_cache->offset);
+	     ((struct lab_slab *)virt_to_head_page(victim_obj))->slab_cache->offset);
 	describe_range("corrupt", victim_obj, 192);
 	emit("corrupt bogus-pointer +%lx %zx\n", offsetof(struct lab_holder, ops),
 	     sizeof(holder->ops));
