@@ -2,7 +2,9 @@
 """Lab sanity tests: the stored dumps are what truth.json says, checked with crash alone.
 
 No dmasleuth code is used here.  For every dumps/<scenario>/:
-  - the dump opens in crash with the pinned vmlinux and shows the pinned release;
+  - every lab kernel (dumps/kernels/) has a DMA-after-free dump and a clean control;
+  - the dump opens in crash (the one its kernel needs) with its kernel's vmlinux and shows
+    that release;
   - DMA-after-free scenarios: truth-listed live slab objects are, per crash `kmem`, allocated
     objects of the named cache, and `rd -p` at the frame address shows an Ethernet frame to
     the NIC's MAC carrying one of the truth flows (addresses, ports, VLAN);
@@ -10,43 +12,37 @@ No dmasleuth code is used here.  For every dumps/<scenario>/:
     the freed one holds text over its freelist pointer, the live one a non-canonical pointer;
   - clean: crash `net` shows the NIC's address; truth lists no objects with frames.
 
-Usage: lab_sanity.py [DUMPS_DIR]   (needs VMLINUX in the environment, or dumps/fetch-debuginfo)
+Usage: lab_sanity.py   (each dump's vmlinux from dumps/fetch-debuginfo RELEASE; DMS_KERNELS
+limits the kernels, see tests/dumpenv.py)
 Prints one line per check and ends with "lab: N passed, N failed".
 """
 import ipaddress
 import json
 import os
 import re
-import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, 'tests'))
+import dumpenv  # noqa: E402
 MARK = 770000001  # `p MARK+i` separates the answers of one crash session
 
 
-def vmlinux_path():
-    if os.environ.get('VMLINUX'):
-        return os.environ['VMLINUX']
-    out = subprocess.run([os.path.join(ROOT, 'dumps', 'fetch-debuginfo')],
-                         capture_output=True, text=True, check=True).stdout
-    return re.search(r'^VMLINUX=(.*)$', out, re.M).group(1)
-
-
-def crash_batch(vmlinux, vmcore, cmds):
-    """Run cmds in one crash session; return the output of each command."""
+def crash_batch(dump, cmds):
+    """Run cmds in one crash session on dumps/DUMP (its kernel's vmlinux and a crash that
+    opens it); return the output of each command."""
     lines = []
     for i, c in enumerate(cmds):
         lines.append('p %d' % (MARK + i))
         lines.append(c)
     lines.append('p %d' % (MARK + len(cmds)))
     lines.append('quit')
-    cmdfile = vmcore + '.sanity-cmds'
-    with open(cmdfile, 'w') as fp:
+    fd, cmdfile = tempfile.mkstemp(prefix='sanity-', suffix='.cmds')
+    with os.fdopen(fd, 'w') as fp:
         fp.write('\n'.join(lines) + '\n')
     try:
-        out = subprocess.run(['crash', '-s', '-i', cmdfile, vmlinux, vmcore],
-                             stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                             errors='replace', timeout=600).stdout
+        out = dumpenv.run_crash(dump, cmdfile, timeout=600)
     finally:
         os.unlink(cmdfile)
     answers = []
@@ -130,10 +126,9 @@ def kmem_says(text, addr):
     return cache, None
 
 
-def test_dump(d, vmlinux, res):
+def test_dump(d, res):
     truth = json.load(open(os.path.join(d, 'truth.json')))
-    name = truth['scenario']
-    vmcore = os.path.join(d, 'vmcore')
+    name = os.path.basename(d)
     cmds = ['sys', 'log']
     objs, per_cache = [], {}
     for o in sorted((o for o in truth['slab_objects_with_frames'] if o['state'] == 'live'),
@@ -147,7 +142,7 @@ def test_dump(d, vmlinux, res):
         cmds += ['kmem %s' % c['addr'], 'rd -64 %s %d' % (c['addr'], c['object_size'] // 8)]
     if truth['expected']['verdict'] == 'no-dma-after-free':
         cmds.append('net')
-    out, ans = crash_batch(vmlinux, vmcore, cmds)
+    out, ans = crash_batch(os.path.basename(d), cmds)
 
     m = re.search(r'RELEASE: (\S+)', ans[0])
     res.check('%s: opens in crash, release %s' % (name, truth['kernel']['release']),
@@ -155,7 +150,8 @@ def test_dump(d, vmlinux, res):
               'crash said %r' % (m.group(1) if m else out[-400:]))
     # No ground truth in the kernel log: not the scenario, not a flow's address.
     log = ans[1]
-    leaks = [w for w in [name, 'scenario'] + [f['src'] for f in truth['flows']] if w in log]
+    leaks = [w for w in [truth['scenario'], 'scenario'] + [f['src'] for f in truth['flows']]
+             if w in log]
     res.check('%s: the kernel log holds no ground truth' % name, log and not leaks,
               'log mentions %s' % leaks if log else 'no log')
     k = 2
@@ -222,16 +218,27 @@ def test_dump(d, vmlinux, res):
                   not truth['slab_objects_with_frames'] and not truth['corrupted_objects'])
 
 
+def open_kernels():
+    """The kernels with a manifest, limited by DMS_KERNELS like the dumps."""
+    want = [r for r in os.environ.get('DMS_KERNELS', '').split(',') if r]
+    rels = sorted(os.listdir(os.path.join(dumpenv.DUMPS, 'kernels')))
+    return [r for r in rels if not want or r in want]
+
+
 def main():
-    dumps = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, 'dumps')
-    vmlinux = vmlinux_path()
     res = Results()
-    found = sorted(os.path.join(dumps, x) for x in os.listdir(dumps)
-                   if os.path.isfile(os.path.join(dumps, x, 'truth.json')))
+    found = [os.path.join(dumpenv.DUMPS, x) for x in dumpenv.stored_dumps()]
     res.check('dumps/: the four lab scenarios are stored', len(found) >= 4,
               'found %d' % len(found))
+    # Every lab kernel has a DMA-after-free dump and a clean control.
+    for rel in open_kernels():
+        mine = [x for x in dumpenv.stored_dumps() if dumpenv.release_of(x) == rel]
+        kinds = set(dumpenv.truth(x)['expected']['verdict'] for x in mine)
+        res.check('dumps/: kernel %s has a DMA-after-free dump and a clean control (%s)'
+                  % (rel, ' '.join(mine)), {'dma-after-free', 'no-dma-after-free'} <= kinds,
+                  'verdicts %s' % sorted(kinds))
     for d in found:
-        test_dump(d, vmlinux, res)
+        test_dump(d, res)
     print('lab: %d passed, %d failed' % (res.passed, res.failed))
     return 1 if res.failed else 0
 

@@ -35,6 +35,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, 'tests'))
+import dumpenv  # noqa: E402
 TRIAGE = os.path.join(ROOT, 'scripts', 'dmasleuth-triage')
 VERDICT = {'dma-after-free': 'dma-after-free', 'no-dma-after-free': 'no-corruption-found',
            'slab-corruption-not-dma': 'slab-corruption-not-dma'}
@@ -118,19 +120,26 @@ def make_bad_inputs(work, dumps):
     return p
 
 
-def wrapper(work):
-    """--crash: sleeps for the input named hang, the real crash otherwise."""
-    path = os.path.join(work, 'crash-wrapper')
-    with open(path, 'w') as fp:
-        fp.write('#!/bin/sh\ncase "$*" in\n*/bad/hang/vmcore*) exec sleep 3600 ;;\nesac\nexec %s "$@"\n'
-                 % shutil.which('crash'))
-    os.chmod(path, 0o755)
-    return path
+def wrappers(work):
+    """--crash PROG for each installed crash version: sleeps for the input named hang, the
+    real crash otherwise."""
+    out = []
+    for v in ('8.0.2', '8.0.6'):
+        real = dumpenv.crash_binary(v)
+        if not real:
+            continue
+        path = os.path.join(work, 'crash-wrapper-%s' % v)
+        with open(path, 'w') as fp:
+            fp.write('#!/bin/sh\ncase "$*" in\n*/bad/hang/vmcore*) exec sleep 3600 ;;\nesac\nexec %s "$@"\n'
+                     % real)
+        os.chmod(path, 0o755)
+        out += ['--crash', path]
+    return out
 
 
 def argv(work, out, inputs, extra=()):
-    a = [sys.executable, TRIAGE, '-j', '2', '--timeout', str(TIMEOUT), '--crash', wrapper(work),
-         '-o', out] + list(extra)
+    a = [sys.executable, TRIAGE, '-j', '2', '--timeout', str(TIMEOUT)] + wrappers(work) + \
+        ['-o', out] + list(extra)
     if os.environ.get('VMLINUX'):
         a += ['--debuginfo', os.path.dirname(os.environ['VMLINUX'])]
     return a + inputs
@@ -186,6 +195,11 @@ def check_run1(work, out, proc, bad, dumps, html):
         else:
             check('%s: not flagged, no suspect' % s, not r.get('flagged') and not r.get('netdev'),
                   {k: r.get(k) for k in ('flagged', 'netdev', 'driver')})
+        need = dumpenv.crash_versions_for(s)[:1]
+        check('%s: opened by crash %s, the oldest here that reads kernel %s' % (
+            s, need[0] if need else '?', dumpenv.release_of(s)),
+            need and (r.get('crash') or {}).get('version') == need[0] and not r.get('crash_fallback'),
+            {k: r.get(k) for k in ('crash', 'crash_fallback')})
         check('%s: vmlinux matched by build-id, kernel and panic named, frames mapped' % s,
               r.get('vmlinux_match') == 'build-id' and r.get('kernel') and r.get('panic') and r.get('hits'),
               {k: r.get(k) for k in ('vmlinux_match', 'kernel', 'panic')})

@@ -21,6 +21,8 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, 'tests'))
+import dumpenv  # noqa: E402
 EXT = os.environ.get('DMASLEUTH_SO') or os.path.join(ROOT, 'extensions', 'dmasleuth.so')
 VERDICT = {'dma-after-free': 'dma-after-free', 'no-dma-after-free': 'no-corruption-found',
            'slab-corruption-not-dma': 'slab-corruption-not-dma'}
@@ -39,22 +41,12 @@ def check(name, ok, why=''):
         print('FAIL %s: %s' % (name, why))
 
 
-def vmlinux():
-    if os.environ.get('VMLINUX'):
-        return os.environ['VMLINUX']
-    out = subprocess.run([os.path.join(ROOT, 'dumps', 'fetch-debuginfo')], capture_output=True,
-                         text=True, check=True).stdout
-    return re.search(r'^VMLINUX=(.*)$', out, re.M).group(1)
-
-
 def session(dump, work):
     pcap = os.path.join(work, dump + '.pcapng')
     cmds = os.path.join(work, dump + '.cmds')
     with open(cmds, 'w') as fp:
         fp.write('extend %s\ndmaf -j -q\ndmaf -q -w %s\nquit\n' % (EXT, pcap))
-    out = subprocess.run(['crash', '-s', '-i', cmds, vmlinux(), os.path.join(ROOT, 'dumps', dump, 'vmcore')],
-                         stdin=subprocess.DEVNULL, capture_output=True, text=True, errors='replace',
-                         timeout=900).stdout
+    out = dumpenv.run_crash(dump, cmds)
     js = [json.loads(l) for l in out.splitlines() if l.startswith('{"verdict"')]
     return (js[0] if js else None), pcap, out
 
@@ -90,8 +82,7 @@ def pcap_frames(pcap):
 
 
 def main():
-    dumps = sorted(d for d in os.listdir(os.path.join(ROOT, 'dumps'))
-                   if os.path.isfile(os.path.join(ROOT, 'dumps', d, 'truth.json')))
+    dumps = dumpenv.stored_dumps()
     work = tempfile.mkdtemp(prefix='dmaf-test-')
     for dump in dumps:
         truth = json.load(open(os.path.join(ROOT, 'dumps', dump, 'truth.json')))

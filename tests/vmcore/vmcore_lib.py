@@ -2,10 +2,12 @@
 import json
 import os
 import re
-import subprocess
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+import dumpenv  # noqa: E402
 EXTENSION = os.environ.get('DMS_EXTENSION', 'extensions/dmasleuth.so')
 
 
@@ -19,15 +21,11 @@ def testlist():
     return out
 
 
-def need_vmlinux():
-    """Set $VMLINUX from dumps/fetch-debuginfo unless the caller did."""
-    if os.environ.get('VMLINUX'):
-        return
-    r = subprocess.run([os.path.join(ROOT, 'dumps', 'fetch-debuginfo')], capture_output=True,
-                       text=True, check=True)
-    for line in r.stdout.splitlines():
-        k, _, v = line.partition('=')
-        os.environ[k] = v.strip('"\'')
+def need_vmlinux(dumps=()):
+    """Fetch the vmlinux of every kernel DUMPS were made with (once, before the sessions
+    run in parallel)."""
+    for d in dumps:
+        dumpenv.vmlinux(dumpenv.release_of(d))
 
 
 def jobs():
@@ -35,8 +33,7 @@ def jobs():
 
 
 def truth(dump):
-    path = os.path.join(ROOT, 'dumps', dump, 'truth.json')
-    return json.load(open(path)) if os.path.exists(path) else {}
+    return dumpenv.truth(dump)
 
 
 def truth_frames(t):
@@ -71,19 +68,15 @@ def golden_cmds(name, dump):
     return out
 
 
-def crash(dump, cmds, work):
-    """Run crash on a lab dump with the extension loaded; stdout+stderr as text."""
+def crash(dump, cmds, work, crash_bin=None):
+    """Run crash on a lab dump with the extension loaded (the dump's vmlinux, and the crash
+    that opens it unless CRASH_BIN is given); stdout+stderr as text."""
     fd, path = _tmp(work, dump)
     with os.fdopen(fd, 'w') as f:
         f.write('extend %s\n' % EXTENSION)
         for c in cmds:
             f.write(c + '\n')
-    vmcore = os.path.join(ROOT, 'dumps', dump, 'vmcore')
-    with open(os.devnull) as null:
-        r = subprocess.run(['crash', '-s', '-i', path, os.environ['VMLINUX'], vmcore],
-                           stdin=null, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           cwd=ROOT, text=True, errors='replace', timeout=900)
-    return r.stdout
+    return dumpenv.run_crash(dump, path, crash=crash_bin)
 
 
 _n = [0]

@@ -1,0 +1,124 @@
+"""Which vmlinux and which crash open a stored lab dump: shared by every vmcore suite.
+
+Each dumps/<name>/truth.json names its kernel (kernel.release); dumps/kernels/<release> is
+that kernel's manifest (CRASH_MIN: the oldest crash that opens its dumps).  The vmlinux
+comes from `dumps/fetch-debuginfo RELEASE` (cached outside the repository); crash 8.0.2 is
+Debian 12's /usr/bin/crash, crash 8.0.6 the one scripts/build-crash keeps in the cache.
+
+Environment overrides: VMLINUX (only for dumps of the default kernel, as before),
+DMS_CRASH_8_0_2 / DMS_CRASH_8_0_6 (crash binaries), DMS_KERNELS (comma-separated releases:
+only dumps of these kernels are tested).
+"""
+import json
+import os
+import shutil
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DUMPS = os.path.join(ROOT, 'dumps')
+DEFAULT_RELEASE = '6.1.0-56-amd64'
+_vmlinux = {}
+_crash = {}
+
+
+def manifest(release):
+    """The KEY=VALUE lines of dumps/kernels/RELEASE as a dict."""
+    out = {}
+    for line in open(os.path.join(DUMPS, 'kernels', release)):
+        line = line.strip()
+        if line and not line.startswith('#') and '=' in line:
+            k, _, v = line.partition('=')
+            out[k] = v.strip('"\'')
+    return out
+
+
+def truth(dump):
+    path = os.path.join(DUMPS, dump, 'truth.json')
+    return json.load(open(path)) if os.path.exists(path) else {}
+
+
+def release_of(dump):
+    """The kernel release a stored dump was made with (truth.json), default 6.1."""
+    return (truth(dump).get('kernel') or {}).get('release') or DEFAULT_RELEASE
+
+
+def series_of(dump):
+    return manifest(release_of(dump)).get('KERNEL_SERIES', '?')
+
+
+def stored_dumps():
+    """Every dumps/<name>/ with a truth.json, filtered by DMS_KERNELS; sorted by kernel,
+    then name."""
+    want = [r for r in os.environ.get('DMS_KERNELS', '').split(',') if r]
+    out = [d for d in os.listdir(DUMPS) if os.path.isfile(os.path.join(DUMPS, d, 'truth.json'))]
+    if want:
+        out = [d for d in out if release_of(d) in want]
+    return sorted(out, key=lambda d: (release_of(d), d))
+
+
+def vmlinux(release):
+    """The path of RELEASE's vmlinux (dumps/fetch-debuginfo; downloads once)."""
+    if release not in _vmlinux:
+        if release == DEFAULT_RELEASE and os.environ.get('VMLINUX'):
+            _vmlinux[release] = os.environ['VMLINUX']
+        else:
+            r = subprocess.run([os.path.join(DUMPS, 'fetch-debuginfo'), release],
+                               capture_output=True, text=True, check=True)
+            kv = dict(line.split('=', 1) for line in r.stdout.splitlines() if '=' in line)
+            _vmlinux[release] = kv['VMLINUX']
+    return _vmlinux[release]
+
+
+def debug_modules(release):
+    return os.path.join(os.path.dirname(vmlinux(release)), 'modules')
+
+
+def crash_binary(version):
+    """The crash binary of VERSION ('8.0.2' or '8.0.6'), or None if it is not here."""
+    if version in _crash:
+        return _crash[version]
+    env = os.environ.get('DMS_CRASH_' + version.replace('.', '_'))
+    path = None
+    if env:
+        path = env
+    elif version == '8.0.2':
+        path = shutil.which('crash')
+    else:
+        cache = os.environ.get('DMASLEUTH_CACHE') or os.path.join(
+            os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache'), 'dmasleuth')
+        cand = os.path.join(cache, 'crash-%s-X86_64' % version, 'crash')
+        path = cand if os.access(cand, os.X_OK) else None
+    _crash[version] = path
+    return path
+
+
+def crash_for(dump):
+    """The crash that opens DUMP: the oldest one at or above its kernel's CRASH_MIN that is
+    installed (so the system's crash is used wherever it can read the dump)."""
+    need = manifest(release_of(dump)).get('CRASH_MIN', '8.0.2')
+    for v in ('8.0.2', '8.0.6'):
+        if _ver(v) >= _ver(need) and crash_binary(v):
+            return crash_binary(v)
+    raise RuntimeError('no crash >= %s for %s (scripts/build-crash)' % (need, dump))
+
+
+def crash_versions_for(dump):
+    """Every installed crash version that opens DUMP (for tests run under each)."""
+    need = manifest(release_of(dump)).get('CRASH_MIN', '8.0.2')
+    return [v for v in ('8.0.2', '8.0.6') if _ver(v) >= _ver(need) and crash_binary(v)]
+
+
+def _ver(v):
+    return tuple(int(x) for x in v.split('.'))
+
+
+def run_crash(dump, cmdfile, timeout=900, crash=None):
+    """`crash -s -i CMDFILE VMLINUX dumps/DUMP/vmcore </dev/null` with the dump's vmlinux
+    and crash; stdout+stderr as text."""
+    vmcore = os.path.join(DUMPS, dump, 'vmcore')
+    rel = release_of(dump)
+    env = dict(os.environ, DEBUG_MODULES=debug_modules(rel))
+    r = subprocess.run([crash or crash_for(dump), '-s', '-i', cmdfile, vmlinux(rel), vmcore],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       cwd=ROOT, text=True, errors='replace', timeout=timeout, env=env)
+    return r.stdout
