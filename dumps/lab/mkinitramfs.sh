@@ -98,7 +98,18 @@ mkcpio() { (cd "$1" && find . | cpio -o -H newc --quiet | gzip -6) > "$2"; }
 if [ "$kdump" = --kdump ]; then
 	cap="$tmp/capture"
 	base "$cap"
-	add_bin "$cap" "$(command -v makedumpfile)"
+	# MAKEDUMPFILE: the one the capture kernel runs (default: the system's).  6.12 needs a
+	# newer one than bookworm's 1.7.2, which drops 6.12's slab pages with -d 31.
+	mdf=${MAKEDUMPFILE:-$(command -v makedumpfile)}
+	mdf_v=$("$mdf" -v 2>&1 | sed -n 's/.*version \([0-9.]*[0-9]\).*/\1/p' | head -n1)
+	if [ -n "${MAKEDUMPFILE_MIN:-}" ] &&
+		[ "$(printf '%s\n%s\n' "$MAKEDUMPFILE_MIN" "$mdf_v" | sort -V | head -n1)" != "$MAKEDUMPFILE_MIN" ]; then
+		echo "mkinitramfs: $KERNEL_RELEASE needs makedumpfile >= $MAKEDUMPFILE_MIN;" \
+			"$mdf is ${mdf_v:-of unknown version} (make ... MAKEDUMPFILE=PATH)" >&2
+		exit 1
+	fi
+	add_bin "$cap" "$mdf"
+	[ "$(basename "$mdf")" = makedumpfile ] || mv "$cap/bin/$(basename "$mdf")" "$cap/bin/makedumpfile"
 	addmods "$cap" $WANT_CAPTURE
 fi
 

@@ -92,7 +92,9 @@ def crash_site(console):
 
 def capture_format(conf):
     if conf['CAPTURE'] == 'kdump':
-        return 'kdump-compressed (makedumpfile -c -d 31, in-guest kexec capture kernel)'
+        return ('kdump-compressed (makedumpfile -c -d 31, in-guest kexec capture kernel%s)'
+                % (', pages recompressed with zstd -19 by kdump-recompress.py'
+                   if conf.get('RECOMPRESS') == 'zstd' else ''))
     if conf.get('RECOMPRESS') == 'zstd':
         return ('kdump-compressed, zstd (QEMU dump-guest-memory -z, restored with makedumpfile '
                 '-R, every page recompressed with zstd -19 by kdump-recompress.py)')
@@ -202,7 +204,7 @@ def main():
             'format': capture_format(conf),
             'dump_level': dump_level(conf),
             'guest_memory_mb': int(conf['MEM']),
-            'crashkernel_mb': 192 if conf['CAPTURE'] == 'kdump' else None,
+            'crashkernel_mb': int(conf.get('CRASHKERNEL', 192)) if conf['CAPTURE'] == 'kdump' else None,
             'crash': crash,
             'oops': first_oops(first_console),
             'rip': crash_site(first_console)[0],

@@ -23,7 +23,7 @@ build="$here/build/$KERNEL_RELEASE"
 timeout_s=${LAB_TIMEOUT:-600}
 
 mkdir -p "$work"
-rm -f "$work"/{vmcore,vmcore.raw,console.log,truth.raw,qemu.log,disk.img,mon.sock,initrd.img}
+rm -f "$work"/{vmcore,vmcore.raw,vmcore.zlib,console.log,truth.raw,qemu.log,disk.img,mon.sock,initrd.img}
 cat "$conf" "$kconf" > "$work/run.conf"
 echo "$KERNEL_RELEASE" > "$work/kernel"
 . "$work/run.conf"
@@ -36,7 +36,7 @@ sdir=$(mktemp -d)
 mkdir -p "$sdir/lab"
 # Only what the guest needs: no comments, description, verdict or acceptance rule in
 # guest memory (a QEMU dump holds the initramfs' files).
-grep -vE '^(#|DESCRIPTION=|EXPECT=|ACCEPT=|TRIES=|MAX_VMCORE_MB=|RECOMPRESS=)' "$work/run.conf" |
+grep -vE '^(#|DESCRIPTION=|EXPECT=|ACCEPT=|TRIES=|MAX_VMCORE_MB=|RECOMPRESS=|CRASHKERNEL=)' "$work/run.conf" |
 	grep -v '^[[:space:]]*$' > "$sdir/lab/run.conf"
 cat "$build/initrd-$CAPTURE.cpio.gz" > "$initrd"
 (cd "$sdir" && find . | cpio -o -H newc --quiet | gzip) >> "$initrd"
@@ -44,7 +44,7 @@ rm -rf "$sdir"
 append="console=ttyS0 oops=panic"
 extra=()
 if [ "$CAPTURE" = kdump ]; then
-	append="$append crashkernel=192M panic=1"
+	append="$append crashkernel=${CRASHKERNEL:-192}M panic=1"
 	truncate -s 128M "$work/disk.img"
 	extra+=(-drive "file=$work/disk.img,format=raw,if=virtio")
 else
@@ -106,20 +106,25 @@ wait $qpid || true
 if [ "$CAPTURE" = kdump ]; then
 	grep -q "capture: makedumpfile exit 0" "$work/console.log" ||
 		{ echo "run-scenario: $name: in-guest makedumpfile did not finish" >&2; exit 1; }
-	makedumpfile -R "$work/vmcore" < "$work/disk.img"
+	makedumpfile -R "$work/vmcore.zlib" < "$work/disk.img" >/dev/null
 	rm -f "$work/disk.img"
-fi
-if [ "$CAPTURE" = qemu ]; then
+else
 	[ -s "$work/vmcore.raw" ] || { echo "run-scenario: $name: no QEMU dump" >&2; exit 1; }
 	if [ "${RECOMPRESS:-}" = zstd ]; then
-		# QEMU wrote the flattened format with zlib at its fastest level: restore it,
-		# then store every page with zstd -19 (same pages, ~11% smaller).
 		makedumpfile -R "$work/vmcore.zlib" < "$work/vmcore.raw" >/dev/null
 		rm -f "$work/vmcore.raw"
+	else
+		mv "$work/vmcore.raw" "$work/vmcore"
+	fi
+fi
+if [ -f "$work/vmcore.zlib" ]; then
+	if [ "${RECOMPRESS:-}" = zstd ]; then
+		# makedumpfile and QEMU compress with zlib at its fastest level: store every
+		# page with zstd -19 instead (same pages, ~11% smaller).
 		python3 "$here/kdump-recompress.py" "$work/vmcore.zlib" "$work/vmcore" 19
 		rm -f "$work/vmcore.zlib"
 	else
-		mv "$work/vmcore.raw" "$work/vmcore"
+		mv "$work/vmcore.zlib" "$work/vmcore"
 	fi
 fi
 rm -f "$initrd"
