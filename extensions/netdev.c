@@ -457,6 +457,14 @@ static bool find_ko(const char *mod, char *path, size_t size, char *tried, size_
 	return false;
 }
 
+// The vmlinux with debuginfo that crash was started with (the debug file when
+// the symbols came from a separate one), or NULL if it is not readable.
+static const char *builtin_vmlinux(void)
+{
+	const char *p = pc->namelist_debug ? pc->namelist_debug : pc->namelist;
+	return p && file_ok(p) ? p : NULL;
+}
+
 static void drv_resolve(struct drv_slot *s)
 {
 	s->tried = true;
@@ -471,7 +479,14 @@ static void drv_resolve(struct drv_slot *s)
 	char *save = NULL;
 	for (char *m = strtok_r(mods, " ", &save); m; m = strtok_r(NULL, " ", &save)) {
 		char path[512], tried[1024];
-		if (!find_ko(m, path, sizeof(path), tried, sizeof(tried))) {
+		if (find_ko(m, path, sizeof(path), tried, sizeof(tried))) {
+			err = dms_dwlayout_add_file(s->dl, path);
+		} else if (!is_module_name(m, NULL, NULL) && builtin_vmlinux()) {
+			// Not a loaded module, yet its driver runs: built into the
+			// kernel (e.g. virtio_ring on 6.12); its types are in vmlinux.
+			snprintf(path, sizeof(path), "%s (built-in %s)", builtin_vmlinux(), m);
+			err = dms_dwlayout_add_builtin(s->dl, builtin_vmlinux(), m);
+		} else {
 			snprintf(s->why, sizeof(s->why),
 				 "debuginfo of module %s not found (looked in: %s); run `mod -s %s "
 				 "FILE` or dumps/fetch-debuginfo",
@@ -479,7 +494,6 @@ static void drv_resolve(struct drv_slot *s)
 			s->tried = false; // looked up again after a `mod -s`
 			goto out_destroy;
 		}
-		err = dms_dwlayout_add_file(s->dl, path);
 		if (err)
 			goto out_err;
 		size_t fl = strlen(s->files);

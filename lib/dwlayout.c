@@ -34,6 +34,8 @@ struct member_entry {
 struct dms_dwlayout {
 	Dwfl *dwfl;
 	Dwarf **files;
+	// Per file: NULL, or the built-in module whose compile units alone are indexed.
+	char **only;
 	size_t nfiles, nindexed;
 	struct type_entry *types;
 	size_t ntypes, types_cap; // cap is a power of two
@@ -206,17 +208,53 @@ static int index_children(struct dms_dwlayout *dl, Dwarf_Die *parent, int depth)
 	return 0;
 }
 
+// Whether a compile unit's source belongs to module mod as kbuild names it:
+// ".../mod.c" or any file under a directory ".../mod/" (a multi-file driver);
+// '-' and '_' are the same in module names.
+static bool cu_of_module(const char *cu_name, const char *mod)
+{
+	if (!cu_name)
+		return false;
+	size_t ml = strlen(mod);
+	for (const char *p = cu_name; *p; p++) {
+		if (p != cu_name && p[-1] != '/')
+			continue;
+		size_t i = 0;
+		while (i < ml && p[i] &&
+		       (p[i] == mod[i] || ((p[i] == '-' || p[i] == '_') && (mod[i] == '-' || mod[i] == '_'))))
+			i++;
+		if (i == ml && (p[i] == '/' || (p[i] == '.' && p[i + 1] == 'c' && !p[i + 2])))
+			return true;
+	}
+	return false;
+}
+
+static struct dms_error *index_file(struct dms_dwlayout *dl, Dwarf *dbg, const char *only)
+{
+	Dwarf_CU *cu = NULL;
+	Dwarf_Die cudie;
+	uint8_t unit_type;
+	size_t matched = 0;
+	while (dwarf_get_units(dbg, cu, &cu, NULL, &unit_type, &cudie, NULL) == 0) {
+		if (only && !cu_of_module(dwarf_diename(&cudie), only))
+			continue;
+		matched++;
+		if (index_children(dl, &cudie, 0))
+			return &dms_enomem;
+	}
+	// No unit named after the module: look through all of them (slow, but right).
+	if (only && !matched)
+		return index_file(dl, dbg, NULL);
+	return NULL;
+}
+
 static struct dms_error *index_files(struct dms_dwlayout *dl)
 {
 	for (; dl->nindexed < dl->nfiles; dl->nindexed++) {
-		Dwarf *dbg = dl->files[dl->nindexed];
-		Dwarf_CU *cu = NULL;
-		Dwarf_Die cudie;
-		uint8_t unit_type;
-		while (dwarf_get_units(dbg, cu, &cu, NULL, &unit_type, &cudie, NULL) == 0) {
-			if (index_children(dl, &cudie, 0))
-				return &dms_enomem;
-		}
+		struct dms_error *err =
+			index_file(dl, dl->files[dl->nindexed], dl->only[dl->nindexed]);
+		if (err)
+			return err;
 	}
 	return NULL;
 }
@@ -235,26 +273,54 @@ struct dms_error *dms_dwlayout_create(struct dms_dwlayout **ret)
 	return NULL;
 }
 
-struct dms_error *dms_dwlayout_add_file(struct dms_dwlayout *dl, const char *path)
+static struct dms_error *add_file(struct dms_dwlayout *dl, const char *path, const char *only)
 {
 	Dwarf **nf = realloc(dl->files, (dl->nfiles + 1) * sizeof(*nf));
 	if (!nf)
 		return &dms_enomem;
 	dl->files = nf;
+	char **no = realloc(dl->only, (dl->nfiles + 1) * sizeof(*no));
+	if (!no)
+		return &dms_enomem;
+	dl->only = no;
+	char *only_copy = NULL;
+	if (only && !(only_copy = strdup(only)))
+		return &dms_enomem;
+	struct dms_error *err;
 	char name[32];
 	snprintf(name, sizeof(name), "file%zu", dl->nfiles);
 	dwfl_report_begin_add(dl->dwfl);
 	Dwfl_Module *mod = dwfl_report_offline(dl->dwfl, name, path, -1);
-	if (dwfl_report_end(dl->dwfl, NULL, NULL) != 0 || !mod)
-		return dms_error_create(DMS_ERR_IO, "%s: %s", path, dwfl_errmsg(-1));
+	if (dwfl_report_end(dl->dwfl, NULL, NULL) != 0 || !mod) {
+		err = dms_error_create(DMS_ERR_IO, "%s: %s", path, dwfl_errmsg(-1));
+		goto out_free_only;
+	}
 	Dwarf_Addr bias;
 	// Applies the relocations of an ET_REL file to its DWARF sections.
 	Dwarf *dbg = dwfl_module_getdwarf(mod, &bias);
-	if (!dbg)
-		return dms_error_create(DMS_ERR_INVALID_DATA, "%s: no DWARF: %s", path,
-					dwfl_errmsg(-1));
+	if (!dbg) {
+		err = dms_error_create(DMS_ERR_INVALID_DATA, "%s: no DWARF: %s", path,
+				       dwfl_errmsg(-1));
+		goto out_free_only;
+	}
+	dl->only[dl->nfiles] = only_copy;
 	dl->files[dl->nfiles++] = dbg;
 	return NULL;
+
+out_free_only:
+	free(only_copy);
+	return err;
+}
+
+struct dms_error *dms_dwlayout_add_file(struct dms_dwlayout *dl, const char *path)
+{
+	return add_file(dl, path, NULL);
+}
+
+struct dms_error *dms_dwlayout_add_builtin(struct dms_dwlayout *dl, const char *vmlinux,
+					   const char *module)
+{
+	return add_file(dl, vmlinux, module);
 }
 
 struct dms_error *dms_dwlayout_open(const char *path, struct dms_dwlayout **ret)
@@ -280,6 +346,9 @@ void dms_dwlayout_destroy(struct dms_dwlayout *dl)
 		free(dl->members[i].key);
 	free(dl->members);
 	free(dl->types);
+	for (size_t i = 0; i < dl->nfiles; i++)
+		free(dl->only[i]);
+	free(dl->only);
 	free(dl->files);
 	dwfl_end(dl->dwfl);
 	free(dl);

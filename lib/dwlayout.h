@@ -63,6 +63,15 @@ struct dms_error *dms_dwlayout_create(struct dms_dwlayout **ret);
  */
 struct dms_error *dms_dwlayout_add_file(struct dms_dwlayout *dl, const char *path);
 
+/**
+ * Add the part of a vmlinux that holds a built-in module's types: only the
+ * compile units of module (sources "<module>.c" or under a directory
+ * "<module>/"; '-' and '_' alike), or every unit if none is named so.
+ * Indexing all of a distribution vmlinux takes seconds and ~250 MB.
+ */
+struct dms_error *dms_dwlayout_add_builtin(struct dms_dwlayout *dl, const char *vmlinux,
+					   const char *module);
+
 /** Shorthand: create and add one file. */
 struct dms_error *dms_dwlayout_open(const char *path, struct dms_dwlayout **ret);
 

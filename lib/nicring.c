@@ -538,13 +538,21 @@ struct dms_error *dms_nicring_create(const struct dms_nicring_driver *d, const s
 	TRY(resolve_scalar(l, d->ring_type, d->desc, true, &nr->desc));
 	TRY(resolve_scalar(l, d->ring_type, d->desc_dma, false, &nr->desc_dma));
 	TRY(resolve_scalar(l, d->ring_type, d->desc_bytes, false, &nr->desc_bytes));
-	TRY(resolve_scalar(l, d->ring_type, d->bufinfo, true, &nr->bufinfo));
-	TRY(resolve_size(l, d->bufinfo_type, &nr->bufinfo_size));
-	TRY(resolve_scalar(l, d->bufinfo_type, d->slot_dma, true, &nr->slot_dma));
-	TRY(resolve_scalar(l, d->bufinfo_type, d->slot_page, false, &nr->slot_page));
-	TRY(resolve_scalar(l, d->bufinfo_type, d->slot_data, false, &nr->slot_data));
-	TRY(resolve_scalar(l, d->bufinfo_type, d->slot_page_offset, false, &nr->slot_page_offset));
-	TRY(resolve_scalar(l, d->bufinfo_type, d->slot_len, false, &nr->slot_len));
+	// A split virtqueue keeps each buffer's DMA address in a shadow array
+	// (desc_extra, 5.13+); before that only in the descriptor table itself,
+	// which the driver writes and the device never does.
+	TRY(resolve_scalar(l, d->ring_type, d->bufinfo, !virtq, &nr->bufinfo));
+	nr->slot_dma.off = nr->slot_page.off = nr->slot_data.off = -1;
+	nr->slot_page_offset.off = nr->slot_len.off = -1;
+	if (nr->bufinfo.off >= 0) {
+		TRY(resolve_size(l, d->bufinfo_type, &nr->bufinfo_size));
+		TRY(resolve_scalar(l, d->bufinfo_type, d->slot_dma, true, &nr->slot_dma));
+		TRY(resolve_scalar(l, d->bufinfo_type, d->slot_page, false, &nr->slot_page));
+		TRY(resolve_scalar(l, d->bufinfo_type, d->slot_data, false, &nr->slot_data));
+		TRY(resolve_scalar(l, d->bufinfo_type, d->slot_page_offset, false,
+				   &nr->slot_page_offset));
+		TRY(resolve_scalar(l, d->bufinfo_type, d->slot_len, false, &nr->slot_len));
+	}
 	nr->token.off = nr->token_data.off = -1;
 	if (d->token && d->token_type) {
 		TRY(resolve_scalar(l, d->ring_type, d->token, false, &nr->token));
@@ -1018,25 +1026,30 @@ static struct dms_error *walk_virtq(struct walk *w, struct dms_nicring_ring *rin
 	if (err)
 		return err;
 	uint64_t avail = get(rb, &nr->avail), used = get(rb, &nr->used);
-	ring->bufinfo = get(rb, &nr->bufinfo);
+	// Without desc_extra (before 5.13) the descriptor table holds the addresses.
+	bool has_extra = nr->bufinfo.off >= 0;
+	ring->bufinfo = has_extra ? get(rb, &nr->bufinfo) : 0;
 	ring->ntc = (uint16_t)get(rb, &nr->last_used);
-	if (!ring->bufinfo) {
+	if (has_extra ? !ring->bufinfo : !ring->desc) {
 		ring->unallocated = true;
 		ring->valid = true;
 		return NULL;
 	}
-	const char *bad = !kptr_ok(w, ring->bufinfo, 8) ? "desc_extra"
-			  : !kptr_ok(w, avail, 2)	? "avail ring"
-			  : !kptr_ok(w, used, 4)	? "used ring"
-			  : !ring->desc			? "descriptor table"
-							: NULL;
+	const char *bad = has_extra && !kptr_ok(w, ring->bufinfo, 8) ? "desc_extra"
+			  : !kptr_ok(w, avail, 2)		     ? "avail ring"
+			  : !kptr_ok(w, used, 4)		     ? "used ring"
+			  : !ring->desc				     ? "descriptor table"
+								     : NULL;
 	if (bad)
 		return finding(w, DMS_NICRING_BAD_POINTER, r, -1, ring->addr, 0,
 			       "%s pointer is not a kernel pointer", bad);
 	uint8_t *extra = NULL, *tokens = NULL, *descs = NULL, *av = NULL, *us = NULL;
-	err = read_array(w, r, ring->bufinfo, ring->count, nr->bufinfo_size, "desc_extra", &extra);
-	if (err)
-		goto out_free;
+	if (has_extra) {
+		err = read_array(w, r, ring->bufinfo, ring->count, nr->bufinfo_size, "desc_extra",
+				 &extra);
+		if (err)
+			goto out_free;
+	}
 	uint64_t token_addr = 0;
 	if (nr->token.off >= 0) {
 		token_addr = get(rb, &nr->token);
@@ -1077,10 +1090,18 @@ static struct dms_error *walk_virtq(struct walk *w, struct dms_nicring_ring *rin
 	ring->valid = true;
 	for (uint32_t i = 0; i < ring->count; i++) {
 		struct dms_nicring_slot *s = &ring->slots[i];
-		const uint8_t *e = extra + (uint64_t)i * nr->bufinfo_size;
 		s->index = i;
-		s->dma = get(e, &nr->slot_dma);
-		s->len = nr->slot_len.off >= 0 ? (uint32_t)get(e, &nr->slot_len) : ring->buf_len;
+		if (extra) {
+			const uint8_t *e = extra + (uint64_t)i * nr->bufinfo_size;
+			s->dma = get(e, &nr->slot_dma);
+			s->len = nr->slot_len.off >= 0 ? (uint32_t)get(e, &nr->slot_len)
+						       : ring->buf_len;
+		} else {
+			const uint8_t *dd = descs + (uint64_t)i * fmt->size;
+			s->dma = le(dd + fmt->addr_off, 8);
+			s->len = (uint32_t)((le(dd + fmt->len_off, fmt->len_size) >> fmt->len_shift) &
+					    fmt->len_mask);
+		}
 		s->buf_dma = s->dma;
 		s->frame_dma = s->dma + ring->device_hdr;
 		if (tokens)

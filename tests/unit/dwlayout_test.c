@@ -303,7 +303,42 @@ static void dms_dwlayout_provider_member_and_size(void)
 	EXPECT_INT(v, 3);
 }
 
+// A built-in module's part of vmlinux: only its compile units are indexed
+// (page_pool is built into every kernel that has it; net/core/page_pool.c
+// does not include mm/slab.h, so kmem_cache_node is not among its types).
+static void dms_dwlayout_add_builtin_only_its_units(void)
+{
+	const char *vmlinux = getenv("VMLINUX");
+	if (!vmlinux || !*vmlinux) {
+		test_skip("VMLINUX not set: run eval \"$(dumps/fetch-debuginfo)\"");
+		return;
+	}
+	struct dms_dwlayout *dl;
+	EXPECT_OK(dms_dwlayout_create(&dl));
+	struct dms_error *err = dms_dwlayout_add_builtin(dl, vmlinux, "page_pool");
+	uint64_t pp = 0, kcn = 0;
+	if (!err)
+		err = dms_dwlayout_type_size(dl, "page_pool", &pp);
+	struct dms_error *absent = dms_dwlayout_type_size(dl, "kmem_cache_node", &kcn);
+	int code = absent ? (int)absent->code : 0;
+	dms_error_destroy(absent);
+	dms_dwlayout_destroy(dl);
+	EXPECT_OK(err);
+	EXPECT_TRUE(pp > 0);
+	EXPECT_INT(code, DMS_ERR_NOT_FOUND);
+}
+
+static void dms_dwlayout_add_builtin_missing_file(void)
+{
+	struct dms_dwlayout *dl;
+	EXPECT_OK(dms_dwlayout_create(&dl));
+	EXPECT_ERR(dms_dwlayout_add_builtin(dl, "/nonexistent/vmlinux", "virtio_ring"), DMS_ERR_IO);
+	dms_dwlayout_destroy(dl);
+}
+
 const struct dms_test dwlayout_tests[] = {
+	TEST_ENTRY(dms_dwlayout_add_builtin_only_its_units),
+	TEST_ENTRY(dms_dwlayout_add_builtin_missing_file),
 	TEST_ENTRY(dms_dwlayout_open_missing_file),
 	TEST_ENTRY(dms_dwlayout_open_not_elf),
 	TEST_ENTRY(dms_dwlayout_type_size_module_structs),
