@@ -26,6 +26,8 @@ int main(void)
 	FIELD(program_context, curcmd);
 	FIELD(program_context, tmpfile);
 	FIELD(program_context, read_vmcoreinfo);
+	FIELD(program_context, namelist); // netdev: the vmlinux of built-in drivers
+	FIELD(program_context, namelist_debug);
 	// kt-> (per-CPU offsets, CPU count, release for the debuginfo cache)
 	FIELD(kernel_table, cpus);
 	FIELD(kernel_table, __per_cpu_offset);
