@@ -10,6 +10,8 @@ One crash session per dump runs `dmaf -j -q` and `dmaf -q -w FILE.pcapng`; then:
   frames    every frame in the written pcapng starts where the device wrote a frame after
             the free (truth frames_after_free: at the oops or in an earlier record), and
             tshark dissects them (zero malformed at L2-L4)
+  quiet     crash printed no warning about an address dmaf handed it (sparsemem section,
+            invalid kernel address, excluded page): dump pointers are checked first
 The tool knows nothing of the lab; this test does.  Last line: "dmaf: N passed, N failed".
 """
 import ipaddress
@@ -91,6 +93,13 @@ def main():
         if not res:
             check('%s: dmaf -j printed a verdict' % dump, False, out[-400:])
             continue
+        # Pointers from the dump are checked before they reach crash's helpers: crash's own
+        # complaints about bad page pointers mean one slipped through.
+        after = out.split('shared object loaded', 1)[-1]
+        warned = re.findall(r'^.*(?:sparsemem: invalid section number|invalid kernel virtual '
+                            r'address|page excluded).*$', after, re.M)
+        check('%s: crash printed no warning about an address dmaf handed it' % dump, not warned,
+              '%d lines, e.g. %s' % (len(warned), warned[:2]))
         want = VERDICT[exp['verdict']]
         check('%s: verdict %s' % (dump, want), res['verdict'] == want,
               'got %s (score %s): %s' % (res['verdict'], res['score'],
