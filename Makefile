@@ -50,7 +50,7 @@ deps:
 
 # From a fresh Debian 12 machine: packages, build, debuginfo, then a lab dump in crash.
 demo:
-	scripts/install-deps test
+	scripts/install-deps demo
 	$(MAKE) all
 	$(MAKE) --no-print-directory demo-run
 
