@@ -253,6 +253,9 @@ def main():
         problems.append('no live slab object holds a frame')
     if 'corrupt' in accept and len(corrupt) < 2:
         problems.append('corruption record incomplete')
+    if conf['MODE'] != 'swuaf' and re.search(r'^.*(RIP: |\s)\S+\+0x[0-9a-f]+/0x[0-9a-f]+ \[labfault\]',
+                                             first_console, re.M):
+        problems.append('the lab module itself is in an oops (e.g. its die notifier faulted)')
     size = os.path.getsize(os.path.join(work, 'vmcore'))
     max_mb = int(conf.get('MAX_VMCORE_MB', 16))
     if size > max_mb * 1024 * 1024:

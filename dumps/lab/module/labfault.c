@@ -829,23 +829,34 @@ static void scrub_free_memory(void)
 	}
 }
 
+static void snap_free(void)
+{
+	if (snap_periodic)
+		free_pages((unsigned long)snap_periodic, get_order(SNAP_MAX));
+	if (snap_die)
+		free_pages((unsigned long)snap_die, get_order(SNAP_MAX));
+}
+
 static int __init labfault_init(void)
 {
 	if (scrub)
 		scrub_free_memory();
-	snap_periodic = vmalloc(SNAP_MAX);
-	snap_die = vmalloc(SNAP_MAX);
+	/*
+	 * Direct-mapped, not vmalloc: a device writing into freed pages can overwrite a
+	 * page table of the vmalloc area (6.12 did), and the die notifier then faulted on
+	 * its own buffer.
+	 */
+	snap_periodic = (char *)__get_free_pages(GFP_KERNEL, get_order(SNAP_MAX));
+	snap_die = (char *)__get_free_pages(GFP_KERNEL, get_order(SNAP_MAX));
 	if (!snap_periodic || !snap_die) {
-		vfree(snap_periodic);
-		vfree(snap_die);
+		snap_free();
 		return -ENOMEM;
 	}
 	snap = snap_periodic;
 	if (strcmp(mode, "swuaf")) {
 		victim = dev_get_by_name(&init_net, ifname);
 		if (!victim) {
-			vfree(snap_periodic);
-			vfree(snap_die);
+			snap_free();
 			return -ENODEV;
 		}
 		ether_addr_copy(victim_mac, victim->dev_addr);
@@ -856,8 +867,7 @@ static int __init labfault_init(void)
 		mmio = ioremap(pci_resource_start(pdev, 0), pci_resource_len(pdev, 0));
 		if (!mmio) {
 			dev_put(victim);
-			vfree(snap_periodic);
-			vfree(snap_die);
+			snap_free();
 			return -EIO;
 		}
 	}
@@ -884,8 +894,7 @@ static void __exit labfault_exit(void)
 		iounmap(mmio);
 	if (victim)
 		dev_put(victim);
-	vfree(snap_periodic);
-	vfree(snap_die);
+	snap_free();
 	kfree(armed_hdr);
 }
 
