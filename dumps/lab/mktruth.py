@@ -139,6 +139,8 @@ def main():
     bufs = []
     for line in (armed or final)['lines']:
         f = line.split()
+        if len(f) < 3 or (f[0] == 'netdev' and len(f) < 5):
+            continue
         if f[0] == 'netdev':
             netdev = {'name': f[1], 'mac': f[2], 'frame_offset': int(f[4])}
         elif f[0] == 'buf':
@@ -151,15 +153,20 @@ def main():
     for r in recs:
         for line in r['lines']:
             f = line.split()
-            if f[0] == 'frame':
+            if len(f) >= 4 and f[0] == 'frame' and re.match(r'^[0-9a-f]+$', f[1]):
                 written.add(int(f[1], 16))
 
     fl = flows(conf)
     objs, corrupt, summary = [], [], None
     frame = None
     frame_list = []
+    # A line cut by another CPU's write to COM2 (the die notifier writes even when it
+    # cannot get the UART lock) is skipped rather than trusted.
+    want_fields = {'frame': 4, 'frames': 2, 'sent': 1, 'corrupt': 4, 'obj': 9}
     for line in final['lines']:
         f = line.split()
+        if not f or len(f) < want_fields.get(f[0], 1):
+            continue
         if f[0] == 'frame':
             frame = int(f[1], 16)
             frame_list.append([hexs(frame), int(f[2], 16), f[3]])
