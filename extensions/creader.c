@@ -42,7 +42,7 @@ size_t dms_read_phys(uint64_t paddr, void *buf, size_t len)
 
 bool dms_paddr_to_kvaddr(uint64_t paddr, uint64_t *ret)
 {
-	if (paddr >= dms_kinfo.max_paddr)
+	if (paddr >= dms_max_paddr())
 		return false;
 	*ret = PTOV(paddr);
 	return true;
@@ -51,7 +51,7 @@ bool dms_paddr_to_kvaddr(uint64_t paddr, uint64_t *ret)
 bool dms_kvaddr_to_paddr(uint64_t kvaddr, uint64_t *ret)
 {
 	uint64_t base = PTOV(0);
-	if (kvaddr < base || kvaddr - base >= dms_kinfo.max_paddr)
+	if (kvaddr < base || kvaddr - base >= dms_max_paddr())
 		return false;
 	*ret = kvaddr - base;
 	return true;

@@ -123,7 +123,7 @@ static bool tick(uint64_t pos, void *arg)
 		return false;
 	if (dms_progress_due(&d->progress))
 		fprintf(stderr, "\rdmaf: scanning %#" PRIx64 " of %#" PRIx64 ", %" PRIu64 " frames ", pos,
-			dms_kinfo.max_paddr, d->hits);
+			dms_max_paddr(), d->hits);
 	return true;
 }
 
@@ -466,7 +466,7 @@ static void analyse_panic(struct dmaf *d, const char *log, size_t len)
 	if (!vs.buf)
 		return;
 	struct dms_error *err = dms_reader_for_each_range(dms_creader_reader(d->cr), 0,
-							  dms_kinfo.max_paddr, search_range, &vs);
+							  dms_max_paddr(), search_range, &vs);
 	dms_error_destroy(err);
 	free(vs.buf);
 	// Prefer a copy inside a frame, then one in a slab object (where pointers are
@@ -519,26 +519,26 @@ static void describe_source(struct dmaf *d, uint64_t where, int64_t delta)
 
 // ---------------------------------------------------------------- page_pool
 
-// page_pool pages carry pp_magic == PP_SIGNATURE (0x40 + POISON_POINTER_DELTA, the
-// x86-64 0xdead000000000000; low bits may hold flags) and point at their pool.  A pool
+// page_pool pages carry pp_magic == PP_SIGNATURE under a mask (both from the facts
+// table, dms_kf: 0x40 + POISON_POINTER_DELTA; low bits may hold flags) and point at
+// their pool.  A pool
 // whose hold count exceeds its release count has pages in flight: the router's teardown
 // leak when the pool is being destroyed.  Pools are found through their pages: 6.1 keeps
 // no list of them.
-#define PP_SIGNATURE 0xdead000000000040ULL
 #define MAX_POOLS 32
 
 static void page_pools(struct dmaf *d)
 {
-	long magic = MEMBER_OFFSET("page", "pp_magic"), ppo = MEMBER_OFFSET("page", "pp");
+	const struct dms_kfacts *kf = &dms_kf;
+	long magic = kf->page_pp_magic, ppo = kf->page_pp;
 	long hold = MEMBER_OFFSET("page_pool", "pages_state_hold_cnt");
 	long rel = MEMBER_OFFSET("page_pool", "pages_state_release_cnt");
-	long psz = STRUCT_SIZE("page");
+	long psz = kf->page_struct_size;
 	uint64_t pools[MAX_POOLS], pages[MAX_POOLS];
 	size_t npools = 0;
 
-	if (ppo < 0)
-		ppo = ANON_MEMBER_OFFSET("page", "pp");
-	if (magic < 0 || ppo < 0 || hold < 0 || rel < 0 || psz <= 0 || psz > 256)
+	if (!kf->pp_present || magic < 0 || ppo < 0 || hold < 0 || rel < 0 || psz <= 0 ||
+	    psz > 256)
 		return; // no page_pool in this kernel's debuginfo
 	uint8_t *buf = malloc((size_t)psz * 64);
 	if (!buf)
@@ -547,18 +547,18 @@ static void page_pools(struct dmaf *d)
 		struct node_table *nt = &vt->node_table[n];
 		uint64_t pfn0 = nt->start_paddr >> PAGESHIFT();
 		for (uint64_t i = 0; i < nt->size; i += 64) {
-			ulong page;
+			uint64_t page;
 			uint64_t cnt = nt->size - i < 64 ? nt->size - i : 64;
 			if ((i & 0xffff) == 0 && !tick((pfn0 + i) << PAGESHIFT(), d))
 				goto out;
-			if (!phys_to_page((pfn0 + i) << PAGESHIFT(), &page) ||
+			if (!dms_pfn_to_page(kf, pfn0 + i, &page) ||
 			    !readmem(page, KVADDR, buf, (long)(cnt * psz), "dmaf page_pool survey",
 				     QUIET | RETURN_ON_ERROR))
 				continue;
 			for (uint64_t j = 0; j < cnt; j++) {
 				uint64_t m, pool;
 				memcpy(&m, buf + j * psz + magic, 8);
-				if ((m & ~3ULL) != PP_SIGNATURE)
+				if ((m & kf->pp_magic_mask) != kf->pp_signature)
 					continue;
 				memcpy(&pool, buf + j * psz + ppo, 8);
 				size_t k = 0;
@@ -903,9 +903,9 @@ void dms_cmd_dmaf(void)
 		err = &dms_enomem;
 		goto out;
 	}
-	if (!dms_kinfo.owner_ok) {
+	if (!dms_kf.owner_ok) {
 		err = dms_error_create(DMS_ERR_NOT_FOUND, "dmaf needs struct page owners: %s",
-				       dms_kinfo.why_owner);
+				       dms_kf.owner_why);
 		goto out;
 	}
 	// The SLUB model: allocated/free for every object.
@@ -928,7 +928,7 @@ void dms_cmd_dmaf(void)
 	struct dms_scan scan;
 	dms_scan_init(&scan);
 	scan.damaged = true; // frames whose payload the kernel wrote over since
-	err = dms_pipescan(&scan, dms_creader_reader(d->cr), 0, dms_kinfo.max_paddr, false, on_hit,
+	err = dms_pipescan(&scan, dms_creader_reader(d->cr), 0, dms_max_paddr(), false, on_hit,
 			   d);
 	if (err)
 		goto out;

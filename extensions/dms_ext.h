@@ -14,40 +14,35 @@
 #include "reader.h"
 #include "scan.h"
 
-// Kernel facts resolved once when the extension loads (kinfo.c).  An offset
-// of -1 means the member is missing: the feature that needs it is disabled
-// and dms_kinfo.disabled[] says why.
+#include "kfacts.h"
+#include "layout.h"
+#include "owner.h"
+
+// The kernel facts table (lib/kfacts.h), filled once when the extension
+// loads (kfacts.c) from crash's debuginfo and address-space numbers.  Every
+// offset, size, flag bit and page type value the glue and lib/ use comes
+// from here.
+extern struct dms_kfacts dms_kf;
+
+// A mirror of two facts for netdev.c, whose NIC tables are being reworked
+// separately: sizeof(struct page) and the end of physical memory, both
+// copied from dms_kf at load.  Nothing else reads it.
 struct dms_kinfo {
 	bool loaded;
-	// struct page
 	long page_size;
-	long page_flags, page_compound_head, page_mapping, page_private;
-	long page_type, page_refcount, page_pp_magic, page_compound_order;
-	// compound_order is a member of struct folio (offset from the head)
-	// rather than of struct page (offset inside the first tail page).
-	bool order_in_folio;
-	// struct slab (or struct page on kernels without struct slab)
-	long slab_slab_cache;
-	// struct kmem_cache
-	long cache_name, cache_size, cache_object_size, cache_list;
-	// page flag bit numbers (enum pageflags); -1 if unknown
-	long pg_slab, pg_head, pg_reserved;
-	// page_type scheme: true for the 6.9+ "top byte" scheme
-	bool pgty_new;
-	long pgty_buddy, pgty_table;
-	// Physical range of the kernel image (_text.._end), 0/0 if unknown.
-	uint64_t kimage_start, kimage_end;
-	// Highest physical address + 1 of any memory node.
 	uint64_t max_paddr;
-	// Feature switches.
-	bool owner_ok, slab_ok, buddy_ok, pp_ok;
-	char why_owner[128], why_slab[128];
 };
 
 extern struct dms_kinfo dms_kinfo;
 
-/** Resolve offsets and symbols (idempotent); called from the constructor. */
+/** Fill dms_kf (and the dms_kinfo mirror) once; called from the constructor. */
 void dms_kinfo_init(void);
+
+/** End of physical memory (max_pfn * page size). */
+uint64_t dms_max_paddr(void);
+
+/** The layout provider over crash's debuginfo (STRUCT_SIZE, MEMBER_OFFSET, enums). */
+struct dms_layout dms_crash_layout(void);
 
 // Commands (one file each): the function and crash's help array.
 void dms_cmd_pktscan(void);
@@ -153,48 +148,14 @@ struct dms_error *dms_pipescan(struct dms_scan *scan, const struct dms_reader *r
 
 // Owners of memory (owner.c).
 
-enum dms_owner_kind {
-	DMS_OWNER_UNKNOWN,
-	DMS_OWNER_SLAB,
-	DMS_OWNER_PAGE_POOL,
-	DMS_OWNER_BUDDY,
-	DMS_OWNER_FREE,
-	DMS_OWNER_ANON,
-	DMS_OWNER_PAGECACHE,
-	DMS_OWNER_MOVABLE,
-	DMS_OWNER_PGTABLE,
-	DMS_OWNER_KIMAGE,
-	DMS_OWNER_PAGE,
-	DMS_NUM_OWNER_KINDS,
-};
-
-#define DMS_CACHE_NAME_MAX 48
-
-// What a physical page is, from its struct page.
-struct dms_page_owner {
-	enum dms_owner_kind kind;
-	uint64_t pfn;
-	// struct page of the page and of its compound head (0 if unknown).
-	uint64_t page, head;
-	// Order of the compound page or free buddy block (0 if single).
-	unsigned int order;
-	// Slab: cache address and name, object stride, first object (kvaddr)
-	// and the slab's size in bytes.
-	uint64_t cache;
-	char cache_name[DMS_CACHE_NAME_MAX];
-	uint32_t obj_size;
-	uint64_t slab_base;
-	uint64_t slab_bytes;
-	// Anything odd found while classifying (static string) or NULL.
-	const char *note;
-};
-
 // The owner of one address: the page's owner plus, for slab memory, the
 // object that holds the address.
 struct dms_owner {
 	struct dms_page_owner page;
 	bool has_obj;
 	uint64_t obj;
+	// addr - obj (two's complement: "negative" inside the object's left
+	// red zone, which only slub_debug caches have).
 	uint64_t offset;
 	// The address lies in the slab's tail, after the last object.
 	bool slab_tail;
@@ -203,10 +164,7 @@ struct dms_owner {
 	const char *state;
 };
 
-/** Short name of an owner kind ("slab", "page_pool", "buddy", ...). */
-const char *dms_owner_kind_name(enum dms_owner_kind kind);
-
-/** Classify the page that holds paddr (results cached per page). */
+/** Classify the page that holds paddr (lib/owner.c's model; cached per page). */
 void dms_page_owner_get(uint64_t paddr, struct dms_page_owner *ret);
 
 /** The owner of paddr, with the slab object when it is slab memory. */

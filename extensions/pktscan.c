@@ -564,7 +564,7 @@ static struct dms_error *scan_page(struct run *r)
 	physaddr_t pa;
 	if (is_page_ptr(r->start, &pa))
 		paddr = pa;
-	else if (r->start < dms_kinfo.max_paddr)
+	else if (r->start < dms_max_paddr())
 		paddr = r->start & ~(ps - 1);
 	else if (dms_kvaddr_to_paddr(r->start, &paddr))
 		paddr &= ~(ps - 1);
@@ -601,29 +601,50 @@ static bool parse_range(const char *s, uint64_t *start, uint64_t *end)
 	return parse_u64(buf, start) && parse_u64(dash + 1, end) && *start < *end;
 }
 
+// A page type's value as the kernel writes it: the PGTY_* byte, or the
+// cleared bit under PAGE_TYPE_BASE; 0 when absent.
+static uint32_t pgty_val(const struct dms_kfacts *k, const struct dms_kf_pgtype *t)
+{
+	if (!t->present)
+		return 0;
+	return k->pgty_scheme == DMS_KF_PGTY_TOP_BYTE ? t->value >> 24 : t->mask & ~t->value;
+}
+
 static void print_info(void)
 {
-	const struct dms_kinfo *k = &dms_kinfo;
+	const struct dms_kfacts *k = &dms_kf;
 	fprintf(fp,
-		"dmasleuth: struct page size %ld, flags %ld, compound_head %ld, mapping %ld, "
-		"private %ld, page_type %ld, _refcount %ld, pp_magic %ld, compound_order %ld%s\n",
-		k->page_size, k->page_flags, k->page_compound_head, k->page_mapping,
-		k->page_private, k->page_type, k->page_refcount, k->page_pp_magic,
-		k->page_compound_order, k->order_in_folio ? " (folio)" : "");
+		"dmasleuth: struct page size %d, flags %d, compound_head %d, mapping %d, "
+		"private %d, page_type %d, _refcount %d, pp_magic %d, compound_order %d%s\n",
+		k->page_struct_size, k->page_flags, k->page_compound_head, k->page_mapping,
+		k->page_private, k->page_type, k->page_refcount, k->page_pp_magic, k->order_off,
+		k->order_kind == DMS_KF_ORDER_FOLIO ? " (folio)" : "");
+	// Absent flags print as -1.
+	long pg_slab = k->pg_slab == DMS_KF_NONE ? -1 : (long)k->pg_slab;
+	long pg_head = k->pg_head == DMS_KF_NONE ? -1 : (long)k->pg_head;
 	fprintf(fp,
-		"dmasleuth: slab.slab_cache %ld, kmem_cache name %ld size %ld list %ld, "
-		"PG_slab %ld, PG_head %ld, page types %s (buddy %#lx, table %#lx)\n",
-		k->slab_slab_cache, k->cache_name, k->cache_size, k->cache_list, k->pg_slab,
-		k->pg_head, k->pgty_new ? "enum pagetype" : "PAGE_TYPE_BASE bits", k->pgty_buddy,
-		k->pgty_table);
+		"dmasleuth: slab.slab_cache %d, kmem_cache name %d size %d list %d, "
+		"PG_slab %ld, PG_head %ld, page types %s (buddy %#x, table %#x, slab %#x)\n",
+		k->slab_cache, k->s_name, k->s_size, k->s_list, pg_slab, pg_head,
+		dms_kf_pgty_scheme_name(k->pgty_scheme), pgty_val(k, &k->pgty_buddy),
+		pgty_val(k, &k->pgty_table), pgty_val(k, &k->pgty_slab));
+	fprintf(fp, "dmasleuth: page type sources: buddy %s; table %s; slab %s\n",
+		k->pgty_buddy.src ? k->pgty_buddy.src : "absent",
+		k->pgty_table.src ? k->pgty_table.src : "absent",
+		k->pgty_slab.src ? k->pgty_slab.src : "absent");
+	if (k->pp_present)
+		fprintf(fp, "dmasleuth: page_pool: pp_magic & %#" PRIx64 " == %#" PRIx64 " (%s)\n",
+			k->pp_magic_mask, k->pp_signature, k->pp_src);
 	fprintf(fp,
 		"dmasleuth: kernel image %#" PRIx64 "-%#" PRIx64 ", memory up to %#" PRIx64
-		", direct map at %#lx\n",
-		k->kimage_start, k->kimage_end, k->max_paddr, (ulong)PTOV(0));
+		", direct map at %#" PRIx64 "\n",
+		k->kimage_pstart, k->kimage_pend, dms_max_paddr(), k->page_offset);
+	bool buddy_ok = k->owner_ok && k->pgty_buddy.present && dms_kf_has(k->page_private);
 	fprintf(fp, "dmasleuth: owners %s%s%s, slab caches %s%s%s, buddy %s, page_pool %s\n",
-		k->owner_ok ? "on" : "OFF", k->owner_ok ? "" : ": ", k->why_owner,
-		k->slab_ok ? "on" : "OFF", k->slab_ok ? "" : ": ", k->why_slab,
-		k->buddy_ok ? "on" : "OFF", k->pp_ok ? "on" : "OFF");
+		k->owner_ok ? "on" : "OFF", k->owner_ok ? "" : ": ",
+		k->owner_ok ? "" : k->owner_why, k->slab_ok ? "on" : "OFF", k->slab_ok ? "" : ": ",
+		k->slab_ok ? "" : k->slab_why, buddy_ok ? "on" : "OFF",
+		k->owner_ok && k->pp_present ? "on" : "OFF");
 }
 
 static bool set_mode(struct run *r, enum mode m)
@@ -707,7 +728,7 @@ void dms_cmd_pktscan(void)
 	}
 	if (r->mode == MODE_FULL) {
 		r->start = 0;
-		r->end = dms_kinfo.max_paddr;
+		r->end = dms_max_paddr();
 	}
 
 	struct dms_error *err = NULL;
@@ -756,16 +777,16 @@ void dms_cmd_pktscan(void)
 		err = scan_reader(r, true);
 		break;
 	case MODE_CACHE:
-		if (!dms_kinfo.slab_ok)
+		if (!dms_kf.slab_ok)
 			err = dms_error_create(DMS_ERR_NOT_FOUND, "-c is disabled: %s",
-					       dms_kinfo.why_slab);
+					       dms_kf.slab_why);
 		else
 			err = scan_cache(r);
 		break;
 	case MODE_OBJ:
-		err = dms_kinfo.slab_ok ? scan_object(r)
-					: dms_error_create(DMS_ERR_NOT_FOUND, "-o is disabled: %s",
-							   dms_kinfo.why_slab);
+		err = dms_kf.slab_ok ? scan_object(r)
+				     : dms_error_create(DMS_ERR_NOT_FOUND, "-o is disabled: %s",
+							dms_kf.slab_why);
 		break;
 	case MODE_PAGE:
 		err = scan_page(r);

@@ -50,22 +50,6 @@ bool dms_ext_slub_stopped(void)
 	return (g.phys && dms_creader_stopped(g.phys)) || (g.kv && dms_creader_stopped(g.kv));
 }
 
-// Offset of a member, looking inside anonymous structs and unions too.
-static int32_t moff(const char *type, const char *member)
-{
-	long off = MEMBER_OFFSET((char *)type, (char *)member);
-	if (off < 0)
-		off = ANON_MEMBER_OFFSET((char *)type, (char *)member);
-	return off < 0 || off > INT32_MAX ? -1 : (int32_t)off;
-}
-
-// struct slab since 5.17, struct page before.
-static int32_t slab_off(const char *member)
-{
-	int32_t off = STRUCT_EXISTS("slab") ? moff("slab", member) : -1;
-	return off >= 0 ? off : moff("page", member);
-}
-
 static bool read_ptr(const char *sym, uint64_t *ret)
 {
 	if (!symbol_exists((char *)sym))
@@ -74,56 +58,14 @@ static bool read_ptr(const char *sym, uint64_t *ret)
 		       QUIET | RETURN_ON_ERROR) != 0;
 }
 
+// The model's layout: the facts table's (lib), plus what is not a kernel
+// fact (CPUs, nodes, slub_debug flag masks).
 static void layout_fill(struct dms_slub_layout *l, uint64_t *pcpu, uint32_t npcpu)
 {
-	dms_slub_layout_init(l);
-	l->page_size = PAGESIZE();
-	l->page_offset = PTOV(0);
-	l->vmemmap = VMEMMAP_VADDR;
-	long ps = STRUCT_SIZE("page");
-	l->page_struct_size = ps > 0 ? (uint32_t)ps : 0;
-	l->slab_caches = symbol_exists("slab_caches") ? symbol_value("slab_caches") : 0;
+	dms_slub_layout_from_kfacts(&dms_kf, l);
 	l->nr_cpus = npcpu;
 	l->per_cpu_offset = pcpu;
 	l->nr_nodes = vt->numnodes > 0 ? (uint32_t)vt->numnodes : 1;
-
-	long v;
-	if (enumerator_value("PG_slab", &v))
-		l->pg_slab = (int)v;
-	l->page_flags = moff("page", "flags");
-	l->page_compound_head = moff("page", "compound_head");
-
-	l->slab_cache = slab_off("slab_cache");
-	l->slab_freelist = slab_off("freelist");
-	l->slab_counters = slab_off("counters");
-	l->slab_list = slab_off("slab_list");
-	l->slab_next = slab_off("next");
-
-	const char *kc = "kmem_cache";
-	l->s_name = moff(kc, "name");
-	l->s_size = moff(kc, "size");
-	l->s_object_size = moff(kc, "object_size");
-	l->s_offset = moff(kc, "offset");
-	l->s_random = moff(kc, "random");
-	l->s_cpu_slab = moff(kc, "cpu_slab");
-	l->s_node = moff(kc, "node");
-	l->s_oo = moff(kc, "oo");
-	l->s_flags = moff(kc, "flags");
-	long fsz = MEMBER_SIZE("kmem_cache", "flags");
-	l->s_flags_size = fsz == 4 || fsz == 8 ? (uint32_t)fsz : 0;
-	l->s_list = moff(kc, "list");
-	l->s_inuse = moff(kc, "inuse");
-	l->s_align = moff(kc, "align");
-	l->s_red_left_pad = moff(kc, "red_left_pad");
-
-	l->c_freelist = moff("kmem_cache_cpu", "freelist");
-	l->c_slab = moff("kmem_cache_cpu", "slab");
-	if (l->c_slab < 0)
-		l->c_slab = moff("kmem_cache_cpu", "page");
-	l->c_partial = moff("kmem_cache_cpu", "partial");
-	l->n_partial = moff("kmem_cache_node", "partial");
-	l->n_nr_partial = moff("kmem_cache_node", "nr_partial");
-
 	l->flag_red_zone = DMS_SLUB_FLAG_RED_ZONE;
 	l->flag_poison = DMS_SLUB_FLAG_POISON;
 	l->flag_object_poison = DMS_SLUB_FLAG_OBJECT_POISON;
@@ -187,8 +129,8 @@ struct dms_slub *dms_ext_slub(const char **why)
 	for (uint32_t i = 0; i < ncpu; i++)
 		pcpu[i] = (uint64_t)kt->__per_cpu_offset[i];
 	layout_fill(&l, pcpu, ncpu);
-	if (!l.slab_caches) {
-		snprintf(g.why, sizeof(g.why), "no slab_caches symbol (not a SLUB kernel?)");
+	if (!dms_kf.slab_ok) {
+		snprintf(g.why, sizeof(g.why), "%s", dms_kf.slab_why);
 		goto out_free_pcpu;
 	}
 	if (l.c_freelist < 0 || !symbol_exists("kmem_cache_node")) {
@@ -276,35 +218,19 @@ bool dms_ext_ptr_info(uint64_t value, void *arg, struct dms_ptr_info *ret)
 }
 
 // Offset of a dotted member path ("f_path.dentry") and its last member's
-// size; -1 if any step is missing.
+// size, through the crash layout provider; -1 if any step is missing.
 static int32_t path_off(const char *type, const char *path, long *size)
 {
-	char tname[128], buf[128];
-	snprintf(tname, sizeof(tname), "%s", type);
-	snprintf(buf, sizeof(buf), "%s", path);
-	long total = 0;
+	struct dms_layout l = dms_crash_layout();
+	uint64_t off, sz;
 	*size = -1;
-	char *m = buf;
-	while (m) {
-		char *dot = strchr(m, '.');
-		if (dot)
-			*dot = '\0';
-		int32_t off = moff(tname, m);
-		if (off < 0)
-			return -1;
-		total += off;
-		*size = MEMBER_SIZE(tname, m);
-		if (dot) {
-			char *tn = MEMBER_TYPE_NAME(tname, m);
-			if (!tn || tn == (char *)-1)
-				return -1;
-			if (!strncmp(tn, "struct ", 7))
-				tn += 7;
-			snprintf(tname, sizeof(tname), "%s", tn);
-		}
-		m = dot ? dot + 1 : NULL;
+	struct dms_error *err = dms_layout_member(&l, type, path, &off, &sz);
+	if (err) {
+		dms_error_destroy(err);
+		return -1;
 	}
-	return total > INT32_MAX ? -1 : (int32_t)total;
+	*size = (long)sz;
+	return off > INT32_MAX ? -1 : (int32_t)off;
 }
 
 struct dms_objcheck *dms_ext_objcheck(const char **why)
@@ -324,7 +250,7 @@ struct dms_objcheck *dms_ext_objcheck(const char **why)
 	struct dms_objcheck_env env = {0};
 	// TASK_SIZE_MAX: 2^56 - page with 5-level paging (the lab kernel),
 	// 2^47 - page without; crash knows which.
-	env.user_limit = USERSPACE_TOP ? USERSPACE_TOP - PAGESIZE() : 0;
+	env.user_limit = dms_kf.user_limit;
 	env.kernel_ptr = dms_ext_ptr_info;
 	struct dms_error *err = dms_objcheck_create(slub, &env, &g.oc);
 	if (err) {
@@ -342,6 +268,11 @@ struct dms_objcheck *dms_ext_objcheck(const char **why)
 			uint64_t addr;
 			if (read_ptr(r->cache_var, &addr) && dms_slub_cache_by_addr(slub, addr))
 				r->cache_addr = addr;
+		}
+		if (r->rcu_field) {
+			long size;
+			r->rcu_offset = path_off(r->type, r->rcu_field, &size);
+			r->rcu_resolved = r->rcu_offset >= 0 && size >= 16;
 		}
 		for (size_t j = 0; j < r->nchecks; j++) {
 			struct dms_field_check *ck = &r->checks[j];

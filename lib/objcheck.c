@@ -77,10 +77,14 @@ static const struct dms_field_check cred_checks[] = {
 
 #define RULES(c, t, v, a)                                                                          \
 	{                                                                                          \
-		c, t, v, 0, (struct dms_field_check *)a, sizeof(a) / sizeof(a[0])                  \
+		c, t, v, 0, (struct dms_field_check *)a, sizeof(a) / sizeof(a[0]), NULL, -1, false \
+	}
+#define RULES_RCU(c, t, v, a, r)                                                                   \
+	{                                                                                          \
+		c, t, v, 0, (struct dms_field_check *)a, sizeof(a) / sizeof(a[0]), r, -1, false    \
 	}
 static const struct dms_cache_rules default_rules[] = {
-	RULES("vm_area_struct", "vm_area_struct", "vm_area_cachep", vma_checks),
+	RULES_RCU("vm_area_struct", "vm_area_struct", "vm_area_cachep", vma_checks, "vm_rcu"),
 	RULES("filp", "file", "filp_cachep", filp_checks),
 	RULES("dentry", "dentry", "dentry_cache", dentry_checks),
 	RULES("anon_vma", "anon_vma", "anon_vma_cachep", anon_vma_checks),
@@ -88,6 +92,7 @@ static const struct dms_cache_rules default_rules[] = {
 	RULES("cred_jar", "cred", "cred_jar", cred_checks),
 };
 #undef RULES
+#undef RULES_RCU
 
 struct dms_objcheck {
 	struct dms_slub *slub;
@@ -294,11 +299,33 @@ static struct dms_error *check_slab_ptr(struct dms_objcheck *oc, const struct dm
 	return NULL;
 }
 
+bool dms_objcheck_rcu_pending(const struct dms_objcheck *oc, const struct dms_cache_rules *rules,
+			      const uint8_t *obj, size_t len)
+{
+	if (!rules->rcu_field || !rules->rcu_resolved || rules->rcu_offset < 0 ||
+	    (size_t)rules->rcu_offset + 16 > len || !oc->env.kernel_ptr)
+		return false;
+	uint64_t next = 0, func = 0;
+	for (int i = 7; i >= 0; i--) {
+		next = next << 8 | obj[rules->rcu_offset + i];
+		func = func << 8 | obj[rules->rcu_offset + 8 + i];
+	}
+	// struct rcu_head { next; func; }: the callback is kernel (or module)
+	// text; next is NULL or another rcu_head.
+	struct dms_ptr_info pi;
+	if (!oc->env.kernel_ptr(func, oc->env.arg, &pi) ||
+	    (pi.kind != DMS_PTR_KERNEL_IMAGE && pi.kind != DMS_PTR_MODULE))
+		return false;
+	return !next || oc->env.kernel_ptr(next, oc->env.arg, &pi);
+}
+
 struct dms_error *dms_objcheck_object(struct dms_objcheck *oc, const struct dms_cache_rules *rules,
 				      uint64_t addr, const uint8_t *obj, size_t len,
 				      struct dms_objcheck_failure *ret, size_t max, size_t *nret)
 {
 	*nret = 0;
+	if (dms_objcheck_rcu_pending(oc, rules, obj, len))
+		return NULL;
 	struct dms_classify_config ccfg = {oc->env.kernel_ptr, oc->env.arg, 0};
 	for (size_t i = 0; i < rules->nchecks; i++) {
 		const struct dms_field_check *ck = &rules->checks[i];

@@ -66,6 +66,13 @@ struct dms_cache_rules {
 	uint64_t cache_addr;
 	struct dms_field_check *checks;
 	size_t nchecks;
+	// An rcu_head the kernel lays over other fields while the object
+	// waits for its RCU free (vm_area_struct.vm_rcu over vm_start/vm_end,
+	// 6.4+), or NULL.  rcu_offset is valid when rcu_resolved (the glue
+	// sets both; a kernel without the member leaves it unresolved).
+	const char *rcu_field;
+	int32_t rcu_offset;
+	bool rcu_resolved;
 };
 
 struct dms_objcheck_env {
@@ -117,7 +124,17 @@ struct dms_objcheck_failure {
 };
 
 /**
- * Check the object at addr whose bytes are obj[0..len).  Up to max failures
+ * Is the object waiting for its RCU free?  Its rule set's rcu_head holds a
+ * callback in the kernel image (func) and a NULL or kernel next pointer.
+ * Such an object is allocated for SLUB but its overlaid fields are not
+ * what the type says (needs env.kernel_ptr; false without it).
+ */
+bool dms_objcheck_rcu_pending(const struct dms_objcheck *oc, const struct dms_cache_rules *rules,
+			      const uint8_t *obj, size_t len);
+
+/**
+ * Check the object at addr whose bytes are obj[0..len).  An object waiting
+ * for its RCU free (dms_objcheck_rcu_pending) is not checked: no failures.  Up to max failures
  * go to ret[], their count (also beyond max) to *nret.  Fields beyond len
  * are skipped.
  */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "owner.h"
 #include "slub.h"
 
 // Bounds that do not come from the dump itself.
@@ -76,6 +77,53 @@ void dms_slub_layout_init(struct dms_slub_layout *l)
 	l->c_freelist = l->c_slab = l->c_partial = -1;
 	l->n_partial = l->n_nr_partial = -1;
 	l->fp_mode = DMS_SLUB_FP_PROBE;
+}
+
+void dms_slub_layout_from_kfacts(const struct dms_kfacts *kf, struct dms_slub_layout *l)
+{
+	dms_slub_layout_init(l);
+	l->facts = kf;
+	l->page_size = kf->page_size;
+	l->page_offset = kf->page_offset;
+	l->vmemmap = kf->vmemmap;
+	l->page_struct_size = kf->page_struct_size > 0 ? (uint32_t)kf->page_struct_size : 0;
+	l->slab_caches = kf->slab_caches;
+	l->pg_slab = kf->pg_slab != DMS_KF_NONE ? (int)kf->pg_slab : -1;
+	if (l->pg_slab < 0 && kf->pgty_slab.present) {
+		l->page_type = kf->page_type;
+		l->page_type_mask = kf->pgty_slab.mask;
+		l->page_type_slab = kf->pgty_slab.value;
+	}
+	l->page_flags = kf->page_flags;
+	l->page_compound_head = kf->page_compound_head;
+	l->slab_cache = kf->slab_cache;
+	l->slab_freelist = kf->slab_freelist;
+	l->slab_counters = kf->slab_counters;
+	l->slab_list = kf->slab_list;
+	l->slab_next = kf->slab_next;
+	l->counters_inuse_shift = kf->counters_inuse_shift;
+	l->counters_objects_shift = kf->counters_objects_shift;
+	l->counters_frozen_shift = kf->counters_frozen_shift;
+	l->s_name = kf->s_name;
+	l->s_size = kf->s_size;
+	l->s_object_size = kf->s_object_size;
+	l->s_offset = kf->s_offset;
+	l->s_random = kf->s_random;
+	l->s_cpu_slab = kf->s_cpu_slab;
+	l->s_node = kf->s_node;
+	l->s_oo = kf->s_oo;
+	l->s_flags = kf->s_flags;
+	l->s_flags_size =
+		kf->s_flags_size == 4 || kf->s_flags_size == 8 ? (uint32_t)kf->s_flags_size : 0;
+	l->s_list = kf->s_list;
+	l->s_inuse = kf->s_inuse;
+	l->s_align = kf->s_align;
+	l->s_red_left_pad = kf->s_red_left_pad;
+	l->c_freelist = kf->c_freelist;
+	l->c_slab = kf->c_slab;
+	l->c_partial = kf->c_partial;
+	l->n_partial = kf->n_partial;
+	l->n_nr_partial = kf->n_nr_partial;
 }
 
 // A set of 64-bit keys with values (open addressing, key 0 never stored).
@@ -178,6 +226,9 @@ struct findings {
 struct dms_slub {
 	const struct dms_reader *phys, *kv;
 	struct dms_slub_layout l;
+	// The facts behind the layout (a copy), or facts built from it: the
+	// page-owner model's slab test runs over these.
+	struct dms_kfacts kf;
 	uint64_t *per_cpu_offset;
 	uint64_t page_size;
 	unsigned int page_shift;
@@ -544,6 +595,21 @@ struct dms_error *dms_slub_create(const struct dms_reader *phys, const struct dm
 	err = check_layout(s);
 	if (err)
 		goto out_free;
+	if (layout->facts) {
+		s->kf = *layout->facts;
+	} else {
+		// A hand-filled layout: the facts the slab test needs.
+		dms_kfacts_init(&s->kf);
+		s->kf.page_flags = layout->page_flags;
+		s->kf.page_type = layout->page_type;
+		s->kf.pg_slab = layout->pg_slab >= 0 ? layout->pg_slab : DMS_KF_NONE;
+		if (layout->page_type >= 0) {
+			s->kf.pgty_slab.present = true;
+			s->kf.pgty_slab.mask = layout->page_type_mask;
+			s->kf.pgty_slab.value = layout->page_type_slab;
+		}
+	}
+	s->l.facts = NULL;
 	if (layout->nr_cpus) {
 		s->per_cpu_offset = malloc(layout->nr_cpus * sizeof(uint64_t));
 		if (!s->per_cpu_offset) {
@@ -728,11 +794,10 @@ static uint64_t fp_decode(enum dms_slub_fp mode, const struct dms_slub_cache *c,
 	}
 }
 
+// The page-owner model decides (owner.h): one test for both models.
 static bool page_is_slab(const struct dms_slub *s, const uint8_t *pg)
 {
-	if (s->l.pg_slab >= 0)
-		return (rd64(pg + s->l.page_flags) >> s->l.pg_slab) & 1;
-	return (rd32(pg + s->l.page_type) & s->l.page_type_mask) == s->l.page_type_slab;
+	return dms_page_is_slab(&s->kf, pg);
 }
 
 // struct page address of a pfn, and back; false if out of vmemmap.
@@ -749,6 +814,8 @@ static bool page_to_pfn(const struct dms_slub *s, uint64_t page, uint64_t *ret)
 	if (page < s->l.vmemmap || (page - s->l.vmemmap) % s->l.page_struct_size)
 		return false;
 	*ret = (page - s->l.vmemmap) / s->l.page_struct_size;
+	if (s->kf.max_pfn && *ret >= s->kf.max_pfn)
+		return false;
 	return *ret <= (UINT64_MAX >> s->page_shift);
 }
 

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "kfacts.h"
 #include "reader.h"
 
 // slub_debug bytes (include/linux/poison.h), stable since 2.6.
@@ -104,10 +105,26 @@ struct dms_slub_layout {
 	uint64_t flag_red_zone, flag_poison, flag_object_poison;
 	// Free pointer encoding; DMS_SLUB_FP_PROBE to probe (the default).
 	enum dms_slub_fp fp_mode;
+
+	// The kernel facts table the fields above were taken from
+	// (dms_slub_layout_from_kfacts), or NULL (hand-filled layouts).  With
+	// it, slab pages are recognised by the page-owner model's test
+	// (owner.h dms_page_is_slab) over these facts, and struct page
+	// pointers read from the dump are bounded by its max_pfn; without it,
+	// the same test runs over facts built from pg_slab / page_type above.
+	const struct dms_kfacts *facts;
 };
 
 /** Mark every offset absent and set defaults; then fill the layout. */
 void dms_slub_layout_init(struct dms_slub_layout *layout);
+
+/**
+ * A layout from the kernel facts table: every offset, the address space,
+ * the slab page test and the counters bits.  The caller adds what is not a
+ * kernel fact: nr_cpus / per_cpu_offset, nr_nodes, the slub_debug flag
+ * masks (DMS_SLUB_FLAG_*), fp_mode.  kf must outlive dms_slub_create().
+ */
+void dms_slub_layout_from_kfacts(const struct dms_kfacts *kf, struct dms_slub_layout *ret);
 
 // Findings: (code, short description).  Add new ones at the end.
 #define DMS_SLUB_FINDINGS                                                                          \

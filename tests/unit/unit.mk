@@ -7,8 +7,10 @@
 #                     FUZZ_SECONDS (default 10) on its corpus
 CLANG        ?= clang
 UNIT_DIR     := tests/unit
-UNIT_SRC     := $(UNIT_DIR)/main.c $(wildcard $(UNIT_DIR)/*_test.c) tests/data/fixtures.c
-UNIT_HDR     := $(UNIT_DIR)/test.h tests/data/fixtures.h $(wildcard lib/*.h)
+UNIT_SRC     := $(UNIT_DIR)/main.c $(wildcard $(UNIT_DIR)/*_test.c) $(UNIT_DIR)/jsonlayout.c \
+                tests/data/fixtures.c
+UNIT_HDR     := $(UNIT_DIR)/test.h $(UNIT_DIR)/jsonlayout.h $(UNIT_DIR)/slub_fake.h tests/data/fixtures.h \
+                $(wildcard lib/*.h) $(wildcard tests/data/layouts/*.json)
 UNIT_INC     := -Ilib -I$(UNIT_DIR) -Itests/data
 UNIT_LIBS    := -lpcap -lcapstone -ldw -lelf
 SAN_FLAGS    := -O1 -g -fno-omit-frame-pointer \

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// dmasleuth crash extension: the kernel facts table (lib/kfacts.h), filled
+// once at load from crash's debuginfo through a layout provider over
+// STRUCT_SIZE / MEMBER_OFFSET / MEMBER_SIZE / enumerator_value, plus the
+// address-space numbers and symbols crash knows.  Nothing here decides:
+// lib/kfacts.c does.  None of these calls longjmps (symbol_value only after
+// symbol_exists, kvtop with verbose 0).
+#include <crash/defs.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dms_ext.h"
+#include "kfacts.h"
+
+struct dms_kfacts dms_kf;
+struct dms_kinfo dms_kinfo;
+
+static struct dms_error *not_found(const char *type, const char *path)
+{
+	return dms_error_create(DMS_ERR_NOT_FOUND, "%s%s%s not in the debuginfo", type,
+				path ? "." : "", path ? path : "");
+}
+
+static bool type_exists(const char *type)
+{
+	return STRUCT_EXISTS((char *)type);
+}
+
+static struct dms_error *cl_type_size(void *ctx, const char *type, uint64_t *ret)
+{
+	(void)ctx;
+	if (!type_exists(type))
+		return not_found(type, NULL);
+	long sz = STRUCT_SIZE((char *)type);
+	if (sz < 0)
+		sz = UNION_SIZE((char *)type);
+	if (sz < 0)
+		return not_found(type, NULL);
+	*ret = (uint64_t)sz;
+	return NULL;
+}
+
+// One member (anonymous struct/union members looked through).
+static bool one_member(const char *type, const char *m, long *off, long *size)
+{
+	*off = MEMBER_OFFSET((char *)type, (char *)m);
+	*size = *off >= 0 ? MEMBER_SIZE((char *)type, (char *)m) : -1;
+	if (*off < 0) {
+		*off = ANON_MEMBER_OFFSET((char *)type, (char *)m);
+		*size = *off >= 0 ? ANON_MEMBER_SIZE((char *)type, (char *)m) : -1;
+	}
+	return *off >= 0;
+}
+
+// A dotted member path ("f_path.dentry"): through embedded structs only.
+static struct dms_error *cl_member(void *ctx, const char *type, const char *path,
+				   uint64_t *offset_ret, uint64_t *size_ret)
+{
+	(void)ctx;
+	char tname[128], buf[128];
+	if (!type_exists(type) ||
+	    snprintf(tname, sizeof(tname), "%s", type) >= (int)sizeof(tname) ||
+	    snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return not_found(type, path);
+	long total = 0, off, size = -1;
+	for (char *m = buf; m;) {
+		char *dot = strchr(m, '.');
+		if (dot)
+			*dot = '\0';
+		if (!one_member(tname, m, &off, &size))
+			return not_found(type, path);
+		total += off;
+		if (dot) {
+			char *tn = MEMBER_TYPE_NAME(tname, m);
+			if (!tn || tn == (char *)-1)
+				return not_found(type, path);
+			if (!strncmp(tn, "struct ", 7))
+				tn += 7;
+			else if (!strncmp(tn, "union ", 6))
+				tn += 6;
+			snprintf(tname, sizeof(tname), "%s", tn);
+		}
+		m = dot ? dot + 1 : NULL;
+	}
+	*offset_ret = (uint64_t)total;
+	*size_ret = size >= 0 ? (uint64_t)size : 0;
+	return NULL;
+}
+
+static struct dms_error *cl_enum(void *ctx, const char *name, int64_t *ret)
+{
+	(void)ctx;
+	long v;
+	if (!enumerator_value((char *)name, &v))
+		return not_found(name, NULL);
+	*ret = v;
+	return NULL;
+}
+
+static const struct dms_layout_ops crash_layout_ops = {cl_type_size, cl_member, cl_enum};
+
+struct dms_layout dms_crash_layout(void)
+{
+	return (struct dms_layout){&crash_layout_ops, NULL};
+}
+
+// NUMBER(name) of the dump's vmcoreinfo.
+static bool vmcoreinfo_number(void *ctx, const char *name, int64_t *ret)
+{
+	(void)ctx;
+	char key[96];
+	if (!pc->read_vmcoreinfo ||
+	    snprintf(key, sizeof(key), "NUMBER(%s)", name) >= (int)sizeof(key))
+		return false;
+	char *s = pc->read_vmcoreinfo(key);
+	if (!s)
+		return false;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	bool ok = end != s;
+	free(s);
+	if (ok)
+		*ret = v;
+	return ok;
+}
+
+static void env_init(struct dms_kfacts_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->page_size = PAGESIZE();
+	env->page_offset = PTOV(0);
+	env->vmemmap = VMEMMAP_VADDR;
+	if (symbol_exists("_text") && symbol_exists("_end")) {
+		physaddr_t start, end;
+		uint64_t vs = symbol_value("_text"), ve = symbol_value("_end");
+		if (ve > vs && kvtop(NULL, vs, &start, 0) && kvtop(NULL, ve - 1, &end, 0) &&
+		    end >= start) {
+			env->kimage_start = vs;
+			env->kimage_end = ve;
+			env->kimage_pstart = start;
+			env->kimage_pend = end + 1;
+		}
+	}
+	env->va_bits = (machdep->flags & VM_5LEVEL) ? 57 : 48;
+	// TASK_SIZE_MAX: the top of user space minus a guard page.
+	env->user_limit = USERSPACE_TOP ? USERSPACE_TOP - PAGESIZE() : 0;
+	uint64_t max_paddr = 0;
+	for (int n = 0; n < vt->numnodes; n++) {
+		struct node_table *nt = &vt->node_table[n];
+		uint64_t end = nt->start_paddr + (uint64_t)nt->size * PAGESIZE();
+		if (end > max_paddr)
+			max_paddr = end;
+	}
+	env->max_pfn = max_paddr / PAGESIZE();
+	env->slab_caches = symbol_exists("slab_caches") ? symbol_value("slab_caches") : 0;
+	env->vmcoreinfo = vmcoreinfo_number;
+}
+
+void dms_kinfo_init(void)
+{
+	if (dms_kinfo.loaded)
+		return;
+	struct dms_kfacts_env env;
+	env_init(&env);
+	struct dms_layout l = dms_crash_layout();
+	dms_error_destroy(dms_kfacts_fill(&l, &env, &dms_kf));
+	// The mirror netdev.c still reads (see dms_ext.h).
+	dms_kinfo.page_size = dms_kf.page_struct_size;
+	dms_kinfo.max_paddr = dms_kf.max_pfn << dms_kf.page_shift;
+	dms_kinfo.loaded = true;
+}
+
+uint64_t dms_max_paddr(void)
+{
+	return dms_kf.max_pfn << dms_kf.page_shift;
+}

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// dmasleuth: the kernel facts table (see kfacts.h and docs/kfacts.md).
+#include <stdio.h>
+#include <string.h>
+
+#include "kfacts.h"
+
+// Derivations for #defines that debuginfo does not hold.  Each is written
+// here once, with the kernels it was checked against, and its source string
+// says "derived" wherever the fact is shown.
+
+// PAGE_TYPE_BASE while page types were #defines (4.18 .. 6.8; checked in
+// the 5.10 and 6.1 headers).  From 6.9 it is an enumerator of enum pagetype.
+#define DERIVED_PAGE_TYPE_BASE 0xf0000000u
+// PG_buddy while it was a #define (0x80 from 4.18; 5.10 and 6.1 headers).
+// Used only when the dump's vmcoreinfo has no PAGE_BUDDY_MAPCOUNT_VALUE.
+#define DERIVED_PG_BUDDY 0x00000080u
+// PG_table while it was a #define: 0x400 while PG_kmemcg held 0x200
+// (4.18 .. 5.10; PG_kmemcg went away with page->memcg_data and enum
+// memcg_data_flags in 5.11), 0x200 after (5.11 .. 6.8; 6.1 headers).
+#define DERIVED_PG_TABLE_KMEMCG 0x00000400u
+#define DERIVED_PG_TABLE 0x00000200u
+// POISON_POINTER_DELTA = CONFIG_ILLEGAL_POINTER_VALUE (x86-64 and arm64
+// Kconfig default; Debian 5.10, 6.1 and 6.12 configs), and PP_SIGNATURE =
+// 0x40 + POISON_POINTER_DELTA (include/linux/poison.h, 5.x .. 6.12).
+#define DERIVED_POISON_POINTER_DELTA 0xdead000000000000ull
+#define DERIVED_PP_SIGNATURE (0x40 + DERIVED_POISON_POINTER_DELTA)
+
+void dms_kfacts_init(struct dms_kfacts *kf)
+{
+	memset(kf, 0, sizeof(*kf));
+	int32_t *offs[] = {
+		&kf->page_struct_size,
+		&kf->page_flags,
+		&kf->page_compound_head,
+		&kf->page_mapping,
+		&kf->page_private,
+		&kf->page_refcount,
+		&kf->page_type,
+		&kf->page_pp_magic,
+		&kf->page_pp,
+		&kf->order_off,
+		&kf->folio_struct_size,
+		&kf->max_order,
+		&kf->slab_struct_size,
+		&kf->slab_cache,
+		&kf->slab_freelist,
+		&kf->slab_counters,
+		&kf->slab_list,
+		&kf->slab_next,
+		&kf->kmem_cache_size,
+		&kf->s_name,
+		&kf->s_size,
+		&kf->s_object_size,
+		&kf->s_offset,
+		&kf->s_random,
+		&kf->s_cpu_slab,
+		&kf->s_node,
+		&kf->s_oo,
+		&kf->s_flags,
+		&kf->s_list,
+		&kf->s_inuse,
+		&kf->s_align,
+		&kf->s_red_left_pad,
+		&kf->s_flags_size,
+		&kf->c_freelist,
+		&kf->c_slab,
+		&kf->c_partial,
+		&kf->n_partial,
+		&kf->n_nr_partial,
+	};
+	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++)
+		*offs[i] = -1;
+	kf->pg_slab = kf->pg_head = kf->pg_reserved = DMS_KF_NONE;
+	kf->counters_inuse_shift = 0;
+	kf->counters_objects_shift = 16;
+	kf->counters_frozen_shift = 31;
+}
+
+const char *dms_kf_pgty_scheme_name(enum dms_kf_pgty_scheme s)
+{
+	switch (s) {
+	case DMS_KF_PGTY_INVERTED:
+		return "inverted bits under PAGE_TYPE_BASE";
+	case DMS_KF_PGTY_TOP_BYTE:
+		return "top byte (PGTY_*)";
+	default:
+		return "none";
+	}
+}
+
+struct filler {
+	const struct dms_layout *l;
+	// The first provider error that is not "not found".
+	struct dms_error *err;
+};
+
+// A provider answer: true if found; "not found" is an absent fact.
+static bool keep(struct filler *f, struct dms_error *err)
+{
+	if (!err)
+		return true;
+	if (err->code != DMS_ERR_NOT_FOUND && !f->err)
+		f->err = err;
+	else
+		dms_error_destroy(err);
+	return false;
+}
+
+static int32_t size_of(struct filler *f, const char *type)
+{
+	uint64_t v;
+	if (!keep(f, dms_layout_type_size(f->l, type, &v)) || v > INT32_MAX)
+		return -1;
+	return (int32_t)v;
+}
+
+static int32_t member(struct filler *f, const char *type, const char *path, int32_t *size)
+{
+	uint64_t off, sz;
+	if (size)
+		*size = -1;
+	if (!keep(f, dms_layout_member(f->l, type, path, &off, &sz)) || off > INT32_MAX)
+		return -1;
+	if (size && sz <= INT32_MAX)
+		*size = (int32_t)sz;
+	return (int32_t)off;
+}
+
+static int64_t enum_val(struct filler *f, const char *name)
+{
+	int64_t v;
+	if (!keep(f, dms_layout_enum_value(f->l, name, &v)))
+		return DMS_KF_NONE;
+	return v;
+}
+
+static bool vmci(const struct dms_kfacts_env *env, const char *name, int64_t *ret)
+{
+	return env->vmcoreinfo && env->vmcoreinfo(env->ctx, name, ret);
+}
+
+// A page flag bit number of enum pageflags; absent if out of range.
+static int64_t flag_bit(struct filler *f, const char *name)
+{
+	int64_t v = enum_val(f, name);
+	return v >= 0 && v < 64 ? v : DMS_KF_NONE;
+}
+
+static void inverted(struct dms_kf_pgtype *t, uint32_t base, int64_t bit, const char *src)
+{
+	if (bit <= 0 || bit > 0xffffffffll || (bit & (bit - 1)))
+		return;
+	t->present = true;
+	t->mask = base | (uint32_t)bit;
+	t->value = base;
+	t->src = src;
+}
+
+static void top_byte(struct dms_kf_pgtype *t, int64_t v, const char *src)
+{
+	if (v < 0 || v > 0xff)
+		return;
+	t->present = true;
+	t->mask = 0xff000000u;
+	t->value = (uint32_t)v << 24;
+	t->src = src;
+}
+
+static void page_types(struct filler *f, const struct dms_kfacts_env *env, struct dms_kfacts *kf)
+{
+	if (!dms_kf_has(kf->page_type))
+		return;
+	int64_t v = enum_val(f, "PGTY_buddy");
+	if (v != DMS_KF_NONE) {
+		kf->pgty_scheme = DMS_KF_PGTY_TOP_BYTE;
+		const char *src = "enum pagetype PGTY_* (debuginfo)";
+		top_byte(&kf->pgty_buddy, v, src);
+		top_byte(&kf->pgty_table, enum_val(f, "PGTY_table"), src);
+		top_byte(&kf->pgty_slab, enum_val(f, "PGTY_slab"), src);
+		return;
+	}
+	kf->pgty_scheme = DMS_KF_PGTY_INVERTED;
+	int64_t base = enum_val(f, "PAGE_TYPE_BASE");
+	if (base != DMS_KF_NONE && base > 0 && base <= 0xffffffffll) {
+		// 6.9 .. 6.11: enum pagetype holds PAGE_TYPE_BASE and the bits;
+		// PG_slab there is a page type, not a page flag.
+		const char *src = "enum pagetype PG_* (debuginfo)";
+		inverted(&kf->pgty_buddy, (uint32_t)base, enum_val(f, "PG_buddy"), src);
+		inverted(&kf->pgty_table, (uint32_t)base, enum_val(f, "PG_table"), src);
+		int64_t slab = enum_val(f, "PG_slab");
+		if (slab >= 64)
+			inverted(&kf->pgty_slab, (uint32_t)base, slab, src);
+		return;
+	}
+	// 4.18 .. 6.8: #defines.
+	uint32_t b = DERIVED_PAGE_TYPE_BASE;
+	int64_t mc;
+	if (vmci(env, "PAGE_BUDDY_MAPCOUNT_VALUE", &mc))
+		inverted(&kf->pgty_buddy, b, (int64_t)(~(uint32_t)mc),
+			 "vmcoreinfo PAGE_BUDDY_MAPCOUNT_VALUE (= ~PG_buddy)");
+	else
+		inverted(&kf->pgty_buddy, b, DERIVED_PG_BUDDY,
+			 "derived: PG_buddy 0x80 (#define, 4.18..6.8)");
+	if (enum_val(f, "MEMCG_DATA_KMEM") != DMS_KF_NONE)
+		inverted(&kf->pgty_table, b, DERIVED_PG_TABLE,
+			 "derived: PG_table 0x200 (#define, 5.11..6.8: enum memcg_data_flags "
+			 "present)");
+	else
+		inverted(&kf->pgty_table, b, DERIVED_PG_TABLE_KMEMCG,
+			 "derived: PG_table 0x400 (#define, 4.18..5.10: PG_kmemcg era, no enum "
+			 "memcg_data_flags)");
+}
+
+static void compound_order(struct filler *f, struct dms_kfacts *kf)
+{
+	int32_t off = member(f, "page", "compound_order", NULL);
+	if (dms_kf_has(off)) {
+		kf->order_kind = DMS_KF_ORDER_TAIL;
+		kf->order_off = off;
+		return;
+	}
+	off = member(f, "folio", "_folio_order", NULL);
+	if (!dms_kf_has(off))
+		// 6.6+: folio_order() is folio->_flags_1 & 0xff (little endian:
+		// the member's first byte).
+		off = member(f, "folio", "_flags_1", NULL);
+	if (dms_kf_has(off)) {
+		kf->order_kind = DMS_KF_ORDER_FOLIO;
+		kf->order_off = off;
+	}
+}
+
+static void page_pool(struct filler *f, struct dms_kfacts *kf)
+{
+	if (!dms_kf_has(kf->page_pp_magic))
+		return;
+	kf->pp_present = true;
+	kf->pp_signature = DERIVED_PP_SIGNATURE;
+	kf->pp_magic_mask = ~3ull;
+	kf->pp_src = "derived: PP_SIGNATURE = 0x40 + POISON_POINTER_DELTA 0xdead000000000000; "
+		     "low 2 bits free";
+	if (dms_kf_has(member(f, "page_pool", "dma_mapped", NULL))) {
+		// page_pool DMA-index tracking (6.15, backported to 6.12.y):
+		// pp_magic bits [PP_DMA_INDEX_SHIFT, +PP_DMA_INDEX_BITS) hold an
+		// index; SHIFT = 1 + fls(0x40) = 7, BITS = min(32,
+		// ffs(POISON_POINTER_DELTA) - SHIFT) = 32 (include/linux/mm.h).
+		unsigned int shift = 7;
+		unsigned int bits =
+			(unsigned int)__builtin_ctzll(DERIVED_POISON_POINTER_DELTA) - shift;
+		if (bits > 32)
+			bits = 32;
+		kf->pp_magic_mask &= ~(((1ull << bits) - 1) << shift);
+		kf->pp_src = "derived: PP_SIGNATURE = 0x40 + POISON_POINTER_DELTA "
+			     "0xdead000000000000; low 2 bits and DMA index bits 7..38 free "
+			     "(page_pool.dma_mapped present)";
+	}
+}
+
+static void slab(struct filler *f, struct dms_kfacts *kf)
+{
+	// struct slab since 5.17; before, the same members are in struct page.
+	const char *t = "page";
+	if (dms_kf_has(member(f, "slab", "slab_cache", NULL))) {
+		kf->has_struct_slab = true;
+		kf->slab_struct_size = size_of(f, "slab");
+		t = "slab";
+	}
+	kf->slab_cache = member(f, t, "slab_cache", NULL);
+	kf->slab_freelist = member(f, t, "freelist", NULL);
+	kf->slab_counters = member(f, t, "counters", NULL);
+	kf->slab_list = member(f, t, "slab_list", NULL);
+	kf->slab_next = member(f, t, "next", NULL);
+
+	const char *kc = "kmem_cache";
+	kf->kmem_cache_size = size_of(f, kc);
+	kf->s_name = member(f, kc, "name", NULL);
+	kf->s_size = member(f, kc, "size", NULL);
+	kf->s_object_size = member(f, kc, "object_size", NULL);
+	kf->s_offset = member(f, kc, "offset", NULL);
+	kf->s_random = member(f, kc, "random", NULL);
+	kf->s_cpu_slab = member(f, kc, "cpu_slab", NULL);
+	kf->s_node = member(f, kc, "node", NULL);
+	kf->s_oo = member(f, kc, "oo", NULL);
+	kf->s_flags = member(f, kc, "flags", &kf->s_flags_size);
+	kf->s_list = member(f, kc, "list", NULL);
+	kf->s_inuse = member(f, kc, "inuse", NULL);
+	kf->s_align = member(f, kc, "align", NULL);
+	kf->s_red_left_pad = member(f, kc, "red_left_pad", NULL);
+
+	kf->c_freelist = member(f, "kmem_cache_cpu", "freelist", NULL);
+	kf->c_slab = member(f, "kmem_cache_cpu", kf->has_struct_slab ? "slab" : "page", NULL);
+	kf->c_partial = member(f, "kmem_cache_cpu", "partial", NULL);
+	kf->n_partial = member(f, "kmem_cache_node", "partial", NULL);
+	kf->n_nr_partial = member(f, "kmem_cache_node", "nr_partial", NULL);
+}
+
+static void verdicts(struct dms_kfacts *kf)
+{
+	const char *why = NULL;
+	if (!kf->page_size || !kf->page_offset || !kf->vmemmap || !kf->max_pfn)
+		why = "page size, direct map, vmemmap or memory size unknown";
+	else if (kf->page_struct_size <= 0 || kf->page_struct_size > 4096)
+		why = "sizeof(struct page) unknown";
+	else if (!dms_kf_has(kf->page_flags) || !dms_kf_has(kf->page_compound_head) ||
+		 !dms_kf_has(kf->page_mapping) || !dms_kf_has(kf->page_refcount))
+		why = "struct page lacks flags/compound_head/mapping/_refcount";
+	kf->owner_ok = !why;
+	if (why)
+		snprintf(kf->owner_why, sizeof(kf->owner_why), "%s", why);
+	if (!why) {
+		if (kf->pg_slab == DMS_KF_NONE && !kf->pgty_slab.present)
+			why = "neither a PG_slab page flag nor a slab page type";
+		else if (!dms_kf_has(kf->slab_cache) || !dms_kf_has(kf->slab_freelist) ||
+			 !dms_kf_has(kf->slab_counters))
+			why = "no slab_cache/freelist/counters in struct slab or struct page";
+		else if (!dms_kf_has(kf->s_name) || !dms_kf_has(kf->s_size) ||
+			 !dms_kf_has(kf->s_offset) || !dms_kf_has(kf->s_list) ||
+			 !dms_kf_has(kf->s_oo))
+			why = "struct kmem_cache lacks name/size/offset/list/oo (not SLUB?)";
+		else if (!kf->slab_caches)
+			why = "no slab_caches symbol (not a SLUB kernel?)";
+	} else {
+		why = "struct page facts missing";
+	}
+	kf->slab_ok = !why;
+	if (why)
+		snprintf(kf->slab_why, sizeof(kf->slab_why), "%s", why);
+}
+
+struct dms_error *dms_kfacts_fill(const struct dms_layout *layout, const struct dms_kfacts_env *env,
+				  struct dms_kfacts *kf)
+{
+	struct filler f = {layout, NULL};
+	dms_kfacts_init(kf);
+	if (env->page_size >= 256 && !(env->page_size & (env->page_size - 1))) {
+		kf->page_size = env->page_size;
+		kf->page_shift = (unsigned int)__builtin_ctzll(env->page_size);
+	}
+	kf->page_offset = env->page_offset;
+	kf->vmemmap = env->vmemmap;
+	if (env->kimage_end > env->kimage_start && env->kimage_pend > env->kimage_pstart) {
+		kf->kimage_start = env->kimage_start;
+		kf->kimage_end = env->kimage_end;
+		kf->kimage_pstart = env->kimage_pstart;
+		kf->kimage_pend = env->kimage_pend;
+	}
+	kf->va_bits = env->va_bits;
+	kf->user_limit = env->user_limit;
+	kf->max_pfn = env->max_pfn;
+	kf->slab_caches = env->slab_caches;
+
+	kf->page_struct_size = size_of(&f, "page");
+	kf->page_flags = member(&f, "page", "flags", NULL);
+	kf->page_compound_head = member(&f, "page", "compound_head", NULL);
+	kf->page_mapping = member(&f, "page", "mapping", NULL);
+	kf->page_private = member(&f, "page", "private", NULL);
+	kf->page_refcount = member(&f, "page", "_refcount", NULL);
+	kf->page_type = member(&f, "page", "page_type", NULL);
+	kf->page_pp_magic = member(&f, "page", "pp_magic", NULL);
+	kf->page_pp = member(&f, "page", "pp", NULL);
+	kf->folio_struct_size = size_of(&f, "folio");
+	compound_order(&f, kf);
+	int32_t fa_size, fa = member(&f, "zone", "free_area", &fa_size);
+	int32_t fa_one = size_of(&f, "free_area");
+	if (dms_kf_has(fa) && fa_size > 0 && fa_one > 0 && fa_size % fa_one == 0 &&
+	    fa_size / fa_one >= 1 && fa_size / fa_one <= 32)
+		kf->max_order = fa_size / fa_one - 1;
+
+	// PG_slab is a page flag (a bit number < 64) until 6.9; 6.10 and
+	// 6.11 made it a page type bit of the same name (0x00400000).
+	kf->pg_slab = flag_bit(&f, "PG_slab");
+	kf->pg_head = flag_bit(&f, "PG_head");
+	kf->pg_reserved = flag_bit(&f, "PG_reserved");
+	page_types(&f, env, kf);
+	page_pool(&f, kf);
+	slab(&f, kf);
+	verdicts(kf);
+	return f.err;
+}

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// dmasleuth: the kernel facts table (docs/kfacts.md).
+//
+// Every kernel fact the memory models use -- struct page / slab / folio /
+// kmem_cache / kmem_cache_cpu / kmem_cache_node offsets and sizes, page flag
+// bits, the page type scheme, the page_pool signature, the address space --
+// is resolved once, by dms_kfacts_fill(), from a layout provider (lib/
+// layout.h: crash's MEMBER_OFFSET/STRUCT_SIZE/enumerator_value in the glue,
+// libdw on a vmlinux, or a JSON fixture in the unit tests) plus a few numbers
+// the caller reads from the dump (struct dms_kfacts_env).  Each fact is
+// present or explicitly absent: offsets and sizes are -1 when absent,
+// enumerator-like values DMS_KF_NONE, addresses 0.  A value that debuginfo
+// cannot hold (a #define) is either given by the caller from the dump
+// (vmcoreinfo) or derived by a rule written down in kfacts.c and
+// docs/kfacts.md; its source string then says "derived".  Nothing here is a
+// constant of one kernel version.
+#ifndef DMS_KFACTS_H
+#define DMS_KFACTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "layout.h"
+
+/** An absent enumerator, flag bit or value. */
+#define DMS_KF_NONE INT64_MIN
+
+/** How a page type is recognised: (page_type & mask) == value. */
+struct dms_kf_pgtype {
+	bool present;
+	uint32_t mask, value;
+	// "enum pagetype (debuginfo)", "vmcoreinfo PAGE_BUDDY_MAPCOUNT_VALUE",
+	// "derived: ..." (static string); NULL when absent.
+	const char *src;
+};
+
+/** Page type schemes (include/linux/page-flags.h). */
+enum dms_kf_pgty_scheme {
+	// No page_type member: no page types at all.
+	DMS_KF_PGTY_NONE,
+	// 4.18 .. 6.11: a type is a *cleared* bit under PAGE_TYPE_BASE
+	// (#defines up to 6.8, enum pagetype 6.9 .. 6.11).
+	DMS_KF_PGTY_INVERTED,
+	// 6.12+: enum pagetype PGTY_* in the top byte of page_type.
+	DMS_KF_PGTY_TOP_BYTE,
+};
+
+/** Where a compound page's order is stored. */
+enum dms_kf_order {
+	DMS_KF_ORDER_NONE,
+	// A byte at order_off inside the first tail page (page[1]) (.. 6.2).
+	DMS_KF_ORDER_TAIL,
+	// A byte at order_off from the head: struct folio _folio_order (6.3 ..
+	// 6.5) or the low byte of _flags_1 (6.6+).
+	DMS_KF_ORDER_FOLIO,
+};
+
+/** Address-space numbers and symbols the caller reads from the dump. */
+struct dms_kfacts_env {
+	// Page size; PAGE_OFFSET (direct map base); vmemmap base.
+	uint64_t page_size, page_offset, vmemmap;
+	// Kernel image _text.._end: virtual and physical ([start, end)).
+	uint64_t kimage_start, kimage_end, kimage_pstart, kimage_pend;
+	// Virtual address bits (48, 57); highest user address (TASK_SIZE_MAX).
+	uint32_t va_bits;
+	uint64_t user_limit;
+	// Highest pfn + 1 of any memory node.
+	uint64_t max_pfn;
+	// &slab_caches (0: absent).
+	uint64_t slab_caches;
+	// vmcoreinfo NUMBER(name) of the dump; may be NULL.  Returns false
+	// when the dump has no such number.
+	bool (*vmcoreinfo)(void *ctx, const char *name, int64_t *ret);
+	void *ctx;
+};
+
+struct dms_kfacts {
+	// --- address space (from the env; 0 = absent)
+	uint64_t page_size;
+	unsigned int page_shift;
+	uint64_t page_offset, vmemmap;
+	uint64_t kimage_start, kimage_end, kimage_pstart, kimage_pend;
+	uint32_t va_bits;
+	uint64_t user_limit, max_pfn, slab_caches;
+
+	// --- struct page (offsets; -1 = absent)
+	int32_t page_struct_size;
+	int32_t page_flags, page_compound_head, page_mapping, page_private, page_refcount;
+	// page_type (or _mapcount on kernels whose page_type is not named).
+	int32_t page_type;
+	int32_t page_pp_magic, page_pp;
+	enum dms_kf_order order_kind;
+	int32_t order_off;
+	// struct folio exists (6.0+).
+	int32_t folio_struct_size;
+	// Largest buddy order (MAX_ORDER - 1 / MAX_PAGE_ORDER): entries of
+	// zone.free_area minus one.
+	int32_t max_order;
+
+	// --- page flags (enum pageflags bit numbers; DMS_KF_NONE = absent)
+	int64_t pg_slab, pg_head, pg_reserved;
+
+	// --- page types
+	enum dms_kf_pgty_scheme pgty_scheme;
+	struct dms_kf_pgtype pgty_buddy, pgty_table, pgty_slab;
+
+	// --- page_pool: (pp_magic & pp_magic_mask) == pp_signature
+	bool pp_present;
+	uint64_t pp_signature, pp_magic_mask;
+	// Where they come from (static string).
+	const char *pp_src;
+
+	// --- slab (struct slab since 5.17, struct page before)
+	bool has_struct_slab;
+	int32_t slab_struct_size;
+	int32_t slab_cache, slab_freelist, slab_counters, slab_list, slab_next;
+	// inuse:16, objects:15, frozen:1 bit positions in counters.
+	uint8_t counters_inuse_shift, counters_objects_shift, counters_frozen_shift;
+
+	// --- struct kmem_cache
+	int32_t kmem_cache_size;
+	int32_t s_name, s_size, s_object_size, s_offset, s_random, s_cpu_slab, s_node, s_oo,
+		s_flags, s_list, s_inuse, s_align, s_red_left_pad;
+	int32_t s_flags_size;
+	// --- struct kmem_cache_cpu (c_slab: "slab", or "page" before 5.17)
+	int32_t c_freelist, c_slab, c_partial;
+	// --- struct kmem_cache_node
+	int32_t n_partial, n_nr_partial;
+
+	// Everything the models need is present (else *_why says what is not).
+	bool owner_ok, slab_ok;
+	char owner_why[128], slab_why[128];
+};
+
+/** Mark every fact absent. */
+void dms_kfacts_init(struct dms_kfacts *kf);
+
+/**
+ * Fill the table from a layout provider and the dump's numbers (env).  A
+ * missing fact is left absent and, when it disables a model, explained in
+ * owner_why / slab_why; only provider failures other than "not found"
+ * return an error.
+ */
+struct dms_error *dms_kfacts_fill(const struct dms_layout *layout, const struct dms_kfacts_env *env,
+				  struct dms_kfacts *ret);
+
+/** "none", "inverted bits under PAGE_TYPE_BASE", "top byte (PGTY_*)". */
+const char *dms_kf_pgty_scheme_name(enum dms_kf_pgty_scheme s);
+
+/** Is this a present offset? */
+static inline bool dms_kf_has(int32_t off)
+{
+	return off >= 0;
+}
+
+#endif // DMS_KFACTS_H

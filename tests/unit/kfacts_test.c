@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Unit tests: the kernel facts table over each lab kernel's layout fixture
+// (tests/data/layouts, written by tests/data/mklayouts.sh from the debuginfo),
+// the page-owner model over those facts, and the SLUB model's slab test.
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonlayout.h"
+#include "kfacts.h"
+#include "objcheck.h"
+#include "owner.h"
+#include "slub.h"
+#include "slub_fake.h"
+#include "test.h"
+
+#define R510 "5.10.0-32-amd64"
+#define R61 "6.1.0-56-amd64"
+#define R612 "6.12.95+deb12-amd64"
+
+// A small machine: 64 pages at physical 0, direct map and vmemmap as in
+// slub_fake.h (vmemmap inside the direct map, page 1).
+static void env_fake(struct dms_kfacts_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->page_size = FAKE_PAGE;
+	env->page_offset = FAKE_DIRECT_MAP;
+	env->vmemmap = FAKE_VMEMMAP;
+	env->max_pfn = FAKE_NPAGES;
+	env->slab_caches = fake_head_list();
+	env->va_bits = 48;
+	env->user_limit = 0x00007ffffffff000ULL;
+}
+
+// Fill the facts of a release from its fixture; false (test failed) if the
+// fixture is missing or lib asked something it does not record.
+static bool facts_of(const char *release, struct dms_kfacts *kf)
+{
+	struct jsonlayout *jl = jsonlayout_load(release);
+	if (!jl) {
+		test_fail(__FILE__, __LINE__, "no fixture for %s (tests/data/mklayouts.sh)",
+			  release);
+		return false;
+	}
+	struct dms_layout l = jsonlayout_provider(jl);
+	struct dms_kfacts_env env;
+	env_fake(&env);
+	struct dms_error *err = dms_kfacts_fill(&l, &env, kf);
+	const char *last;
+	size_t un = jsonlayout_unrecorded(jl, &last);
+	jsonlayout_free(jl);
+	if (err) {
+		test_fail(__FILE__, __LINE__, "%s: fill failed: %s", release,
+			  err->message ? err->message : "?");
+		dms_error_destroy(err);
+		return false;
+	}
+	if (un) {
+		test_fail(__FILE__, __LINE__,
+			  "%s: %zu questions not in the fixture (last: %s): run "
+			  "tests/data/mklayouts.sh",
+			  release, un, last);
+		return false;
+	}
+	return true;
+}
+
+static void kfacts_fill_5_10_struct_page_slab(void)
+{
+	struct dms_kfacts kf;
+	if (!facts_of(R510, &kf))
+		return;
+	// No struct slab: slab fields are struct page's, the CPU slab is "page".
+	EXPECT_FALSE(kf.has_struct_slab);
+	EXPECT_INT(kf.slab_cache, 24);
+	EXPECT_INT(kf.c_slab, 16);
+	EXPECT_TRUE(dms_kf_has(kf.slab_next));
+	EXPECT_INT(kf.pg_slab, 9);
+	EXPECT_INT(kf.pgty_scheme, DMS_KF_PGTY_INVERTED);
+	EXPECT_FALSE(kf.pgty_slab.present);
+	// PG_kmemcg held 0x200: the table type is 0x400 (derived, and says so).
+	EXPECT_UINT(kf.pgty_table.mask, 0xf0000400);
+	EXPECT_TRUE(strstr(kf.pgty_table.src, "derived") != NULL);
+	// No pp_magic before 5.14: page_pool pages cannot be told.
+	EXPECT_FALSE(kf.pp_present);
+	EXPECT_INT(kf.order_kind, DMS_KF_ORDER_TAIL);
+	EXPECT_INT(kf.max_order, 10);
+	EXPECT_TRUE(kf.owner_ok);
+	EXPECT_TRUE(kf.slab_ok);
+}
+
+static void kfacts_fill_6_1_struct_slab(void)
+{
+	struct dms_kfacts kf;
+	if (!facts_of(R61, &kf))
+		return;
+	EXPECT_TRUE(kf.has_struct_slab);
+	EXPECT_INT(kf.slab_cache, 24);
+	EXPECT_INT(kf.slab_freelist, 32);
+	EXPECT_INT(kf.slab_counters, 40);
+	EXPECT_INT(kf.c_slab, 16);
+	EXPECT_INT(kf.pg_slab, 9);
+	EXPECT_INT(kf.pgty_scheme, DMS_KF_PGTY_INVERTED);
+	EXPECT_UINT(kf.pgty_table.mask, 0xf0000200);
+	EXPECT_UINT(kf.pgty_buddy.mask, 0xf0000080);
+	EXPECT_UINT(kf.pgty_buddy.value, 0xf0000000);
+	EXPECT_TRUE(kf.pp_present);
+	EXPECT_UINT(kf.pp_signature, 0xdead000000000040ULL);
+	EXPECT_UINT(kf.pp_magic_mask, ~3ULL);
+	EXPECT_INT(kf.page_pp_magic, 8);
+	EXPECT_INT(kf.order_kind, DMS_KF_ORDER_TAIL);
+	EXPECT_INT(kf.order_off, 17);
+	EXPECT_TRUE(kf.slab_ok);
+}
+
+static void kfacts_fill_6_12_page_type(void)
+{
+	struct dms_kfacts kf;
+	if (!facts_of(R612, &kf))
+		return;
+	// struct slab with slab_cache at +8 (6.1: +24); PG_slab gone.
+	EXPECT_TRUE(kf.has_struct_slab);
+	EXPECT_INT(kf.slab_cache, 8);
+	EXPECT_TRUE(kf.pg_slab == DMS_KF_NONE);
+	EXPECT_INT(kf.pgty_scheme, DMS_KF_PGTY_TOP_BYTE);
+	EXPECT_TRUE(kf.pgty_slab.present);
+	EXPECT_UINT(kf.pgty_slab.mask, 0xff000000);
+	EXPECT_UINT(kf.pgty_slab.value, 0xf5000000);
+	EXPECT_UINT(kf.pgty_buddy.value, 0xf0000000);
+	EXPECT_UINT(kf.pgty_table.value, 0xf2000000);
+	EXPECT_TRUE(strstr(kf.pgty_slab.src, "debuginfo") != NULL);
+	// The DMA index bits 7..38 of pp_magic are not part of the signature.
+	EXPECT_UINT(kf.pp_magic_mask, ~(3ULL | (((1ULL << 32) - 1) << 7)));
+	EXPECT_INT(kf.order_kind, DMS_KF_ORDER_FOLIO);
+	EXPECT_TRUE(kf.slab_ok);
+}
+
+static void kfacts_fill_absent_env_disables(void)
+{
+	struct jsonlayout *jl = jsonlayout_load(R61);
+	EXPECT_TRUE(jl != NULL);
+	struct dms_layout l = jsonlayout_provider(jl);
+	struct dms_kfacts_env env = {0};
+	struct dms_kfacts kf;
+	struct dms_error *err = dms_kfacts_fill(&l, &env, &kf);
+	jsonlayout_free(jl);
+	EXPECT_TRUE(err == NULL);
+	EXPECT_FALSE(kf.owner_ok);
+	EXPECT_FALSE(kf.slab_ok);
+	EXPECT_TRUE(kf.owner_why[0] != '\0');
+	struct dms_owner_model *m = NULL;
+	err = dms_owner_model_create(NULL, &kf, &m);
+	EXPECT_TRUE(err != NULL);
+	dms_error_destroy(err);
+}
+
+// A reader of kernel virtual addresses over the fake's physical image
+// (direct map only).
+static struct dms_error *kv_read(void *ctx, uint64_t addr, void *buf, size_t len, size_t *ret)
+{
+	const struct dms_reader *phys = ctx;
+	*ret = 0;
+	if (addr < FAKE_DIRECT_MAP)
+		return NULL;
+	return dms_reader_read_phys(phys, addr - FAKE_DIRECT_MAP, buf, len, ret);
+}
+
+static const struct dms_reader_ops kv_ops = {.read_phys = kv_read};
+
+static void owner_page_6_12_slab_by_page_type(void)
+{
+	struct dms_kfacts kf;
+	if (!facts_of(R612, &kf))
+		return;
+	struct fake *f = fake_create(DMS_SLUB_FP_PLAIN);
+	EXPECT_TRUE(f != NULL);
+	uint64_t cache = fake_cache(f, "kmalloc-256", 256, 256, 128, 0, 0);
+	// A 6.12 slab head: page_type PGTY_slab << 24, slab_cache at +8.
+	uint64_t page = fake_page(FAKE_SLAB_PFN);
+	fake_w64(f, page + 0, 0);
+	fake_w64(f, page + 8, cache);
+	fake_w32(f, page + 48, 0xf5000000);
+	fake_w32(f, page + 52, 1);
+	// A page_pool page with a DMA index in pp_magic (refcount 1).
+	uint64_t pp = fake_page(FAKE_SLAB_PFN + 1);
+	fake_w64(f, pp + 8, 0xdead000000000040ULL | (5ULL << 7));
+	fake_w32(f, pp + 48, 0xffffffff);
+	fake_w32(f, pp + 52, 1);
+	// A tail whose compound_head points beyond the dump's pfns.
+	uint64_t bad = fake_page(FAKE_SLAB_PFN + 2);
+	fake_w64(f, bad + 8, fake_page(FAKE_NPAGES + 100) + 1);
+	fake_w32(f, bad + 52, 1);
+	struct dms_reader kv = {&kv_ops, (void *)dms_memimg_reader(f->phys), FAKE_PAGE};
+	struct dms_owner_model *m;
+	struct dms_error *err = dms_owner_model_create(&kv, &kf, &m);
+	EXPECT_TRUE(err == NULL);
+	struct dms_page_owner o;
+	dms_owner_page(m, FAKE_SLAB_PFN, &o);
+	EXPECT_INT(o.kind, DMS_OWNER_SLAB);
+	EXPECT_UINT(o.cache, cache);
+	EXPECT_STR(o.cache_name, "kmalloc-256");
+	EXPECT_INT(o.obj_size, 256);
+	EXPECT_UINT(o.slab_base, fake_va(FAKE_SLAB_PFN * FAKE_PAGE));
+	uint64_t obj;
+	int64_t off;
+	bool tail;
+	EXPECT_TRUE(dms_owner_slab_object(&o, o.slab_base + 300, &obj, &off, &tail));
+	EXPECT_UINT(obj, o.slab_base + 256);
+	EXPECT_INT(off, 44);
+	EXPECT_FALSE(tail);
+	dms_owner_page(m, FAKE_SLAB_PFN + 1, &o);
+	EXPECT_INT(o.kind, DMS_OWNER_PAGE_POOL);
+	dms_owner_page(m, FAKE_SLAB_PFN + 2, &o);
+	EXPECT_STR(o.note, "bad compound_head");
+	// Beyond max_pfn: no struct page is read.
+	dms_owner_page(m, FAKE_NPAGES + 5, &o);
+	EXPECT_INT(o.kind, DMS_OWNER_UNKNOWN);
+	dms_owner_model_destroy(m);
+
+	// The same page_pool page under 6.1's facts (mask ~3): not page_pool.
+	struct dms_kfacts kf61;
+	if (!facts_of(R61, &kf61))
+		goto out;
+	err = dms_owner_model_create(&kv, &kf61, &m);
+	EXPECT_TRUE(err == NULL);
+	dms_owner_page(m, FAKE_SLAB_PFN + 1, &o);
+	EXPECT_TRUE(o.kind != DMS_OWNER_PAGE_POOL);
+	dms_owner_model_destroy(m);
+out:
+	fake_destroy(f);
+}
+
+// The SLUB model recognises slabs through the owner model's test: a
+// hand-filled layout with the 6.12 page type scheme.
+static void slub_lookup_page_type_scheme(void)
+{
+	struct fake *f = fake_create(DMS_SLUB_FP_PLAIN);
+	EXPECT_TRUE(f != NULL);
+	uint64_t cache = fake_cache(f, "kmalloc-256", 256, 256, 128, 0, 0);
+	uint32_t idx[] = {3, 1};
+	uint64_t page = fake_slab(f, cache, FAKE_SLAB_PFN, idx, 2, 0);
+	// No PG_slab: the page type says slab.
+	fake_w64(f, page, 0);
+	fake_w32(f, page + 48, 0xf5000000);
+	f->l.pg_slab = -1;
+	f->l.page_type = 48;
+	f->l.page_type_mask = 0xff000000;
+	f->l.page_type_slab = 0xf5000000;
+	struct dms_slub *s;
+	struct dms_error *err = fake_model(f, &s);
+	EXPECT_TRUE(err == NULL);
+	struct dms_slub_obj o;
+	err = dms_slub_lookup(s, fake_obj(f, cache, FAKE_SLAB_PFN, 1) + 8, &o);
+	EXPECT_TRUE(err == NULL);
+	EXPECT_INT(o.where, DMS_SLUB_WHERE_OBJECT);
+	EXPECT_INT(o.state, DMS_SLUB_FREE);
+	err = dms_slub_lookup(s, fake_obj(f, cache, FAKE_SLAB_PFN, 2), &o);
+	EXPECT_TRUE(err == NULL);
+	EXPECT_INT(o.state, DMS_SLUB_ALLOCATED);
+	// Without the page type the same page is not a slab.
+	dms_slub_destroy(s);
+	fake_w32(f, page + 48, 0xffffffff);
+	err = fake_model(f, &s);
+	EXPECT_TRUE(err == NULL);
+	err = dms_slub_lookup(s, fake_obj(f, cache, FAKE_SLAB_PFN, 2), &o);
+	EXPECT_TRUE(err == NULL);
+	EXPECT_INT(o.where, DMS_SLUB_WHERE_NOT_SLAB);
+	dms_slub_destroy(s);
+	fake_destroy(f);
+}
+
+// A layout made from 6.1's facts table equals the fake's hand-filled one
+// where both speak (the fake follows 6.1 x86-64), and walks the fake.
+static void slub_layout_from_kfacts_6_1(void)
+{
+	struct dms_kfacts kf;
+	if (!facts_of(R61, &kf))
+		return;
+	struct fake *f = fake_create(DMS_SLUB_FP_PLAIN);
+	EXPECT_TRUE(f != NULL);
+	uint64_t cache = fake_cache(f, "dentry", 192, 192, 96, 0, 0);
+	uint32_t idx[] = {0};
+	fake_slab(f, cache, FAKE_SLAB_PFN, idx, 1, 0);
+	struct dms_slub_layout l;
+	dms_slub_layout_from_kfacts(&kf, &l);
+	EXPECT_INT(l.slab_cache, f->l.slab_cache);
+	EXPECT_INT(l.slab_freelist, f->l.slab_freelist);
+	EXPECT_INT(l.slab_counters, f->l.slab_counters);
+	EXPECT_INT(l.pg_slab, f->l.pg_slab);
+	EXPECT_INT(l.s_size, f->l.s_size);
+	EXPECT_INT(l.s_offset, f->l.s_offset);
+	EXPECT_INT(l.s_name, f->l.s_name);
+	EXPECT_INT(l.s_list, f->l.s_list);
+	EXPECT_INT(l.s_oo, f->l.s_oo);
+	EXPECT_INT(l.c_slab, f->l.c_slab);
+	EXPECT_INT(l.c_freelist, f->l.c_freelist);
+	EXPECT_UINT(l.vmemmap, FAKE_VMEMMAP);
+	// The fake's kmem_cache keeps cpu_slab/node/random where 6.1 does not:
+	// use the fake's for those, the facts' for the rest.
+	l.s_cpu_slab = f->l.s_cpu_slab;
+	l.s_node = f->l.s_node;
+	l.s_random = f->l.s_random;
+	l.s_red_left_pad = f->l.s_red_left_pad;
+	l.s_inuse = f->l.s_inuse;
+	l.s_align = f->l.s_align;
+	l.s_flags = f->l.s_flags;
+	l.s_object_size = f->l.s_object_size;
+	l.nr_cpus = 2;
+	l.per_cpu_offset = f->pco;
+	l.nr_nodes = 1;
+	struct dms_slub *s;
+	struct dms_error *err = dms_slub_create(dms_memimg_reader(f->phys), NULL, &l, &s);
+	EXPECT_TRUE(err == NULL);
+	struct dms_slub_obj o;
+	err = dms_slub_lookup(s, fake_obj(f, cache, FAKE_SLAB_PFN, 0), &o);
+	EXPECT_TRUE(err == NULL);
+	EXPECT_INT(o.where, DMS_SLUB_WHERE_OBJECT);
+	EXPECT_INT(o.state, DMS_SLUB_FREE);
+	// A struct page pointer beyond max_pfn is not followed.
+	err = dms_slub_slab_analyze(s, fake_page(FAKE_NPAGES + 1), NULL, NULL);
+	EXPECT_TRUE(err != NULL);
+	dms_error_destroy(err);
+	dms_slub_destroy(s);
+	fake_destroy(f);
+}
+
+#define KTEXT 0xffffffff81000000ULL
+
+static bool ptr_fn(uint64_t v, void *arg, struct dms_ptr_info *ret)
+{
+	(void)arg;
+	memset(ret, 0, sizeof(*ret));
+	if (v < 0xffff800000000000ULL)
+		return false;
+	ret->kind = v >= KTEXT ? DMS_PTR_KERNEL_IMAGE : DMS_PTR_DIRECT_MAP;
+	return true;
+}
+
+// 6.4+: a VMA waiting for its RCU free has an rcu_head over vm_start and
+// vm_end; its fields are not checked.  A frame over it is not an rcu_head.
+static void objcheck_vma_rcu_pending_not_checked(void)
+{
+	struct dms_kfacts kf;
+	if (!facts_of(R612, &kf))
+		return;
+	struct jsonlayout *jl = jsonlayout_load(R612);
+	EXPECT_TRUE(jl != NULL);
+	struct dms_layout l = jsonlayout_provider(jl);
+	struct dms_objcheck_env env = {.user_limit = 0x00007ffffffff000ULL, .kernel_ptr = ptr_fn};
+	struct dms_objcheck *oc;
+	struct dms_error *err = dms_objcheck_create(NULL, &env, &oc);
+	EXPECT_TRUE(err == NULL);
+	struct dms_cache_rules *r = NULL;
+	for (size_t i = 0; i < dms_objcheck_num_rules(oc); i++) {
+		if (!strcmp(dms_objcheck_rules_at(oc, i)->type, "vm_area_struct"))
+			r = dms_objcheck_rules_at(oc, i);
+	}
+	EXPECT_TRUE(r != NULL && r->rcu_field != NULL);
+	// Resolve offsets as the glue does.
+	uint64_t off, size;
+	err = dms_layout_member(&l, r->type, r->rcu_field, &off, &size);
+	EXPECT_TRUE(err == NULL);
+	r->rcu_offset = (int32_t)off;
+	r->rcu_resolved = size >= 16;
+	for (size_t j = 0; j < r->nchecks; j++) {
+		err = dms_layout_member(&l, r->type, r->checks[j].field, &off, &size);
+		if (err) {
+			dms_error_destroy(err);
+			continue;
+		}
+		r->checks[j].offset = (int32_t)off;
+		r->checks[j].size = (uint8_t)size;
+	}
+	jsonlayout_free(jl);
+	uint8_t obj[256] = {0};
+	// rcu_head { next = NULL, func = vm_area_free_rcu_cb in the image }.
+	uint64_t func = KTEXT + 0x123450;
+	memcpy(obj + r->rcu_offset + 8, &func, 8);
+	EXPECT_TRUE(dms_objcheck_rcu_pending(oc, r, obj, sizeof(obj)));
+	struct dms_objcheck_failure fail[8];
+	size_t n = 99;
+	err = dms_objcheck_object(oc, r, 0xffff888000100000ULL, obj, sizeof(obj), fail, 8, &n);
+	EXPECT_TRUE(err == NULL);
+	EXPECT_INT(n, 0);
+	// Frame bytes over the same fields: not an rcu_head, checked.
+	memset(obj, 0x45, 32);
+	EXPECT_FALSE(dms_objcheck_rcu_pending(oc, r, obj, sizeof(obj)));
+	err = dms_objcheck_object(oc, r, 0xffff888000100000ULL, obj, sizeof(obj), fail, 8, &n);
+	EXPECT_TRUE(err == NULL);
+	EXPECT_TRUE(n > 0);
+	dms_objcheck_destroy(oc);
+}
+
+// 6.1 has no vm_rcu: the rule set's rcu_head stays unresolved.
+static void kfacts_fixture_vm_rcu_absent_before_6_4(void)
+{
+	struct jsonlayout *jl = jsonlayout_load(R61);
+	EXPECT_TRUE(jl != NULL);
+	struct dms_layout l = jsonlayout_provider(jl);
+	uint64_t off, size;
+	struct dms_error *err = dms_layout_member(&l, "vm_area_struct", "vm_rcu", &off, &size);
+	size_t un = jsonlayout_unrecorded(jl, NULL);
+	jsonlayout_free(jl);
+	EXPECT_TRUE(err != NULL);
+	EXPECT_INT(err->code, DMS_ERR_NOT_FOUND);
+	dms_error_destroy(err);
+	EXPECT_INT(un, 0);
+}
+
+const struct dms_test kfacts_tests[] = {
+	TEST_ENTRY(kfacts_fill_5_10_struct_page_slab),
+	TEST_ENTRY(kfacts_fill_6_1_struct_slab),
+	TEST_ENTRY(kfacts_fill_6_12_page_type),
+	TEST_ENTRY(kfacts_fill_absent_env_disables),
+	TEST_ENTRY(kfacts_fixture_vm_rcu_absent_before_6_4),
+	TEST_ENTRY(owner_page_6_12_slab_by_page_type),
+	TEST_ENTRY(slub_lookup_page_type_scheme),
+	TEST_ENTRY(slub_layout_from_kfacts_6_1),
+	TEST_ENTRY(objcheck_vma_rcu_pending_not_checked),
+	{NULL, NULL},
+};
