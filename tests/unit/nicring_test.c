@@ -13,6 +13,7 @@
 #include "dwlayout.h"
 #include "nicring.h"
 #include "reader.h"
+#include "jsonlayout.h"
 #include "test.h"
 #include "dwlayout_test.h"
 
@@ -28,11 +29,22 @@ struct fake {
 	uint8_t *img;
 	uint64_t brk; // next free virtual address
 	struct dms_dwlayout *dl;
-	struct dms_layout l;
+	struct dms_layout l, dwl;
+	// Without $DEBUG_MODULES: the fixture; with $DMS_LAYOUT_RECORD too: a
+	// recorder that rewrites the fixture (record_path) at destroy.
+	struct jsonlayout *jl;
+	char record_path[512];
 	struct dms_memimg *mi;
 	struct dms_nicring_env env;
 	struct dms_nicring *nr;
 };
+
+// The layouts: the debug modules of $DEBUG_MODULES (6.1.0-56-amd64), or,
+// without them, the fixture tests/data/layouts/nic-6.1.0-56-amd64-MODULES.json
+// holding every size and offset these tests and lib/nicring ask.  Regenerate
+// the fixtures with the debuginfo: eval "$(dumps/fetch-debuginfo
+// 6.1.0-56-amd64)"; DMS_LAYOUT_RECORD=1 tests/unit/unit-tests nicring.
+#define NIC_FIXTURE_RELEASE "6.1.0-56-amd64"
 
 static void fake_destroy(struct fake *f)
 {
@@ -40,28 +52,54 @@ static void fake_destroy(struct fake *f)
 		return;
 	dms_nicring_destroy(f->nr);
 	dms_memimg_destroy(f->mi);
+	if (f->jl && f->record_path[0] &&
+	    !jsonlayout_save(f->jl, NIC_FIXTURE_RELEASE, f->record_path))
+		test_fail(__FILE__, __LINE__, "cannot write %s", f->record_path);
+	jsonlayout_free(f->jl);
 	dms_dwlayout_destroy(f->dl);
 	free(f->img);
 	free(f);
 }
 
-// NULL and no failure: $DEBUG_MODULES unset (the caller skips).
+static void nic_fixture_path(const char *modules, char *buf, size_t n)
+{
+	int k = snprintf(buf, n, "tests/data/layouts/nic-%s-", NIC_FIXTURE_RELEASE);
+	for (const char *m = modules; *m && k > 0 && (size_t)k + 6 < n; m++)
+		buf[k++] = *m == ' ' ? '+' : *m;
+	snprintf(buf + k, n - (size_t)k, ".json");
+}
+
+// NULL and no failure: neither $DEBUG_MODULES nor a fixture (the caller skips).
 static struct fake *fake_create(const char *modules, const char *driver, bool *skip)
 {
 	*skip = false;
 	struct fake *f = calloc(1, sizeof(*f));
 	f->img = calloc(1, IMG_SIZE);
+	char path[512];
+	nic_fixture_path(modules, path, sizeof(path));
 	struct dms_error *err = test_open_modules(modules, &f->dl);
 	if (!err && !f->dl) {
-		*skip = true;
-		fake_destroy(f);
-		return NULL;
+		f->jl = jsonlayout_load_path(path);
+		if (!f->jl) {
+			*skip = true;
+			fake_destroy(f);
+			return NULL;
+		}
+		f->l = jsonlayout_provider(f->jl);
+	} else if (!err) {
+		f->dwl = dms_dwlayout_provider(f->dl);
+		f->l = f->dwl;
+		const char *rec = getenv("DMS_LAYOUT_RECORD");
+		if (rec && *rec) {
+			f->jl = jsonlayout_recorder(&f->dwl, path);
+			f->l = jsonlayout_provider(f->jl);
+			snprintf(f->record_path, sizeof(f->record_path), "%s", path);
+		}
 	}
 	struct dms_memimg_config cfg = {
 		.phys_base = VA(PHYS0), .page_size = 4096, .direct_map_base = DIRECT};
 	if (!err)
 		err = dms_memimg_create(f->img, IMG_SIZE, &cfg, &f->mi);
-	f->l = dms_dwlayout_provider(f->dl);
 	if (!err)
 		err = dms_nicring_create(dms_nicring_driver_find(driver), &f->l, &f->nr);
 	if (err) {
@@ -85,7 +123,7 @@ static struct fake *fake_create(const char *modules, const char *driver, bool *s
 		bool skip_;                                                                        \
 		(f) = fake_create(modules, driver, &skip_);                                        \
 		if (skip_) {                                                                       \
-			test_skip("DEBUG_MODULES not set: run eval \"$(dumps/fetch-debuginfo)\""); \
+			test_skip("no DEBUG_MODULES and no fixture for %s", modules);              \
 			return;                                                                    \
 		}                                                                                  \
 		if (!(f))                                                                          \
@@ -107,7 +145,7 @@ static uint64_t fake_alloc(struct fake *f, uint64_t size, uint64_t align)
 static uint64_t fake_sizeof(struct fake *f, const char *type)
 {
 	uint64_t size = 0;
-	struct dms_error *err = dms_dwlayout_type_size(f->dl, type, &size);
+	struct dms_error *err = dms_layout_type_size(&f->l, type, &size);
 	if (err) {
 		test_fail(__FILE__, __LINE__, "%s", err->message);
 		dms_error_destroy(err);
@@ -141,15 +179,15 @@ static uint64_t fake_get(struct fake *f, uint64_t va, uint64_t size)
 
 static uint64_t fake_off(struct fake *f, const char *type, const char *path, uint64_t *size)
 {
-	struct dms_dw_member m = {0};
-	struct dms_error *err = dms_dwlayout_member(f->dl, type, path, &m);
+	uint64_t off = 0, msize = 0;
+	struct dms_error *err = dms_layout_member(&f->l, type, path, &off, &msize);
 	if (err) {
 		test_fail(__FILE__, __LINE__, "%s", err->message);
 		dms_error_destroy(err);
 	}
 	if (size)
-		*size = m.size;
-	return m.offset;
+		*size = msize;
+	return off;
 }
 
 // Set member path of the struct type at va (size from the debuginfo).
