@@ -42,8 +42,8 @@ struct fake {
 // The layouts: the debug modules of $DEBUG_MODULES (6.1.0-56-amd64), or,
 // without them, the fixture tests/data/layouts/nic-6.1.0-56-amd64-MODULES.json
 // holding every size and offset these tests and lib/nicring ask.  Regenerate
-// the fixtures with the debuginfo: eval "$(dumps/fetch-debuginfo
-// 6.1.0-56-amd64)"; DMS_LAYOUT_RECORD=1 tests/unit/unit-tests nicring.
+// the fixtures with the debuginfo: set -a; eval "$(dumps/fetch-debuginfo
+// 6.1.0-56-amd64)"; set +a; DMS_LAYOUT_RECORD=1 tests/unit/unit-tests nicring.
 #define NIC_FIXTURE_RELEASE "6.1.0-56-amd64"
 
 static void fake_destroy(struct fake *f)
