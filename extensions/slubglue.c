@@ -59,16 +59,13 @@ static bool read_ptr(const char *sym, uint64_t *ret)
 }
 
 // The model's layout: the facts table's (lib), plus what is not a kernel
-// fact (CPUs, nodes, slub_debug flag masks).
+// fact (CPUs, nodes).
 static void layout_fill(struct dms_slub_layout *l, uint64_t *pcpu, uint32_t npcpu)
 {
 	dms_slub_layout_from_kfacts(&dms_kf, l);
 	l->nr_cpus = npcpu;
 	l->per_cpu_offset = pcpu;
 	l->nr_nodes = vt->numnodes > 0 ? (uint32_t)vt->numnodes : 1;
-	l->flag_red_zone = DMS_SLUB_FLAG_RED_ZONE;
-	l->flag_poison = DMS_SLUB_FLAG_POISON;
-	l->flag_object_poison = DMS_SLUB_FLAG_OBJECT_POISON;
 }
 
 // Kernel variables that hold a struct kmem_cache pointer, for cache names

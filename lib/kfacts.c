@@ -25,6 +25,12 @@
 // 0x40 + POISON_POINTER_DELTA (include/linux/poison.h, 5.x .. 6.12).
 #define DERIVED_POISON_POINTER_DELTA 0xdead000000000000ull
 #define DERIVED_PP_SIGNATURE (0x40 + DERIVED_POISON_POINTER_DELTA)
+// slab_flags_t bits while they were #defines (include/linux/slab.h and
+// mm/slab.h, 2.6.22 .. 6.9; 5.10 and 6.1 headers): SLAB_RED_ZONE,
+// SLAB_POISON, __OBJECT_POISON.  6.10 made them enum _slab_flag_bits.
+#define DERIVED_SLAB_RED_ZONE 0x00000400ull
+#define DERIVED_SLAB_POISON 0x00000800ull
+#define DERIVED_OBJECT_POISON 0x80000000ull
 
 void dms_kfacts_init(struct dms_kfacts *kf)
 {
@@ -293,6 +299,21 @@ static void slab(struct filler *f, struct dms_kfacts *kf)
 	kf->c_partial = member(f, "kmem_cache_cpu", "partial", NULL);
 	kf->n_partial = member(f, "kmem_cache_node", "partial", NULL);
 	kf->n_nr_partial = member(f, "kmem_cache_node", "nr_partial", NULL);
+
+	int64_t rz = enum_val(f, "_SLAB_RED_ZONE"), po = enum_val(f, "_SLAB_POISON");
+	int64_t op = enum_val(f, "_SLAB_OBJECT_POISON");
+	if (rz != DMS_KF_NONE || po != DMS_KF_NONE || op != DMS_KF_NONE) {
+		kf->slab_flag_red_zone = rz >= 0 && rz < 64 ? 1ull << rz : 0;
+		kf->slab_flag_poison = po >= 0 && po < 64 ? 1ull << po : 0;
+		kf->slab_flag_object_poison = op >= 0 && op < 64 ? 1ull << op : 0;
+		kf->slab_flags_src = "enum _slab_flag_bits (debuginfo)";
+	} else if (dms_kf_has(kf->s_flags)) {
+		kf->slab_flag_red_zone = DERIVED_SLAB_RED_ZONE;
+		kf->slab_flag_poison = DERIVED_SLAB_POISON;
+		kf->slab_flag_object_poison = DERIVED_OBJECT_POISON;
+		kf->slab_flags_src = "derived: SLAB_RED_ZONE 0x400, SLAB_POISON 0x800, "
+				     "__OBJECT_POISON 0x80000000 (#defines, 2.6.22..6.9)";
+	}
 }
 
 static void verdicts(struct dms_kfacts *kf)

@@ -128,6 +128,10 @@ struct dms_kfacts {
 	int32_t c_freelist, c_slab, c_partial;
 	// --- struct kmem_cache_node
 	int32_t n_partial, n_nr_partial;
+	// slab_flags_t bits SLAB_RED_ZONE, SLAB_POISON, __OBJECT_POISON
+	// (enum _slab_flag_bits 6.10+, #defines before: then derived); 0 absent.
+	uint64_t slab_flag_red_zone, slab_flag_poison, slab_flag_object_poison;
+	const char *slab_flags_src;
 
 	// Everything the models need is present (else *_why says what is not).
 	bool owner_ok, slab_ok;

@@ -124,6 +124,9 @@ void dms_slub_layout_from_kfacts(const struct dms_kfacts *kf, struct dms_slub_la
 	l->c_partial = kf->c_partial;
 	l->n_partial = kf->n_partial;
 	l->n_nr_partial = kf->n_nr_partial;
+	l->flag_red_zone = kf->slab_flag_red_zone;
+	l->flag_poison = kf->slab_flag_poison;
+	l->flag_object_poison = kf->slab_flag_object_poison;
 }
 
 // A set of 64-bit keys with values (open addressing, key 0 never stored).

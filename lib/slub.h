@@ -30,9 +30,9 @@
 #define DMS_SLUB_POISON_FREE 0x6b
 #define DMS_SLUB_POISON_END 0xa5
 
-// slab_flags_t bits of include/linux/slab.h and mm/slub.c (unchanged from
-// 2.6.22 to 6.x).  They are #defines, absent from debuginfo: the glue passes
-// them in the layout, so a kernel that moves them needs no change here.
+// slab_flags_t bits of include/linux/slab.h and mm/slub.c while they were
+// #defines (2.6.22 .. 6.9).  6.10 made them enum _slab_flag_bits: the facts
+// table (kfacts.h) has each kernel's; these are for hand-filled layouts.
 #define DMS_SLUB_FLAG_RED_ZONE 0x00000400ULL
 #define DMS_SLUB_FLAG_POISON 0x00000800ULL
 #define DMS_SLUB_FLAG_OBJECT_POISON 0x80000000ULL
@@ -120,9 +120,9 @@ void dms_slub_layout_init(struct dms_slub_layout *layout);
 
 /**
  * A layout from the kernel facts table: every offset, the address space,
- * the slab page test and the counters bits.  The caller adds what is not a
- * kernel fact: nr_cpus / per_cpu_offset, nr_nodes, the slub_debug flag
- * masks (DMS_SLUB_FLAG_*), fp_mode.  kf must outlive dms_slub_create().
+ * the slab page test, the counters bits and the slub_debug flag masks.  The
+ * caller adds what is not a kernel fact: nr_cpus / per_cpu_offset,
+ * nr_nodes, fp_mode.  kf must outlive dms_slub_create().
  */
 void dms_slub_layout_from_kfacts(const struct dms_kfacts *kf, struct dms_slub_layout *ret);
 

@@ -109,6 +109,11 @@ static void kfacts_fill_6_1_struct_slab(void)
 	EXPECT_INT(kf.page_pp_magic, 8);
 	EXPECT_INT(kf.order_kind, DMS_KF_ORDER_TAIL);
 	EXPECT_INT(kf.order_off, 17);
+	// #defines before 6.10: derived, and said so.
+	EXPECT_UINT(kf.slab_flag_red_zone, DMS_SLUB_FLAG_RED_ZONE);
+	EXPECT_UINT(kf.slab_flag_poison, DMS_SLUB_FLAG_POISON);
+	EXPECT_UINT(kf.slab_flag_object_poison, DMS_SLUB_FLAG_OBJECT_POISON);
+	EXPECT_TRUE(strstr(kf.slab_flags_src, "derived") != NULL);
 	EXPECT_TRUE(kf.slab_ok);
 }
 
@@ -131,6 +136,11 @@ static void kfacts_fill_6_12_page_type(void)
 	// The DMA index bits 7..38 of pp_magic are not part of the signature.
 	EXPECT_UINT(kf.pp_magic_mask, ~(3ULL | (((1ULL << 32) - 1) << 7)));
 	EXPECT_INT(kf.order_kind, DMS_KF_ORDER_FOLIO);
+	// slab_flags_t bits are enum _slab_flag_bits since 6.10.
+	EXPECT_UINT(kf.slab_flag_red_zone, 0x2);
+	EXPECT_UINT(kf.slab_flag_poison, 0x4);
+	EXPECT_UINT(kf.slab_flag_object_poison, 1ULL << 17);
+	EXPECT_TRUE(strstr(kf.slab_flags_src, "debuginfo") != NULL);
 	EXPECT_TRUE(kf.slab_ok);
 }
 
@@ -390,6 +400,80 @@ static void objcheck_vma_rcu_pending_not_checked(void)
 	dms_objcheck_destroy(oc);
 }
 
+// 6.9 .. 6.11 keep page types in enum pagetype as inverted bits under a
+// PAGE_TYPE_BASE enumerator, and 6.10 made PG_slab one of them.  No lab
+// kernel has that scheme: 6.12's fixture with 6.10-style enumerators.
+struct enum_override {
+	struct dms_layout inner;
+};
+
+static struct dms_error *ov_size(void *ctx, const char *type, uint64_t *ret)
+{
+	struct enum_override *o = ctx;
+	return dms_layout_type_size(&o->inner, type, ret);
+}
+
+static struct dms_error *ov_member(void *ctx, const char *type, const char *path, uint64_t *off,
+				   uint64_t *size)
+{
+	struct enum_override *o = ctx;
+	return dms_layout_member(&o->inner, type, path, off, size);
+}
+
+static struct dms_error *ov_enum(void *ctx, const char *name, int64_t *ret)
+{
+	(void)ctx;
+	static const struct {
+		const char *name;
+		int64_t v;
+	} e[] = {
+		{"PAGE_TYPE_BASE", 0x80000000}, {"PG_buddy", 0x40000000}, {"PG_table", 0x10000000},
+		{"PG_slab", 0x02000000},	{"PG_head", 6},		  {"PG_reserved", 13},
+	};
+	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+		if (!strcmp(e[i].name, name)) {
+			*ret = e[i].v;
+			return NULL;
+		}
+	}
+	return dms_error_create(DMS_ERR_NOT_FOUND, "%s", name);
+}
+
+static const struct dms_layout_ops ov_ops = {ov_size, ov_member, ov_enum};
+
+static void kfacts_fill_enum_pagetype_inverted(void)
+{
+	struct jsonlayout *jl = jsonlayout_load(R612);
+	EXPECT_TRUE(jl != NULL);
+	struct enum_override o = {jsonlayout_provider(jl)};
+	struct dms_layout l = {&ov_ops, &o};
+	struct dms_kfacts_env env;
+	env_fake(&env);
+	struct dms_kfacts kf;
+	struct dms_error *err = dms_kfacts_fill(&l, &env, &kf);
+	jsonlayout_free(jl);
+	EXPECT_TRUE(err == NULL);
+	// PG_slab is a page type here, not a flag bit.
+	EXPECT_TRUE(kf.pg_slab == DMS_KF_NONE);
+	EXPECT_INT(kf.pgty_scheme, DMS_KF_PGTY_INVERTED);
+	EXPECT_TRUE(kf.pgty_slab.present);
+	EXPECT_UINT(kf.pgty_slab.mask, 0x82000000);
+	EXPECT_UINT(kf.pgty_slab.value, 0x80000000);
+	EXPECT_UINT(kf.pgty_table.mask, 0x90000000);
+	EXPECT_UINT(kf.pgty_buddy.mask, 0xc0000000);
+	EXPECT_TRUE(strstr(kf.pgty_slab.src, "debuginfo") != NULL);
+	EXPECT_TRUE(kf.slab_ok);
+	// A slab page's page_type: all ones but the PG_slab bit.
+	uint8_t pg[64];
+	memset(pg, 0, sizeof(pg));
+	uint32_t t = ~0x02000000u;
+	memcpy(pg + kf.page_type, &t, 4);
+	EXPECT_TRUE(dms_page_is_slab(&kf, pg));
+	t = ~0x10000000u;
+	memcpy(pg + kf.page_type, &t, 4);
+	EXPECT_FALSE(dms_page_is_slab(&kf, pg));
+}
+
 // 6.1 has no vm_rcu: the rule set's rcu_head stays unresolved.
 static void kfacts_fixture_vm_rcu_absent_before_6_4(void)
 {
@@ -412,6 +496,7 @@ const struct dms_test kfacts_tests[] = {
 	TEST_ENTRY(kfacts_fill_6_12_page_type),
 	TEST_ENTRY(kfacts_fill_absent_env_disables),
 	TEST_ENTRY(kfacts_fixture_vm_rcu_absent_before_6_4),
+	TEST_ENTRY(kfacts_fill_enum_pagetype_inverted),
 	TEST_ENTRY(owner_page_6_12_slab_by_page_type),
 	TEST_ENTRY(slub_lookup_page_type_scheme),
 	TEST_ENTRY(slub_layout_from_kfacts_6_1),
