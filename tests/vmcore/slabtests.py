@@ -194,7 +194,10 @@ def t_truth(a):
         msg += ' (%s)' % '; '.join(notes[:4])
     nlive = sum(1 for w in want if w[3] == 'frames')
     nomiss = [m for m in missing if 'no PACKET' not in m]
-    if a['dump'] in ('slab-uaf', 'clean-traffic'):
+    # The scenario (truth.json), not the directory: dumps of other kernels are
+    # dumps/<scenario>-<series>.
+    scenario = t.get('scenario') or a['dump']
+    if scenario in ('slab-uaf', 'clean-traffic'):
         ok = not missing
     else:
         # DMA dumps: some truth objects hold frames the kernel wrote over later (headers
@@ -205,7 +208,7 @@ def t_truth(a):
                 'PACKET finding' % (found, len(want), packet, nlive))
         # Goals (docs/slabcheck.md): virtio-vlan reaches 167/183 and 164/183.
         ok = bool(want) and found >= 0.9 * len(want) and packet >= 0.85 * nlive
-    if a['dump'] in ('slab-uaf', 'clean-traffic'):
+    if scenario in ('slab-uaf', 'clean-traffic'):
         # Exactly the truth: nothing else may be reported.
         if extra or other:
             ok = False
@@ -218,7 +221,7 @@ def t_truth(a):
         msg += '; beyond the truth: %s' % dict(sorted(codes.items(), key=lambda kv: -kv[1])[:6])
     if missing:
         msg += '; MISSING: %s' % missing[:6]
-    if not want and a['dump'] != 'clean-traffic':
+    if not want and scenario != 'clean-traffic':
         ok = False
         msg += '; truth.json lists no slab objects'
     return ok, msg
