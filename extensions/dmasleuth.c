@@ -22,6 +22,6 @@ void dmasleuth_init(void) __attribute__((constructor, visibility("default")));
 
 void dmasleuth_init(void)
 {
-	dms_kinfo_init();
+	dms_ext_kfacts_init();
 	register_extension(dms_commands);
 }

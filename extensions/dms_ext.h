@@ -24,19 +24,8 @@
 // from here.
 extern struct dms_kfacts dms_kf;
 
-// A mirror of two facts for netdev.c, whose NIC tables are being reworked
-// separately: sizeof(struct page) and the end of physical memory, both
-// copied from dms_kf at load.  Nothing else reads it.
-struct dms_kinfo {
-	bool loaded;
-	long page_size;
-	uint64_t max_paddr;
-};
-
-extern struct dms_kinfo dms_kinfo;
-
-/** Fill dms_kf (and the dms_kinfo mirror) once; called from the constructor. */
-void dms_kinfo_init(void);
+/** Fill dms_kf once; called from the constructor. */
+void dms_ext_kfacts_init(void);
 
 /** End of physical memory (max_pfn * page size). */
 uint64_t dms_max_paddr(void);

@@ -15,7 +15,6 @@
 #include "kfacts.h"
 
 struct dms_kfacts dms_kf;
-struct dms_kinfo dms_kinfo;
 
 static struct dms_error *not_found(const char *type, const char *path)
 {
@@ -158,18 +157,16 @@ static void env_init(struct dms_kfacts_env *env)
 	env->vmcoreinfo = vmcoreinfo_number;
 }
 
-void dms_kinfo_init(void)
+void dms_ext_kfacts_init(void)
 {
-	if (dms_kinfo.loaded)
+	static bool loaded;
+	if (loaded)
 		return;
 	struct dms_kfacts_env env;
 	env_init(&env);
 	struct dms_layout l = dms_crash_layout();
 	dms_error_destroy(dms_kfacts_fill(&l, &env, &dms_kf));
-	// The mirror netdev.c still reads (see dms_ext.h).
-	dms_kinfo.page_size = dms_kf.page_struct_size;
-	dms_kinfo.max_paddr = dms_kf.max_pfn << dms_kf.page_shift;
-	dms_kinfo.loaded = true;
+	loaded = true;
 }
 
 uint64_t dms_max_paddr(void)

@@ -556,15 +556,15 @@ static void env_init(struct dms_nicring_env *env, const struct dms_netdev *dev,
 	if (!kv_reader)
 		kv_reader = dms_creader_virt_create(NULL, NULL);
 	env->kv = kv_reader ? dms_creader_reader(kv_reader) : NULL;
-	uint64_t vmemmap;
-	if (symbol_exists("vmemmap_base") && read_u64(symbol_value("vmemmap_base"), &vmemmap))
-		env->vmemmap = vmemmap;
-	if (dms_kinfo.page_size > 0)
-		env->page_struct_size = (uint64_t)dms_kinfo.page_size;
-	env->max_pfn = dms_kinfo.max_paddr / PAGESIZE();
-	// Lowest kernel address: 5-level paging (LA57) starts the kernel half lower.
-	env->kernel_min = (machdep->flags & VM_5LEVEL) ? 0xff00000000000000ULL
-						       : 0xffff800000000000ULL;
+	// vmemmap, sizeof(struct page) and the end of memory: the facts table.
+	env->vmemmap = dms_kf.vmemmap;
+	if (dms_kf.page_struct_size > 0)
+		env->page_struct_size = (uint64_t)dms_kf.page_struct_size;
+	env->max_pfn = dms_kf.max_pfn;
+	// Lowest kernel address: the canonical upper half of the VA bits (48:
+	// 0xffff800000000000; 57 with 5-level paging: 0xff00000000000000).
+	if (dms_kf.va_bits >= 32 && dms_kf.va_bits <= 64)
+		env->kernel_min = ~0ULL << (dms_kf.va_bits - 1);
 	// A device behind a translating IOMMU: DMA addresses are IOVAs.
 	if (iommu->on && !iommu->passthrough && (dev->iommu_group || !dev->parent))
 		env->iova_to_phys = iova_unknown;
