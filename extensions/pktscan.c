@@ -560,10 +560,11 @@ static struct dms_error *scan_object(struct run *r)
 
 static struct dms_error *scan_page(struct run *r)
 {
-	uint64_t ps = PAGESIZE(), paddr;
-	physaddr_t pa;
-	if (is_page_ptr(r->start, &pa))
-		paddr = pa;
+	uint64_t ps = PAGESIZE(), paddr, pfn;
+	// A struct page address is checked against vmemmap and the dump's pfns
+	// in lib (crash's is_page_ptr() warns about what it cannot place).
+	if (dms_page_to_pfn(&dms_kf, r->start, &pfn))
+		paddr = pfn << dms_kf.page_shift;
 	else if (r->start < dms_max_paddr())
 		paddr = r->start & ~(ps - 1);
 	else if (dms_kvaddr_to_paddr(r->start, &paddr))
