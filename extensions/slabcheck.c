@@ -260,8 +260,13 @@ static struct dms_error *on_frame(const struct dms_hit *hit, void *arg)
 	struct frame_ctx *f = arg;
 	const struct dms_slub_slab *s = f->slab;
 	const struct dms_slub_cache *c = s->cache;
-	char desc[128];
-	dms_pkt_format(&hit->pkt, desc, sizeof(desc));
+	char desc[160];
+	size_t dl = dms_pkt_format(&hit->pkt, desc, sizeof(desc));
+	// Ethernet and IPv4 headers intact, the rest written over since the
+	// frame landed: as telling in an object as an intact frame.
+	if (!dms_pkt_is_hit(&hit->pkt) && dl < sizeof(desc))
+		snprintf(desc + dl, sizeof(desc) - dl, " (damaged: %s)",
+			 hit->pkt.reason ? hit->pkt.reason : "?");
 	uint64_t start = hit->pkt.offset, end = start + hit->pkt.caplen;
 	uint64_t first = start > c->red_left_pad ? (start - c->red_left_pad) / c->size : 0;
 	for (uint64_t i = first; i < s->objects; i++) {
@@ -457,6 +462,8 @@ static struct dms_error *on_slab(const struct dms_slub_slab *s, void *arg)
 	if (!is_netbuf_cache(c)) {
 		struct dms_scan scan;
 		dms_scan_init(&scan);
+		// Frames whose payload the kernel wrote over since count here too.
+		scan.damaged = true;
 		struct frame_ctx fc = {r, s, cs};
 		struct dms_error *err =
 			dms_scan_buffer(&scan, s->data, s->data_len, s->data_len, 0, on_frame, &fc);
