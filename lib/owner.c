@@ -118,26 +118,20 @@ struct dms_owner_model {
 	struct name_slot names[NAME_CACHE];
 };
 
-static void need(size_t *n, int32_t off, size_t len)
-{
-	if (off >= 0 && (size_t)off + len > *n)
-		*n = (size_t)off + len;
-}
-
 struct dms_error *dms_owner_model_create(const struct dms_reader *kv, const struct dms_kfacts *kf,
 					 struct dms_owner_model **ret)
 {
 	if (!kf->owner_ok)
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "page owners: %s", kf->owner_why);
 	size_t n = 0;
-	need(&n, kf->page_flags, 8);
-	need(&n, kf->page_compound_head, 8);
-	need(&n, kf->page_mapping, 8);
-	need(&n, kf->page_private, 8);
-	need(&n, kf->page_pp_magic, 8);
-	need(&n, kf->page_type, 4);
-	need(&n, kf->page_refcount, 4);
-	need(&n, kf->slab_cache, 8);
+	dms_span_need(&n, kf->page_flags, 8);
+	dms_span_need(&n, kf->page_compound_head, 8);
+	dms_span_need(&n, kf->page_mapping, 8);
+	dms_span_need(&n, kf->page_private, 8);
+	dms_span_need(&n, kf->page_pp_magic, 8);
+	dms_span_need(&n, kf->page_type, 4);
+	dms_span_need(&n, kf->page_refcount, 4);
+	dms_span_need(&n, kf->slab_cache, 8);
 	if (n > (size_t)kf->page_struct_size || n > 512)
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
 					"page owners: struct page members beyond its size");

@@ -120,4 +120,14 @@ bool dms_owner_slab_object(const struct dms_page_owner *p, uint64_t kv, uint64_t
 void dms_owner_cache_info(struct dms_owner_model *m, uint64_t cache, char *name, uint32_t *size,
 			  uint32_t *red_left_pad);
 
+/**
+ * Grow *n to cover the member at off of len bytes (off < 0: absent, no
+ * change): how many bytes of a struct page a reader must fetch.
+ */
+static inline void dms_span_need(size_t *n, int32_t off, size_t len)
+{
+	if (off >= 0 && (size_t)off + len > *n)
+		*n = (size_t)off + len;
+}
+
 #endif // DMS_OWNER_H

@@ -326,12 +326,6 @@ static bool off_ok(int32_t off)
 	return off >= 0;
 }
 
-static void need(size_t *n, int32_t off, size_t len)
-{
-	if (off >= 0 && (size_t)off + len > *n)
-		*n = (size_t)off + len;
-}
-
 static struct dms_error *check_layout(struct dms_slub *s)
 {
 	const struct dms_slub_layout *l = &s->l;
@@ -381,32 +375,32 @@ static struct dms_error *check_layout(struct dms_slub *s)
 	if ((unsigned int)l->fp_mode >= DMS_SLUB_FP_NUM)
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "slub layout: bad fp_mode");
 	size_t n = 0;
-	need(&n, l->page_flags, 8);
-	need(&n, l->page_compound_head, 8);
-	need(&n, l->slab_cache, 8);
-	need(&n, l->slab_freelist, 8);
-	need(&n, l->slab_counters, 4);
-	need(&n, l->slab_list, 16);
-	need(&n, l->slab_next, 8);
-	need(&n, l->page_type, 4);
+	dms_span_need(&n, l->page_flags, 8);
+	dms_span_need(&n, l->page_compound_head, 8);
+	dms_span_need(&n, l->slab_cache, 8);
+	dms_span_need(&n, l->slab_freelist, 8);
+	dms_span_need(&n, l->slab_counters, 4);
+	dms_span_need(&n, l->slab_list, 16);
+	dms_span_need(&n, l->slab_next, 8);
+	dms_span_need(&n, l->page_type, 4);
 	if (n > l->page_struct_size)
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
 					"slub layout: struct page members beyond page_struct_size");
 	s->page_need = n;
 	n = 0;
-	need(&n, l->s_name, 8);
-	need(&n, l->s_size, 4);
-	need(&n, l->s_object_size, 4);
-	need(&n, l->s_offset, 4);
-	need(&n, l->s_random, 8);
-	need(&n, l->s_cpu_slab, 8);
-	need(&n, l->s_node, 8 * (size_t)(l->nr_nodes ? l->nr_nodes : 1));
-	need(&n, l->s_oo, 4);
-	need(&n, l->s_flags, l->s_flags_size ? l->s_flags_size : 4);
-	need(&n, l->s_list, 16);
-	need(&n, l->s_inuse, 4);
-	need(&n, l->s_align, 4);
-	need(&n, l->s_red_left_pad, 4);
+	dms_span_need(&n, l->s_name, 8);
+	dms_span_need(&n, l->s_size, 4);
+	dms_span_need(&n, l->s_object_size, 4);
+	dms_span_need(&n, l->s_offset, 4);
+	dms_span_need(&n, l->s_random, 8);
+	dms_span_need(&n, l->s_cpu_slab, 8);
+	dms_span_need(&n, l->s_node, 8 * (size_t)(l->nr_nodes ? l->nr_nodes : 1));
+	dms_span_need(&n, l->s_oo, 4);
+	dms_span_need(&n, l->s_flags, l->s_flags_size ? l->s_flags_size : 4);
+	dms_span_need(&n, l->s_list, 16);
+	dms_span_need(&n, l->s_inuse, 4);
+	dms_span_need(&n, l->s_align, 4);
+	dms_span_need(&n, l->s_red_left_pad, 4);
 	if (n > 65536)
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
 					"slub layout: kmem_cache offsets too large");
@@ -757,9 +751,9 @@ static struct dms_error *load_cpu(struct dms_slub *s, struct cache_int *ci)
 	if (!ci->cpu_freelist || !ci->cpu_slab || !ci->cpu_partial)
 		return &dms_enomem;
 	size_t len = 0;
-	need(&len, l->c_freelist, 8);
-	need(&len, l->c_slab, 8);
-	need(&len, l->c_partial, 8);
+	dms_span_need(&len, l->c_freelist, 8);
+	dms_span_need(&len, l->c_slab, 8);
+	dms_span_need(&len, l->c_partial, 8);
 	uint8_t b[256];
 	if (len > sizeof(b))
 		len = 0;
