@@ -37,7 +37,7 @@ size_t dms_ext_rx_slots(struct dms_vslot **ret);
 
 #define MAX_FRAMES (1u << 16) // frames in slab/page-table memory kept (~400 bytes each); the rest are counted
 #define MAX_NETDEVS 64
-#define MAX_LOGS 64
+#define MAX_LOGS 256 // NIC signature lines kept (lib/verdict.c merges them); the rest are counted
 #define MAX_VALUE_HITS 16
 
 char *dms_help_dmaf[] = {
@@ -88,7 +88,7 @@ struct dmaf {
 	struct dms_vslot *slots;
 	size_t nslots;
 	struct dms_vlog logs[MAX_LOGS];
-	size_t nlogs;
+	size_t nlogs, logs_dropped;
 	struct dms_oops oops;
 	struct dms_fault_insn insn;
 	struct dms_vinput in;
@@ -343,14 +343,19 @@ static struct dms_error *on_logsig(const struct dms_logsig *sig, const char *lin
 {
 	struct dmaf *d = arg;
 
-	if (sig->klass != DMS_LOGCLASS_NIC || d->nlogs >= MAX_LOGS)
+	if (sig->klass != DMS_LOGCLASS_NIC)
 		return NULL;
+	if (d->nlogs >= MAX_LOGS) {
+		d->logs_dropped++;
+		return NULL;
+	}
 	struct dms_vlog *l = &d->logs[d->nlogs++];
 	memset(l, 0, sizeof(*l));
 	snprintf(l->kind, sizeof(l->kind), "%s", sig->name);
 	l->nic_class = true;
 	snprintf(l->netdev, sizeof(l->netdev), "%s", sig->netdev);
 	snprintf(l->driver, sizeof(l->driver), "%s", sig->driver);
+	snprintf(l->device, sizeof(l->device), "%s", sig->device);
 	l->time = sig->time;
 	snprintf(l->line, sizeof(l->line), "%s", line);
 	return NULL;
@@ -949,6 +954,9 @@ void dms_cmd_dmaf(void)
 	char *log = read_log(&loglen);
 	if (log) {
 		dms_error_destroy(dms_logsig_scan(log, loglen, on_logsig, d));
+		if (d->logs_dropped)
+			note(d, "%zu NIC log lines beyond the first %u were not weighed",
+			     d->logs_dropped, MAX_LOGS);
 		offload_notes(d);
 		analyse_panic(d, log, loglen);
 		free(log);

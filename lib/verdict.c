@@ -70,13 +70,25 @@ bool dms_cache_may_hold_packets(const char *name)
 	return false;
 }
 
+// Items per evidence kind: one, except the log's merged signatures.
+static size_t kind_max(enum dms_evidence_kind kind)
+{
+	return kind == DMS_EV_LOG ? DMS_VERDICT_MAX_LOG_ITEMS : 1;
+}
+
+_Static_assert(DMS_EV_NUM_KINDS - 1 + DMS_VERDICT_MAX_LOG_ITEMS <= DMS_VERDICT_MAX_EVIDENCE,
+	       "the evidence list has room for every kind");
+
 static __attribute__((format(printf, 5, 6))) void add(struct dms_vresult *r,
 						       enum dms_evidence_kind kind, int weight,
 						       uint64_t address, const char *fmt, ...)
 {
 	va_list ap;
+	size_t same = 0;
 
-	if (r->nevidence >= DMS_VERDICT_MAX_EVIDENCE)
+	for (size_t i = 0; i < r->nevidence; i++)
+		same += r->evidence[i].kind == kind;
+	if (same >= kind_max(kind) || r->nevidence >= DMS_VERDICT_MAX_EVIDENCE)
 		return;
 	struct dms_evidence *e = &r->evidence[r->nevidence++];
 	e->kind = kind;
@@ -169,6 +181,35 @@ static void list_counts(struct count *c, size_t n, char *buf, size_t size)
 }
 
 #define MAXC 64
+#define MAX_LOG_GROUPS 64
+
+// The device a log line is about: its netdev, else its bus id.
+static const char *source(const struct dms_vlog *l)
+{
+	return l->netdev[0] ? l->netdev : l->device;
+}
+
+static bool same_source(const struct dms_vlog *a, const struct dms_vlog *b)
+{
+	return !strcmp(a->kind, b->kind) && !strcmp(source(a), source(b)) &&
+	       !strcmp(a->driver, b->driver);
+}
+
+struct loggroup_key {
+	const struct dms_vlog *first;
+	size_t n;
+	double last;
+};
+
+static int by_lines(const void *a, const void *b)
+{
+	const struct loggroup_key *x = a, *y = b;
+
+	// More lines first, then log order (stable across runs).
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
 
 struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vresult *r)
 {
@@ -305,15 +346,56 @@ struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vr
 			snprintf(r->netdev, sizeof(r->netdev), "%s", slot->netdev);
 	}
 
-	// 6. The log.
+	// 6. The log: NIC signatures merged by (signature, device), one item each with
+	// its count; the kind weighs 10 however many lines and signatures there are.
+	struct loggroup_key groups[MAX_LOG_GROUPS];
+	size_t ngroups = 0, ungrouped = 0;
 	for (size_t i = 0; i < in->nlogs; i++) {
 		const struct dms_vlog *l = &in->logs[i];
 
 		if (!l->nic_class)
 			continue;
-		add(r, DMS_EV_LOG, 10, 0, "log: %s", l->line);
 		if (!r->driver[0] && l->driver[0] && nwhole)
 			snprintf(r->driver, sizeof(r->driver), "%s", l->driver);
+		size_t g = 0;
+		while (g < ngroups && !same_source(groups[g].first, l))
+			g++;
+		if (g == ngroups) {
+			if (ngroups == MAX_LOG_GROUPS) {
+				ungrouped++;
+				continue;
+			}
+			groups[ngroups++] = (struct loggroup_key){ .first = l };
+		}
+		groups[g].n++;
+		groups[g].last = l->time;
+	}
+	// The busiest groups first; the last item sums up those not listed.
+	qsort(groups, ngroups, sizeof(groups[0]), by_lines);
+	size_t shown = ngroups <= DMS_VERDICT_MAX_LOG_ITEMS ? ngroups : DMS_VERDICT_MAX_LOG_ITEMS - 1;
+	for (size_t g = 0; g < shown; g++) {
+		const struct dms_vlog *l = groups[g].first;
+		char span[64] = "";
+
+		if (groups[g].n == 1) {
+			add(r, DMS_EV_LOG, 10, 0, "log: %s", l->line);
+			continue;
+		}
+		if (l->time >= 0 && groups[g].last >= 0)
+			snprintf(span, sizeof(span), ", %.1f s to %.1f s", l->time, groups[g].last);
+		add(r, DMS_EV_LOG, 10, 0, "log: %s from %s%s%s, %zu lines%s; first: %s", l->kind,
+		    l->driver[0] ? l->driver : "a driver", source(l)[0] ? " " : "", source(l),
+		    groups[g].n, span, l->line);
+	}
+	if (shown < ngroups || ungrouped) {
+		size_t lines = ungrouped;
+		for (size_t g = shown; g < ngroups; g++)
+			lines += groups[g].n;
+		add(r, DMS_EV_LOG, 10, 0,
+		    "log: %zu%s more NIC signature%s or device%s (%zu lines), e.g. %s",
+		    ngroups - shown, ungrouped ? "+" : "", ngroups - shown == 1 ? "" : "s",
+		    ngroups - shown == 1 ? "" : "s", lines,
+		    shown < ngroups ? groups[shown].first->line : "");
 	}
 
 	// 7. The panic.
@@ -370,18 +452,23 @@ struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vr
 	else
 		r->verdict = DMS_VERDICT_NO_CORRUPTION;
 
-	// Score: the weights of the evidence that supports the verdict.
-	int score = 0;
+	// Score: per kind of evidence that supports the verdict, the weight of its
+	// strongest item; the kinds present count, not the number of items.
+	int best[DMS_EV_NUM_KINDS] = { 0 };
 	for (size_t i = 0; i < r->nevidence; i++) {
 		enum dms_evidence_kind k = r->evidence[i].kind;
 		bool for_dma = k != DMS_EV_SOFTWARE_CORRUPTION && k != DMS_EV_LEGIT_PACKETS;
 
-		if ((r->verdict == DMS_VERDICT_DMA_AFTER_FREE && for_dma) ||
-		    (r->verdict == DMS_VERDICT_SLAB_CORRUPTION_NOT_DMA &&
-		     (k == DMS_EV_SOFTWARE_CORRUPTION || k == DMS_EV_PANIC)) ||
-		    r->verdict == DMS_VERDICT_INCONCLUSIVE)
-			score += r->evidence[i].weight;
+		if (((r->verdict == DMS_VERDICT_DMA_AFTER_FREE && for_dma) ||
+		     (r->verdict == DMS_VERDICT_SLAB_CORRUPTION_NOT_DMA &&
+		      (k == DMS_EV_SOFTWARE_CORRUPTION || k == DMS_EV_PANIC)) ||
+		     r->verdict == DMS_VERDICT_INCONCLUSIVE) &&
+		    r->evidence[i].weight > best[k])
+			best[k] = r->evidence[i].weight;
 	}
+	int score = 0;
+	for (int k = 0; k < DMS_EV_NUM_KINDS; k++)
+		score += best[k];
 	if (r->verdict == DMS_VERDICT_SLAB_CORRUPTION_NOT_DMA)
 		score += 40; // and no packet bytes in any damaged or foreign object
 	if (r->verdict == DMS_VERDICT_NO_CORRUPTION)

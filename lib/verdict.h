@@ -88,7 +88,8 @@ struct dms_vlog {
 	bool nic_class;
 	bool crash_class;
 	char netdev[32], driver[32];
-	double time;
+	char device[32]; // bus id ("0000:07:00.3") when the line names no netdev
+	double time; // printk seconds, -1 if none
 	char line[192];
 };
 
@@ -143,6 +144,10 @@ struct dms_evidence {
 	char text[512];
 };
 
+// Log signatures are merged by (signature, device) with a count; at most this many
+// merged items are listed, the last one saying how many more there are.  Every other
+// kind has one item at most, so the list always has room for each kind.
+#define DMS_VERDICT_MAX_LOG_ITEMS 4
 #define DMS_VERDICT_MAX_EVIDENCE 24
 
 struct dms_vresult {

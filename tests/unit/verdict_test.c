@@ -310,6 +310,109 @@ static void dms_verdict_compute_unknown_state_counts(void)
 	EXPECT_TRUE(strstr(r.evidence[0].text, "1 in slabs whose freelist is broken") != NULL);
 }
 
+// The i40e machine logged "Rx ring 0 disable timeout" over and over.  Thirty such lines
+// are one signature of one device: one merged evidence item, weighed once, and the
+// panic and the software-corruption items keep their places.
+static void flood_logs(struct dms_vlog *logs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		logs[i] = (struct dms_vlog){ .kind = "rx-ring-disable-timeout", .nic_class = true,
+					     .driver = "i40e", .device = "0000:07:00.3",
+					     .time = 24.76 + (double)i };
+		snprintf(logs[i].line, sizeof(logs[i].line),
+			 "[%12.6f] i40e 0000:07:00.3: VSI seid 399 Rx ring 0 disable timeout",
+			 logs[i].time);
+	}
+}
+
+static size_t count_kind(const struct dms_vresult *r, enum dms_evidence_kind k)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nevidence; i++)
+		n += r->evidence[i].kind == k;
+	return n;
+}
+
+static void bad_pointer(struct dms_vpanic *p)
+{
+	*p = (struct dms_vpanic){ .valid = true, .noncanonical = true,
+				  .value = 0x3d636e79732e6264ULL };
+	snprintf(p->reg, sizeof(p->reg), "rax");
+	snprintf(p->insn, sizeof(p->insn), "movq (%%rax), %%rax at acct_collect+0x5b");
+}
+
+static void dms_verdict_compute_log_flood_keeps_panic_and_software(void)
+{
+	static struct dms_vlog logs[30];
+	struct dms_vinput in = { .logs = logs, .nlogs = 30, .slab_findings = 2 };
+	struct dms_vresult r;
+
+	flood_logs(logs, 30);
+	bad_pointer(&in.panic);
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_STR(dms_verdict_name(r.verdict), "slab-corruption-not-dma");
+	EXPECT_INT(count_kind(&r, DMS_EV_PANIC), 1);
+	EXPECT_INT(count_kind(&r, DMS_EV_SOFTWARE_CORRUPTION), 1);
+	EXPECT_INT(count_kind(&r, DMS_EV_LOG), 1);
+	// software corruption 20 + panic 5 + no packet bytes in the damage 40.
+	EXPECT_INT(r.score, 65);
+	for (size_t i = 0; i < r.nevidence; i++)
+		if (r.evidence[i].kind == DMS_EV_LOG)
+			EXPECT_TRUE(strstr(r.evidence[i].text, "30 lines") != NULL);
+}
+
+static void dms_verdict_compute_log_flood_bad_pointer_is_weak(void)
+{
+	// Log lines and one bad pointer, nothing found behind it: inconclusive, and the
+	// score counts the log once (10) and the panic (5), not thirty times.
+	static struct dms_vlog logs[30];
+	struct dms_vinput in = { .logs = logs, .nlogs = 30 };
+	struct dms_vresult r;
+
+	flood_logs(logs, 30);
+	bad_pointer(&in.panic);
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_STR(dms_verdict_name(r.verdict), "inconclusive");
+	EXPECT_INT(r.score, 15);
+	EXPECT_INT(count_kind(&r, DMS_EV_PANIC), 1);
+}
+
+static void dms_verdict_compute_log_merged_by_kind_and_device(void)
+{
+	// Two devices, two kinds, and more distinct signatures than the evidence list
+	// shows: every kind that bears on the verdict keeps its item.
+	static struct dms_vlog logs[64];
+	struct dms_vnetdev nd = nic();
+	struct dms_vframe f = frame("vm_area_struct", DMS_VOBJ_LIVE, NIC_MAC, 0x1000000);
+	struct dms_vinput in = { .frames = &f, .nframes = 1, .netdevs = &nd, .nnetdevs = 1,
+				 .logs = logs, .nlogs = 64, .slab_findings = 1 };
+	struct dms_vresult r;
+
+	for (size_t i = 0; i < 64; i++) {
+		logs[i] = (struct dms_vlog){ .nic_class = true, .driver = "i40e", .time = -1 };
+		snprintf(logs[i].kind, sizeof(logs[i].kind), "%s",
+			 i % 2 ? "rx-ring-disable-timeout" : "netdev-watchdog");
+		snprintf(logs[i].netdev, sizeof(logs[i].netdev), "eth%zu", i < 4 ? i % 2 + 9 : i);
+		snprintf(logs[i].line, sizeof(logs[i].line), "line %zu", i);
+	}
+	bad_pointer(&in.panic);
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	EXPECT_STR(dms_verdict_name(r.verdict), "dma-after-free");
+	EXPECT_TRUE(count_kind(&r, DMS_EV_LOG) <= DMS_VERDICT_MAX_LOG_ITEMS);
+	EXPECT_INT(count_kind(&r, DMS_EV_PANIC), 1);
+	EXPECT_INT(count_kind(&r, DMS_EV_SOFTWARE_CORRUPTION), 1);
+	EXPECT_INT(count_kind(&r, DMS_EV_FRAMES_IN_FOREIGN_OBJECTS), 1);
+	EXPECT_INT(count_kind(&r, DMS_EV_DST_MAC), 1);
+	// frames 40 + MAC 20 + log 10 (once) + panic 5.
+	EXPECT_INT(r.score, 75);
+	// The last log item says how many signatures were not listed.
+	bool more = false;
+	for (size_t i = 0; i < r.nevidence; i++)
+		more |= r.evidence[i].kind == DMS_EV_LOG && strstr(r.evidence[i].text, "more") != NULL;
+	EXPECT_TRUE(more);
+}
+
 static void dms_virtio_hdr_plausible_cases(void)
 {
 	static const uint8_t rx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
@@ -353,6 +456,9 @@ const struct dms_test verdict_tests[] = {
 	TEST_ENTRY(dms_verdict_compute_many_caches_bounded),
 	TEST_ENTRY(dms_verdict_compute_empty_input),
 	TEST_ENTRY(dms_verdict_compute_unknown_state_counts),
+	TEST_ENTRY(dms_verdict_compute_log_flood_keeps_panic_and_software),
+	TEST_ENTRY(dms_verdict_compute_log_flood_bad_pointer_is_weak),
+	TEST_ENTRY(dms_verdict_compute_log_merged_by_kind_and_device),
 	TEST_ENTRY(dms_virtio_hdr_plausible_cases),
 	TEST_ENTRY(dms_cache_may_hold_packets_names),
 	{ 0 },
