@@ -13,17 +13,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t buf[64];
 	int idx;
 
-	if (size < sizeof(regs.r))
+	if (size < sizeof(regs.r) + 1)
 		return 0;
+	// The first byte picks the architecture (x86-64 or arm64) and the VA width.
+	enum dms_arch arch = data[0] & 1 ? DMS_ARCH_ARM64 : DMS_ARCH_X86_64;
+	unsigned int va_bits = data[0] >> 1;
+	data++;
+	size--;
 	memcpy(regs.r, data, sizeof(regs.r));
 	for (int i = 0; i < DMS_NREGS; i++)
 		regs.valid[i] = (data[i] & 1) != 0;
 	data += sizeof(regs.r);
 	size -= sizeof(regs.r);
-	FUZZ_CHECK(!dms_insn_analyze(data, size, regs.r[DMS_REG_RIP], &regs, 48, &fi));
+	enum dms_reg pc = dms_reg_pc(arch);
+	FUZZ_CHECK(!dms_insn_analyze(arch, data, size, regs.r[pc], &regs, va_bits, &fi));
 	FUZZ_CHECK(fi.length <= size && fi.length <= 15);
 	FUZZ_CHECK(memchr(fi.text, '\0', sizeof(fi.text)) != NULL);
 	FUZZ_CHECK(fi.culprit >= DMS_REG_NONE && fi.culprit < DMS_NREGS);
+	struct dms_load_site ls;
+	FUZZ_CHECK(!dms_insn_find_load(arch, data, size, regs.r[pc], fi.culprit, &regs, &ls));
+	FUZZ_CHECK(memchr(ls.text, '\0', sizeof(ls.text)) != NULL);
 
 	char *line = malloc(size + 1);
 	if (!line)

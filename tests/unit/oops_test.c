@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Unit tests for lib/oops.c: the first oops of a kernel log, in the formats x86-64
-// kernels print (6.x with and without symbols, user-mode frames after it, CRLF).
+// kernels print (6.x with and without symbols, user-mode frames after it, CRLF), and in the
+// formats arm64 kernels print (5.10 and 6.1; pstore records), 32-bit ARM recognised.
 #include <string.h>
 
 #include "oops.h"
@@ -54,7 +55,7 @@ static void dms_oops_parse_feeds_insn_analysis(void)
 
 	dms_oops_parse(gpf_log, strlen(gpf_log), &o);
 	EXPECT_TRUE(o.code_rip >= 0);
-	EXPECT_TRUE(!dms_insn_analyze(o.code + o.code_rip, o.code_len - (size_t)o.code_rip,
+	EXPECT_TRUE(!dms_insn_analyze(DMS_ARCH_X86_64, o.code + o.code_rip, o.code_len - (size_t)o.code_rip,
 				      0xffffffff81000000ULL, &o.regs, 48, &fi));
 	EXPECT_STR(fi.text, "cmpq %rdi, 0x18(%rax)");
 	EXPECT_INT(fi.culprit, DMS_REG_RAX);
@@ -110,7 +111,7 @@ static void dms_oops_parse_interleaved_cpus(void)
 	EXPECT_TRUE(o.found);
 	EXPECT_INT(o.pid, 551);
 	EXPECT_UINT(o.regs.r[DMS_REG_RBX], 0xce72912d6a6a0e42ULL);
-	EXPECT_TRUE(!dms_insn_analyze(o.code + o.code_rip, o.code_len - (size_t)o.code_rip,
+	EXPECT_TRUE(!dms_insn_analyze(DMS_ARCH_X86_64, o.code + o.code_rip, o.code_len - (size_t)o.code_rip,
 				      0xffffffff81000000ULL, &o.regs, 48, &fi));
 	EXPECT_INT(fi.culprit, DMS_REG_RBX);
 }
@@ -137,6 +138,269 @@ static void dms_oops_parse_bounded_by_len(void)
 	EXPECT_TRUE(o.regs.valid[DMS_REG_RSP]);
 }
 
+
+// An arm64 6.1 oops in the format of arch/arm64/mm/fault.c (die_kernel_fault,
+// mem_abort_decode, show_pte), kernel/traps.c (__die, dump_kernel_instr) and
+// kernel/process.c (__show_regs: three registers a line, "x9 : "), as crash's `log`
+// shows it.  The faulting pointer is not in either address range; the kernel printed
+// it untagged (bit 55 clear: top byte cleared).
+static const char arm64_log[] =
+	"[   24.117210] e1000 0000:00:02.0 eth0: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: RX\n"
+	"[   25.409871] Unable to handle kernel paging request at virtual address 000c3e8b17f2d966\n"
+	"[   25.410012] Mem abort info:\n"
+	"[   25.410055]   ESR = 0x0000000096000004\n"
+	"[   25.410101]   EC = 0x25: DABT (current EL), IL = 32 bits\n"
+	"[   25.410150]   SET = 0, FnV = 0\n"
+	"[   25.410187]   EA = 0, S1PTW = 0\n"
+	"[   25.410224]   FSC = 0x04: level 0 translation fault\n"
+	"[   25.410266] Data abort info:\n"
+	"[   25.410297]   ISV = 0, ISS = 0x00000004\n"
+	"[   25.410335]   CM = 0, WnR = 0\n"
+	"[   25.410370] [000c3e8b17f2d966] address between user and kernel address ranges\n"
+	"[   25.410447] Internal error: Oops: 0000000096000004 [#1] SMP\n"
+	"[   25.410503] Modules linked in: e1000 labfault(OE)\n"
+	"[   25.410580] CPU: 0 PID: 412 Comm: labctl Tainted: G           OE      6.1.0-56-arm64 #1  Debian 6.1.192-2\n"
+	"[   25.410671] Hardware name: QEMU QEMU Virtual Machine, BIOS 0.0.0 02/06/2015\n"
+	"[   25.410733] pstate: 60400005 (nZCv daif +PAN -UAO -TCO -DIT -SSBS BTYPE=--)\n"
+	"[   25.410795] pc : kmem_cache_alloc+0x1a8/0x370\n"
+	"[   25.410844] lr : kmem_cache_alloc+0x5c/0x370\n"
+	"[   25.410888] sp : ffff80000a0b3b20\n"
+	"[   25.410921] x29: ffff80000a0b3b20 x28: ffff000003a21e00 x27: 0000000000000000\n"
+	"[   25.411004] x26: ffff000002d8c000 x25: ffff800009203000 x24: 0000000000000dc0\n"
+	"[   25.411085] x23: ffff8000082f41c4 x22: 0000000000000dc0 x21: ffff00001fdb9e80\n"
+	"[   25.411167] x20: ffff00001fdb9e80 x19: ffff000002c01900 x18: 0000000000000000\n"
+	"[   25.411248] x17: 0000000000000000 x16: 0000000000000000 x15: 0000ffffd6f9b4f0\n"
+	"[   25.411329] x14: 0000000000000000 x13: 0000000000000000 x12: 0000000000000000\n"
+	"[   25.411410] x11: 0000000000000000 x10: 0000000000000000 x9 : ffff8000082f4178\n"
+	"[   25.411491] x8 : ffff000003b0a000 x7 : 0000000000000000 x6 : 0000000000000000\n"
+	"[   25.411572] x5 : 0000000000000000 x4 : 0000000000000000 x3 : 0000000000000000\n"
+	"[   25.411652] x2 : 0000000000000020 x1 : 46d9f2178b3e0c5a x0 : 5a0c3e8b17f2d946\n"
+	"[   25.411733] Call trace:\n"
+	"[   25.411760]  kmem_cache_alloc+0x1a8/0x370\n"
+	"[   25.411807]  vm_area_dup+0x2c/0xd0\n"
+	"[   25.411848]  dup_mm+0x2a4/0x4d0\n"
+	"[   25.411886]  copy_process+0x8f8/0x1530\n"
+	"[   25.411927]  kernel_clone+0x9c/0x3f0\n"
+	"[   25.411966]  __do_sys_clone+0x70/0xa4\n"
+	"[   25.412005]  __arm64_sys_clone+0x28/0x3c\n"
+	"[   25.412046]  invoke_syscall+0x78/0x100\n"
+	"[   25.412086]  el0_svc_common.constprop.0+0x4c/0xf4\n"
+	"[   25.412134]  do_el0_svc+0x34/0xd0\n"
+	"[   25.412171]  el0_svc+0x34/0xe0\n"
+	"[   25.412207]  el0t_64_sync_handler+0xf4/0x120\n"
+	"[   25.412251]  el0t_64_sync+0x18c/0x190\n"
+	"[   25.412292] Code: f9400a80 b9402a62 8b020001 dac00c21 (f8626800) \n"
+	"[   25.412347] ---[ end trace 0000000000000000 ]---\n"
+	"[   25.412391] Kernel panic - not syncing: Oops: Fatal exception\n"
+	"[   25.412444] SMP: stopping secondary CPUs\n"
+	"[   25.412500] pc : cpu_do_idle+0x10/0x20\n"
+	"[   25.412550] x0 : 0000000000000000\n";
+
+static void dms_oops_parse_arm64_paging_request(void)
+{
+	struct dms_oops o;
+
+	dms_oops_parse(arm64_log, strlen(arm64_log), &o);
+	EXPECT_TRUE(o.found);
+	EXPECT_INT(o.arch, DMS_ARCH_ARM64);
+	EXPECT_STR(o.headline,
+		   "Unable to handle kernel paging request at virtual address 000c3e8b17f2d966");
+	EXPECT_UINT(o.offset, strstr(arm64_log, "[   25.409871]") - arm64_log);
+	EXPECT_STR(o.die_line, "Internal error: Oops: 0000000096000004 [#1] SMP");
+	EXPECT_TRUE(o.has_far);
+	EXPECT_UINT(o.far, 0x000c3e8b17f2d966ULL);
+	EXPECT_TRUE(!o.has_cr2);
+	EXPECT_TRUE(o.has_esr);
+	EXPECT_UINT(o.esr, 0x96000004);
+	EXPECT_TRUE(o.has_fsc && o.has_wnr);
+	EXPECT_UINT(o.fsc, 4);
+	EXPECT_TRUE(!o.wnr);
+	EXPECT_STR(o.rip_sym, "kmem_cache_alloc+0x1a8/0x370");
+	EXPECT_STR(o.lr_sym, "kmem_cache_alloc+0x5c/0x370");
+	EXPECT_UINT(o.rip, 0);
+	EXPECT_TRUE(!o.user_mode);
+	EXPECT_INT(o.pid, 412);
+	EXPECT_STR(o.comm, "labctl");
+	// x0 .. x29 and sp; x30 only as a symbol (lr).
+	for (int i = 0; i <= 29; i++)
+		EXPECT_TRUE(o.regs.valid[DMS_REG_X(i)]);
+	EXPECT_TRUE(!o.regs.valid[DMS_REG_X(30)]);
+	EXPECT_UINT(o.regs.r[DMS_REG_X(0)], 0x5a0c3e8b17f2d946ULL); // not the other CPU's x0
+	EXPECT_UINT(o.regs.r[DMS_REG_X(9)], 0xffff8000082f4178ULL);
+	EXPECT_UINT(o.regs.r[DMS_REG_X(29)], 0xffff80000a0b3b20ULL);
+	EXPECT_UINT(o.regs.r[DMS_REG_SP], 0xffff80000a0b3b20ULL);
+	EXPECT_TRUE(!o.regs.valid[DMS_REG_RAX]);
+	// The Code line after the call trace: five words, the last one faulting.
+	EXPECT_INT(o.code_len, 20);
+	EXPECT_INT(o.code_rip, 16);
+	char buf[96];
+	EXPECT_STR(dms_oops_abort_describe(&o, buf, sizeof(buf)),
+		   "read, level 0 translation fault (ESR 0x96000004)");
+}
+
+static void dms_oops_parse_arm64_feeds_insn_analysis(void)
+{
+	struct dms_oops o;
+	struct dms_fault_insn fi;
+	struct dms_load_site ls;
+	uint64_t pc = 0xffff8000082f42f0ULL; // kmem_cache_alloc+0x1a8, from the vmlinux
+
+	dms_oops_parse_arch(arm64_log, strlen(arm64_log), DMS_ARCH_ARM64, &o);
+	EXPECT_TRUE(!dms_insn_analyze(o.arch, o.code + o.code_rip,
+				      o.code_len - (size_t)o.code_rip, pc, &o.regs, o.va_bits, &fi));
+	EXPECT_STR(fi.text, "ldr x0, [x0, x2]");
+	EXPECT_INT(fi.culprit, DMS_REG_X(0));
+	EXPECT_UINT(fi.ea, 0x5a0c3e8b17f2d966ULL);
+	// The kernel printed the same address with its top byte cleared.
+	EXPECT_TRUE(o.has_far && dms_vaddr_same_untagged(DMS_ARCH_ARM64, fi.ea, o.far));
+	EXPECT_TRUE(!dms_insn_find_load(o.arch, o.code, (size_t)o.code_rip, pc, fi.culprit, &o.regs,
+					&ls));
+	EXPECT_TRUE(ls.found);
+	EXPECT_STR(ls.text, "ldr x0, [x20, #0x10]");
+	EXPECT_UINT(ls.ea, 0xffff00001fdb9e90ULL); // x20 + 0x10: the per-cpu freelist
+}
+
+static void dms_oops_parse_arm64_null_and_write(void)
+{
+	// A NULL dereference by a store, from a pstore dmesg record (<N> levels), 5.10
+	// style (ESR printed as 32 bits; registers two to a line with a trailing blank).
+	static const char log[] =
+		"Oops#1 Part1\n"
+		"<1>[  301.220011] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000018\n"
+		"<1>[  301.220020] Mem abort info:\n"
+		"<1>[  301.220024]   ESR = 0x96000046\n"
+		"<1>[  301.220030]   EC = 0x25: DABT (current EL), IL = 32 bits\n"
+		"<1>[  301.220033]   FSC = 0x06: level 2 translation fault\n"
+		"<1>[  301.220036] Data abort info:\n"
+		"<1>[  301.220039]   CM = 0, WnR = 1\n"
+		"<1>[  301.220042] user pgtable: 4k pages, 39-bit VAs, pgdp=0000000046e1c000\n"
+		"<1>[  301.220047] [0000000000000018] pgd=0000000000000000, p4d=0000000000000000\n"
+		"<0>[  301.220053] Internal error: Oops: 96000046 [#1] PREEMPT SMP\n"
+		"<4>[  301.220090] CPU: 3 PID: 1893 Comm: kworker/3:2 Not tainted 5.10.110 #0\n"
+		"<4>[  301.220101] pc : mtk_poll_rx+0x2c4/0x9a0\n"
+		"<4>[  301.220107] lr : mtk_napi_rx+0x70/0x148\n"
+		"<4>[  301.220111] sp : ffffffc011ad3d30\n"
+		"<4>[  301.220114] x29: ffffffc011ad3d30 x28: 0000000000000000 \n"
+		"<4>[  301.220120] x1 : 0000000000000000 x0 : 0000000000000000 \n"
+		"<0>[  301.220130] Code: 9100c3e0 f9401a61 b9000020 aa1303e0 (f9000c1f) \n";
+	struct dms_oops o;
+	char buf[96];
+
+	dms_oops_parse(log, strlen(log), &o);
+	EXPECT_TRUE(o.found);
+	EXPECT_INT(o.arch, DMS_ARCH_ARM64);
+	EXPECT_UINT(o.far, 0x18);
+	EXPECT_UINT(o.esr, 0x96000046);
+	EXPECT_INT(o.va_bits, 39);
+	EXPECT_STR(o.rip_sym, "mtk_poll_rx+0x2c4/0x9a0");
+	EXPECT_UINT(o.regs.r[DMS_REG_X(29)], 0xffffffc011ad3d30ULL);
+	EXPECT_TRUE(o.regs.valid[DMS_REG_X(0)] && o.regs.valid[DMS_REG_X(28)]);
+	EXPECT_STR(dms_oops_abort_describe(&o, buf, sizeof(buf)),
+		   "write, level 2 translation fault (ESR 0x96000046)");
+	struct dms_fault_insn fi;
+	EXPECT_TRUE(!dms_insn_analyze(o.arch, o.code + o.code_rip, 4, 0xffffffc0107a1234ULL, &o.regs,
+				      o.va_bits, &fi));
+	EXPECT_STR(fi.text, "str xzr, [x0, #0x18]");
+	EXPECT_TRUE(fi.mem_written);
+	EXPECT_UINT(fi.ea, 0x18);
+	EXPECT_INT(fi.culprit, DMS_REG_NONE); // NULL + offset: no bad pointer to chase
+}
+
+static void dms_oops_parse_arm64_bug_and_serror(void)
+{
+	// BUG(): the syndrome is the BRK's; no fault address.
+	static const char bug[] =
+		"[  88.1] kernel BUG at mm/slub.c:413!\n"
+		"[  88.1] Internal error: Oops - BUG: 00000000f2000800 [#1] SMP\n"
+		"[  88.1] pc : __slab_free+0x2d4/0x3a0\n";
+	// An asynchronous external abort (no [#1]).
+	static const char serror[] =
+		"[ 912.3] SError Interrupt on CPU2, code 0x00000000bf000002 -- SError\n"
+		"[ 912.3] CPU: 2 PID: 0 Comm: swapper/2 Not tainted 6.12.58 #0\n"
+		"[ 912.3] pc : mtk_wed_check_wfdma_rx_fill+0x48/0xb0\n"
+		"[ 912.3] x2 : 0000000000000001 x1 : ffffffc082a64000 x0 : 0000000000000000\n"
+		"[ 912.3] Kernel panic - not syncing: Asynchronous SError Interrupt\n";
+	struct dms_oops o;
+	char buf[96];
+	struct dms_esr e;
+
+	dms_oops_parse(bug, strlen(bug), &o);
+	EXPECT_TRUE(o.found);
+	EXPECT_INT(o.arch, DMS_ARCH_ARM64);
+	EXPECT_STR(o.headline, "Internal error: Oops - BUG: 00000000f2000800 [#1] SMP");
+	EXPECT_TRUE(!o.has_far);
+	EXPECT_UINT(o.esr, 0xf2000800);
+	EXPECT_STR(dms_oops_abort_describe(&o, buf, sizeof(buf)), "BRK (BUG/WARN) (ESR 0xf2000800)");
+	dms_oops_parse(serror, strlen(serror), &o);
+	EXPECT_TRUE(o.found);
+	EXPECT_INT(o.arch, DMS_ARCH_ARM64);
+	EXPECT_STR(o.rip_sym, "mtk_wed_check_wfdma_rx_fill+0x48/0xb0");
+	EXPECT_UINT(o.regs.r[DMS_REG_X(1)], 0xffffffc082a64000ULL);
+	EXPECT_INT(o.pid, 0);
+	dms_esr_decode(0x92000047, &e); // write, level 3 translation fault, lower EL
+	EXPECT_TRUE(e.data_abort && e.write);
+	EXPECT_INT(e.level, 3);
+	EXPECT_STR(e.fsc_name, "translation fault");
+	dms_esr_decode(0x8600000f, &e); // instruction abort, level 3 permission fault
+	EXPECT_TRUE(e.insn_abort && !e.write);
+	EXPECT_STR(e.fsc_name, "permission fault");
+	dms_esr_decode(0x96000011, &e);
+	EXPECT_STR(e.fsc_name, "synchronous tag check fault (MTE)");
+	EXPECT_INT(e.level, -1);
+}
+
+static void dms_oops_parse_arch_told_or_other(void)
+{
+	// 32-bit ARM (a Raspberry Pi 2): recognised, not mistaken for arm64.
+	static const char arm[] =
+		"[ 1179.3] Unable to handle kernel paging request at virtual address 4500087d\n"
+		"[ 1179.3] pgd = 8e6a4000\n"
+		"[ 1179.3] Internal error: Oops: 17 [#1] SMP ARM\n"
+		"[ 1179.3] pc : [<8068b784>]    lr : [<8068e380>]    psr: 20000113\n"
+		"[ 1179.3] Code: e5933000 e3530000 0a000003 e5932010 (e5920000) \n";
+	struct dms_oops o;
+
+	dms_oops_parse(arm, strlen(arm), &o);
+	EXPECT_TRUE(o.found);
+	EXPECT_INT(o.arch, DMS_ARCH_ARM);
+	EXPECT_UINT(o.far, 0x4500087d);
+	EXPECT_TRUE(!o.has_esr); // an ARM FSR, not an ESR
+	EXPECT_INT(o.code_len, 0);
+	// The caller's machine type wins over the text: an x86 caller ignores arm64 lines.
+	dms_oops_parse_arch(arm64_log, strlen(arm64_log), DMS_ARCH_X86_64, &o);
+	EXPECT_TRUE(o.found);
+	EXPECT_INT(o.arch, DMS_ARCH_X86_64);
+	EXPECT_TRUE(!o.has_far);
+	EXPECT_TRUE(!o.regs.valid[DMS_REG_X(0)]);
+	// An x86 log stays x86 when detected.
+	dms_oops_parse(gpf_log, strlen(gpf_log), &o);
+	EXPECT_INT(o.arch, DMS_ARCH_X86_64);
+}
+
+static void dms_oops_parse_arm64_bounded(void)
+{
+	struct dms_oops o;
+	// Cut inside the register dump: what is there is parsed, nothing past len.
+	const char *cut = strstr(arm64_log, "x2 : ");
+
+	dms_oops_parse(arm64_log, (size_t)(cut - arm64_log) + 3, &o);
+	EXPECT_TRUE(o.found);
+	EXPECT_TRUE(o.regs.valid[DMS_REG_X(3)]);
+	EXPECT_TRUE(!o.regs.valid[DMS_REG_X(2)]);
+	EXPECT_INT(o.code_len, 0);
+	EXPECT_INT(o.code_rip, -1);
+	// A preamble too far from its "[#1]" line is not this oops'.
+	char far_log[8192] = "[ 1.0] Unable to handle kernel paging request at virtual address 0000000000001000\n";
+	for (int i = 0; i < 60; i++)
+		strcat(far_log, "[ 1.1] unrelated line\n");
+	strcat(far_log, "[ 2.0] Internal error: Oops: 0000000096000005 [#1] SMP\n");
+	dms_oops_parse(far_log, strlen(far_log), &o);
+	EXPECT_TRUE(o.found);
+	EXPECT_TRUE(!o.has_far);
+	EXPECT_STR(o.headline, "Internal error: Oops: 0000000096000005 [#1] SMP");
+	EXPECT_UINT(o.esr, 0x96000005);
+}
+
 const struct dms_test oops_tests[] = {
 	TEST_ENTRY(dms_oops_parse_gpf_with_registers),
 	TEST_ENTRY(dms_oops_parse_feeds_insn_analysis),
@@ -145,5 +409,11 @@ const struct dms_test oops_tests[] = {
 	TEST_ENTRY(dms_oops_parse_interleaved_cpus),
 	TEST_ENTRY(dms_oops_parse_no_oops),
 	TEST_ENTRY(dms_oops_parse_bounded_by_len),
+	TEST_ENTRY(dms_oops_parse_arm64_paging_request),
+	TEST_ENTRY(dms_oops_parse_arm64_feeds_insn_analysis),
+	TEST_ENTRY(dms_oops_parse_arm64_null_and_write),
+	TEST_ENTRY(dms_oops_parse_arm64_bug_and_serror),
+	TEST_ENTRY(dms_oops_parse_arch_told_or_other),
+	TEST_ENTRY(dms_oops_parse_arm64_bounded),
 	{ 0 },
 };
