@@ -25,6 +25,7 @@
 #include "oops.h"
 #include "pcapw.h"
 #include "slub.h"
+#include "vaddr.h"
 #include "verdict.h"
 
 // Provided by the slabcheck and rxring glue; weak so that dmaf degrades (and says so)
@@ -406,19 +407,33 @@ static struct dms_error *search_range(uint64_t start, uint64_t len, void *arg)
 
 static void describe_source(struct dmaf *d, uint64_t where, int64_t delta);
 
-// Virtual address width: 57 bits with 5-level paging (LA57), else 48.
-static unsigned int vaddr_bits(void)
+// The dumped machine's architecture, from crash's machine type (not from how this
+// extension was built): it picks the oops format, the instruction set and the address
+// rules (lib/vaddr.h).
+static enum dms_arch crash_arch(void)
 {
-	return (machdep->flags & VM_5LEVEL) ? 57 : 48;
+	if (machine_type("ARM64"))
+		return DMS_ARCH_ARM64;
+	if (machine_type("X86_64"))
+		return DMS_ARCH_X86_64;
+	if (machine_type("ARM"))
+		return DMS_ARCH_ARM;
+	return DMS_ARCH_UNKNOWN;
 }
 
 static void analyse_panic(struct dmaf *d, const char *log, size_t len)
 {
 	struct dms_vpanic *pn = &d->in.panic;
+	enum dms_arch arch = crash_arch();
 
-	dms_oops_parse(log, len, &d->oops);
+	dms_oops_parse_arch(log, len, arch, &d->oops);
 	if (!d->oops.found)
 		return;
+	// Virtual address width: the facts table's (vmcoreinfo / crash), else what the
+	// oops printed ("48-bit VAs"), else 48.
+	unsigned int va_bits = dms_kf.va_bits ? dms_kf.va_bits : d->oops.va_bits;
+	if (!va_bits)
+		va_bits = 48;
 	const uint8_t *code = d->oops.code_rip >= 0 ? d->oops.code + d->oops.code_rip : NULL;
 	size_t clen = d->oops.code_rip >= 0 ? d->oops.code_len - (size_t)d->oops.code_rip : 0;
 	uint64_t rip = d->oops.rip;
@@ -435,24 +450,36 @@ static void analyse_panic(struct dmaf *d, const char *log, size_t len)
 		if (symbol_exists(sym))
 			rip = symbol_value(sym) + off;
 	}
-	dms_error_destroy(dms_insn_analyze(code, clen, rip, &d->oops.regs, vaddr_bits(),
+	dms_error_destroy(dms_insn_analyze(d->oops.arch, code, clen, rip, &d->oops.regs, va_bits,
 					 &d->insn));
 	if (d->insn.culprit == DMS_REG_NONE)
 		return;
 	pn->valid = true;
+	pn->arch = d->insn.arch;
 	snprintf(pn->reg, sizeof(pn->reg), "%s", dms_reg_name(d->insn.culprit));
 	pn->value = d->oops.regs.r[d->insn.culprit];
-	pn->noncanonical = !dms_addr_canonical(pn->value, vaddr_bits());
-	snprintf(pn->insn, sizeof(pn->insn), "%.150s at %.90s", d->insn.text,
-		 d->oops.rip_sym[0] ? d->oops.rip_sym : "RIP");
+	if (d->insn.culprit == dms_reg_pc(d->insn.arch))
+		pn->value = rip; // also when only the symbol was printed
+	pn->noncanonical = dms_vaddr_bad_pointer(d->insn.arch, va_bits, pn->value);
+	dms_vaddr_describe(d->insn.arch, va_bits, pn->value, pn->why, sizeof(pn->why));
+	// arm64: what the abort was ("read, level 0 translation fault"), from the ESR.
+	char abort[96] = "";
+	if (d->insn.arch == DMS_ARCH_ARM64)
+		dms_oops_abort_describe(&d->oops, abort, sizeof(abort));
+	if (abort[0])
+		snprintf(pn->insn, sizeof(pn->insn), "%.118s at %.80s (%.50s)", d->insn.text,
+			 d->oops.rip_sym[0] ? d->oops.rip_sym : "PC", abort);
+	else
+		snprintf(pn->insn, sizeof(pn->insn), "%.150s at %.90s", d->insn.text,
+			 d->oops.rip_sym[0] ? d->oops.rip_sym : "RIP");
 	if (!pn->noncanonical || !d->cr)
 		return;
 	// Where the bad value came from.  First the code: the instruction before RIP that
 	// loaded the register, and the address it read (the seed's `dis -r` + `rd`).
 	struct dms_load_site ls;
 	if (d->oops.code_rip > 0 &&
-	    !dms_insn_find_load(d->oops.code, (size_t)d->oops.code_rip, rip, d->insn.culprit,
-				&d->oops.regs, &ls) && ls.found) {
+	    !dms_insn_find_load(d->oops.arch, d->oops.code, (size_t)d->oops.code_rip, rip,
+				d->insn.culprit, &d->oops.regs, &ls) && ls.found) {
 		snprintf(pn->load_insn, sizeof(pn->load_insn), "%s", ls.text);
 		uint64_t pa, v = 0;
 		if (ls.ea_known && dms_kvaddr_to_paddr(ls.ea, &pa) &&

@@ -400,11 +400,14 @@ struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vr
 
 	// 7. The panic.
 	if (in->panic.valid && in->panic.noncanonical) {
+		// x86-64 registers read as AT&T's %rax; arm64's as x0.
+		const char *pct = in->panic.arch == DMS_ARCH_ARM64 ? "" : "%";
+		const char *why = in->panic.why[0] ? in->panic.why : "is non-canonical";
 		if (in->panic.value_in_frame)
 			add(r, DMS_EV_PANIC, 15, in->panic.loaded_from,
-			    "panic: %s; %%%s = %#llx is non-canonical; %s%s%sit was loaded from frame bytes: "
-			    "%#llx%s%s%s (frame at %#llx)", in->panic.insn, in->panic.reg,
-			    (unsigned long long)in->panic.value,
+			    "panic: %s; %s%s = %#llx %s; %s%s%sit was loaded from frame bytes: "
+			    "%#llx%s%s%s (frame at %#llx)", in->panic.insn, pct, in->panic.reg,
+			    (unsigned long long)in->panic.value, why,
 			    in->panic.load_insn[0] ? "loaded by `" : "", in->panic.load_insn,
 			    in->panic.load_insn[0] ? "`; " : "",
 			    (unsigned long long)(in->panic.value + (uint64_t)in->panic.loaded_delta),
@@ -414,8 +417,8 @@ struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vr
 			    (unsigned long long)in->panic.frame_paddr);
 		else
 			add(r, DMS_EV_PANIC, 5, in->panic.loaded_from,
-			    "panic: %s; %%%s = %#llx is non-canonical%s%s", in->panic.insn, in->panic.reg,
-			    (unsigned long long)in->panic.value,
+			    "panic: %s; %s%s = %#llx %s%s%s", in->panic.insn, pct, in->panic.reg,
+			    (unsigned long long)in->panic.value, why,
 			    in->panic.loaded_from_owner[0] ? "; loaded from " : "",
 			    in->panic.loaded_from_owner);
 	}

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "vaddr.h"
 
 enum dms_verdict {
 	DMS_VERDICT_DMA_AFTER_FREE,
@@ -96,10 +97,15 @@ struct dms_vlog {
 /** The panic, decoded (lib/insn.h), and where the bad value came from. */
 struct dms_vpanic {
 	bool valid;
+	enum dms_arch arch; // of the decoded instruction (x86-64 registers print as %rax)
 	char insn[256]; // "mov 0x10(%rdx),%rax at anon_vma_interval_tree_insert+72"
 	char reg[8]; // culprit register
 	uint64_t value; // its value
+	// The value is no pointer kernel code may follow (lib/vaddr.h: non-canonical on
+	// x86-64; on arm64 between the ranges or tagged), and why, in words ("" reads
+	// "is non-canonical").
 	bool noncanonical;
+	char why[160];
 	bool value_in_frame; // the value's bytes lie inside a carved frame
 	uint64_t frame_paddr; // ... that one
 	uint64_t loaded_from; // where in memory the value was found (0 unknown)

@@ -438,6 +438,38 @@ static void dms_cache_may_hold_packets_names(void)
 	EXPECT_TRUE(!dms_cache_may_hold_packets("maple_node"));
 }
 
+
+static void dms_verdict_compute_panic_text_per_arch(void)
+{
+	struct dms_vinput in = { 0 };
+	struct dms_vresult r;
+	const char *text = NULL;
+
+	// arm64: registers without AT&T's %, the arm64 reason instead of "non-canonical".
+	in.panic = (struct dms_vpanic){ .valid = true, .noncanonical = true, .arch = DMS_ARCH_ARM64,
+					.value = 0x5a0c3e8b17f2d946ULL };
+	snprintf(in.panic.reg, sizeof(in.panic.reg), "x0");
+	snprintf(in.panic.insn, sizeof(in.panic.insn), "ldr x0, [x0, x2] at kmem_cache_alloc+0x1a8/0x370");
+	snprintf(in.panic.why, sizeof(in.panic.why), "is not a kernel address: between the ranges");
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	for (size_t i = 0; i < r.nevidence; i++)
+		if (r.evidence[i].kind == DMS_EV_PANIC)
+			text = r.evidence[i].text;
+	EXPECT_TRUE(text != NULL);
+	EXPECT_TRUE(strstr(text, "; x0 = 0x5a0c3e8b17f2d946 is not a kernel address") != NULL);
+	EXPECT_TRUE(strstr(text, "%x0") == NULL);
+	// x86-64 (and callers that set no arch): "%rax ... is non-canonical", as before.
+	in.panic.arch = DMS_ARCH_UNKNOWN;
+	in.panic.why[0] = '\0';
+	snprintf(in.panic.reg, sizeof(in.panic.reg), "rax");
+	EXPECT_TRUE(!dms_verdict_compute(&in, &r));
+	text = NULL;
+	for (size_t i = 0; i < r.nevidence; i++)
+		if (r.evidence[i].kind == DMS_EV_PANIC)
+			text = r.evidence[i].text;
+	EXPECT_TRUE(text && strstr(text, "; %rax = 0x5a0c3e8b17f2d946 is non-canonical") != NULL);
+}
+
 const struct dms_test verdict_tests[] = {
 	TEST_ENTRY(dms_verdict_compute_frames_in_vma_addressed_to_nic),
 	TEST_ENTRY(dms_verdict_compute_packets_only_in_network_buffers),
@@ -461,5 +493,6 @@ const struct dms_test verdict_tests[] = {
 	TEST_ENTRY(dms_verdict_compute_log_merged_by_kind_and_device),
 	TEST_ENTRY(dms_virtio_hdr_plausible_cases),
 	TEST_ENTRY(dms_cache_may_hold_packets_names),
+	TEST_ENTRY(dms_verdict_compute_panic_text_per_arch),
 	{ 0 },
 };
