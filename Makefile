@@ -27,9 +27,10 @@ lib/libdmasleuth.a: $(LIB_OBJ)
 lib/%.o: lib/%.c $(wildcard lib/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-# The log-signature scanner for logs without a vmcore (used by dmasleuth-triage).
+# The log-signature scanner for logs without a vmcore (used by dmasleuth-triage); the oops
+# parser it also runs decodes the faulting instruction with capstone.
 scripts/dmasleuth-logscan: scripts/dmasleuth-logscan.c lib/libdmasleuth.a
-	$(CC) $(CFLAGS) -o $@ $< lib/libdmasleuth.a
+	$(CC) $(CFLAGS) -o $@ $< lib/libdmasleuth.a -lcapstone
 
 -include tests/unit/unit.mk
 -include extensions/extensions.mk
@@ -58,6 +59,8 @@ install: extension-install scripts/dmasleuth-logscan
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 scripts/dmasleuth-logscan $(DESTDIR)$(PREFIX)/bin/dmasleuth-logscan
 	install -m 0755 scripts/dmasleuth-triage $(DESTDIR)$(PREFIX)/bin/dmasleuth-triage
+	install -d $(DESTDIR)$(PREFIX)/share/dmasleuth/python/dmasleuth_triage
+	install -m 0644 python/dmasleuth_triage/*.py $(DESTDIR)$(PREFIX)/share/dmasleuth/python/dmasleuth_triage/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0644 docs/dmasleuth-triage.1 $(DESTDIR)$(PREFIX)/share/man/man1/dmasleuth-triage.1
 	install -d $(DESTDIR)$(PREFIX)/share/man/man7

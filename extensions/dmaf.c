@@ -22,6 +22,7 @@
 #include "dms_ext.h"
 #include "insn.h"
 #include "logsig.h"
+#include "memmap.h"
 #include "oops.h"
 #include "pcapw.h"
 #include "slub.h"
@@ -101,6 +102,8 @@ struct dmaf {
 	char notes[12][200];
 	size_t nnotes;
 	size_t findings, findings_packet;
+	// Where every carved frame was, by owner class (the JSON's memmap, for reports).
+	struct dms_memmap map;
 };
 
 static struct dmaf dmaf_state;
@@ -215,10 +218,12 @@ static struct dms_error *on_hit(const struct dms_hit *hit, void *arg)
 	enum dms_owner_kind k = own.page.kind;
 	if (k != DMS_OWNER_SLAB && k != DMS_OWNER_PGTABLE) {
 		d->legit += k != DMS_OWNER_KIMAGE;
+		dms_memmap_add(&d->map, hit->pos, dms_memclass_of(k, NULL, false));
 		return NULL;
 	}
 	if (d->nframes >= MAX_FRAMES) {
 		d->frames_dropped++;
+		dms_memmap_add(&d->map, hit->pos, dms_memclass_of(k, own.page.cache_name, false));
 		return NULL;
 	}
 	struct dms_vframe *f = &d->frames[d->nframes];
@@ -245,6 +250,7 @@ static struct dms_error *on_hit(const struct dms_hit *hit, void *arg)
 		frame_object(d, hit->pos, p->frame_len ? p->frame_len : p->caplen, f);
 		f->packet_cache = dms_cache_may_hold_packets(f->cache);
 	}
+	dms_memmap_add(&d->map, hit->pos, dms_memclass_of(k, f->cache, f->state == DMS_VOBJ_LIVE));
 	// The 12 bytes a virtio device writes in front of a frame.
 	uint8_t hdr[12];
 	if (f->has_l2 && hit->pos >= sizeof(hdr) &&
@@ -800,6 +806,39 @@ static void print_text(struct dmaf *d)
 	}
 }
 
+// "memmap": cell size, extent, the direct map's base (to place the evidence's kernel
+// addresses), class names, and per non-empty cell [index, count per class...].
+static void print_json_memmap(const struct dms_memmap *m)
+{
+	uint64_t base = 0;
+	bool has_base = m->end && dms_paddr_to_kvaddr(0, &base);
+
+	fprintf(fp, "\"memmap\":{\"cell\":%" PRIu64 ",\"end\":\"%#" PRIx64 "\",\"direct_map\":",
+		m->cell, m->end);
+	if (has_base)
+		fprintf(fp, "\"%#" PRIx64 "\"", base);
+	else
+		fprintf(fp, "null");
+	fprintf(fp, ",\"frames\":%" PRIu64 ",\"classes\":[", m->frames);
+	for (int c = 0; c < DMS_NUM_MEMCLASSES; c++)
+		fprintf(fp, "%s\"%s\"", c ? "," : "", dms_memclass_name(c));
+	fprintf(fp, "],\"cells\":[");
+	bool first = true;
+	for (unsigned int i = 0; i < m->ncells; i++) {
+		bool any = false;
+		for (int c = 0; c < DMS_NUM_MEMCLASSES; c++)
+			any |= m->counts[i][c] != 0;
+		if (!any)
+			continue;
+		fprintf(fp, "%s[%u", first ? "" : ",", i);
+		for (int c = 0; c < DMS_NUM_MEMCLASSES; c++)
+			fprintf(fp, ",%" PRIu32, m->counts[i][c]);
+		fprintf(fp, "]");
+		first = false;
+	}
+	fprintf(fp, "]}");
+}
+
 static void print_json(struct dmaf *d)
 {
 	const struct dms_vresult *r = &d->res;
@@ -840,7 +879,9 @@ static void print_json(struct dmaf *d)
 		fprintf(fp, i ? "," : "");
 		dms_json_str(fp, d->notes[i]);
 	}
-	fprintf(fp, "]}\n");
+	fprintf(fp, "],");
+	print_json_memmap(&d->map);
+	fprintf(fp, "}\n");
 }
 
 static struct dms_error *write_pcap(struct dmaf *d)
@@ -928,6 +969,7 @@ void dms_cmd_dmaf(void)
 	struct dms_error *err = NULL;
 
 	dms_owner_cache_reset();
+	dms_memmap_init(&d->map, dms_max_paddr());
 	d->frames = calloc(MAX_FRAMES, sizeof(*d->frames));
 	d->frame_len = calloc(MAX_FRAMES, sizeof(*d->frame_len));
 	d->cr = dms_creader_phys_create(tick, d);

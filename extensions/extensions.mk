@@ -29,7 +29,8 @@ EXT_CFLAGS = $(CFLAGS) -DX86_64 -D_GNU_SOURCE -fPIC -fvisibility=hidden -isystem
 # block the extension); the version script keeps every symbol but the constructor local.
 EXT_LIB_OBJ := lib/error.o lib/pkt.o lib/reader.o lib/scan.o lib/pcapw.o lib/slub.o lib/classify.o \
 	lib/objcheck.o lib/verdict.o lib/logsig.o lib/oops.o lib/insn.o \
-	lib/nicring.o lib/dwlayout.o lib/layout.o lib/kfacts.o lib/owner.o lib/vaddr.o
+	lib/nicring.o lib/dwlayout.o lib/layout.o lib/kfacts.o lib/owner.o lib/vaddr.o \
+	lib/memmap.o
 EXT_LDFLAGS = -shared -Wl,--version-script=extensions/dmasleuth.map
 EXT_LIBS = -lpcap -lpthread -lcapstone -ldw -lelf
 

@@ -4,6 +4,9 @@
 //
 //   dmasleuth-logscan FILE...      ("-" reads standard input)
 //
+// After a file's signature lines, one line {"type":"oops",...} when the log holds an oops
+// (lib/oops.c): its headline, where (RIP symbol), the task, and the log offset.
+//
 // Exit status: 0 when no NIC/DMA signature was found, 1 when one was, 2 on errors.
 // dmasleuth-triage uses it for log files that come without a vmcore.
 #include <errno.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 
 #include "logsig.h"
+#include "oops.h"
 
 struct ctx {
 	const char *file;
@@ -74,6 +78,25 @@ static struct dms_error *emit(const struct dms_logsig *sig, const char *line, vo
 	return NULL;
 }
 
+// The first oops of the log, when there is one: what a report's panic headline needs.
+static void emit_oops(const char *file, const char *log, size_t len)
+{
+	static struct dms_oops o; // large (register dump, code bytes): not on the stack
+
+	dms_oops_parse(log, len, &o);
+	if (!o.found)
+		return;
+	printf("{\"file\":");
+	json_str(stdout, file);
+	printf(",\"type\":\"oops\",\"offset\":%zu,\"headline\":", o.offset);
+	json_str(stdout, o.headline);
+	printf(",\"rip\":");
+	json_str(stdout, o.rip_sym);
+	printf(",\"user_mode\":%s,\"comm\":", o.user_mode ? "true" : "false");
+	json_str(stdout, o.comm);
+	printf(",\"pid\":%d}\n", o.pid);
+}
+
 static char *slurp(FILE *fp, size_t *len)
 {
 	size_t cap = 1 << 16, n = 0;
@@ -131,6 +154,8 @@ int main(int argc, char **argv)
 		}
 		struct ctx ctx = { .file = argv[i] };
 		struct dms_error *err = dms_logsig_scan(log, len, emit, &ctx);
+		if (!err)
+			emit_oops(argv[i], log, len);
 		free(log);
 		if (err) {
 			fprintf(stderr, "dmasleuth-logscan: %s: %s\n", argv[i],
