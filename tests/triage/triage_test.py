@@ -200,10 +200,18 @@ def check_run1(work, out, proc, bad, dumps, html):
             s, need[0] if need else '?', dumpenv.release_of(s)),
             need and (r.get('crash') or {}).get('version') == need[0] and not r.get('crash_fallback'),
             {k: r.get(k) for k in ('crash', 'crash_fallback')})
+        mm = r.get('memmap') or {}
         check('%s: vmlinux matched by build-id, kernel and panic named, frames mapped' % s,
-              r.get('vmlinux_match') == 'build-id' and r.get('kernel') and r.get('panic') and r.get('hits'),
-              {k: r.get(k) for k in ('vmlinux_match', 'kernel', 'panic')})
+              r.get('vmlinux_match') == 'build-id' and r.get('kernel') and r.get('panic') and mm.get('cells')
+              and mm.get('frames') == (r.get('counts') or {}).get('frames'),
+              {k: r.get(k) for k in ('vmlinux_match', 'kernel', 'panic', 'counts')})
         c = byname.get('dumps/%s/console.log' % s, {})
+        # The headline comes from the oops in the dump's log; the serial console saw the same oops.
+        check('%s: panic headline from the oops, as in console.log (%s)' % (s, r.get('panic')),
+              r.get('panic') and r.get('panic') == c.get('panic') and 'check log' not in r['panic'],
+              'dump: %s; console.log: %s' % (r.get('panic'), c.get('panic')))
+        check('%s: no ring -1 (unknown rings are left out)' % s,
+              r.get('ring') is None or r['ring'] >= 0, r.get('ring'))
         check('%s/console.log: a log, classified (no NIC signature)' % s,
               c.get('kind') == 'log' and c.get('status') == 'ok' and c.get('verdict') == 'no-nic-signature'
               and c.get('panic'), {k: c.get(k) for k in ('kind', 'status', 'verdict', 'panic')})
@@ -258,6 +266,14 @@ def check_run1(work, out, proc, bad, dumps, html):
     check('html: a section for every input (%d)' % len(ids), not missing, missing[:5])
     fetch = re.findall(r'(?:src|href)\s*=\s*["\']?(?!#)[^"\' >]+|url\(|@import|<link|<iframe|<object|https?://', page)
     check('html: self-contained (no src/href/url()/link to fetch)', not fetch, fetch[:5])
+    rows = re.findall(r'<tr class="([^"]*)"><td><a href="#', page)
+    nflag = sum(1 for r in res.values() if r.get('flagged'))
+    check('html: flagged rows first (%d)' % nflag, rows[:nflag] == ['flag'] * nflag and 'flag' not in rows[nflag:],
+          rows)
+    skipped = [r['id'] for r in res.values() if r['status'] == 'skipped']
+    m = re.search(r'<details id="skipped">.*</details>', page, re.S)
+    check('html: the %d skipped inputs in a collapsed section at the end' % len(skipped),
+          m and all(i in m.group(0) for i in skipped) and m.start() > page.rindex('<h2 id='), skipped[:3])
     check('html: an SVG memory map per opened dump',
           page.count('<svg class="memmap"') == len(dumps), page.count('<svg class="memmap"'))
     check('html: evidence tables with every dmaf evidence text',

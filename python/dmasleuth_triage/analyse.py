@@ -1,0 +1,125 @@
+"""One input, from its path to its result: a log is classified by its signatures; a dump
+has its header checked, its vmlinux matched, then one crash session (sys, log, dmaf -j)."""
+import os
+import re
+import struct
+import tempfile
+import time
+
+from . import VERSION
+from .formats import BadDump, dump_facts
+from .logs import log_summary, logscan, panic_headline
+from .session import crash_order, parse_session, run_crash
+from .store import dump_id, file_stamp
+
+
+def triage_log(path, args):
+    got = logscan(path=path, timeout=args.timeout)
+    if got is None:
+        return {'status': 'error', 'reason': 'dmasleuth-logscan not found (run make)'}
+    sigs, oops = got
+    verdict, netdev, driver = log_summary(sigs)
+    kernel = None
+    with open(path, 'rb') as fp:
+        m = re.search(rb'Linux version (\S+)', fp.read(1 << 20))
+    if m:
+        kernel = m.group(1).decode('ascii', 'replace')[:64]
+    return {'status': 'ok', 'verdict': verdict, 'netdev': netdev, 'driver': driver,
+            'panic': panic_headline(sigs, oops), 'oops': oops, 'kernel': kernel,
+            'log_signatures': sigs[:200], 'flagged': verdict == 'nic-trouble-in-log'}
+
+
+def prepare_dump(path, kind, index):
+    """The cheap part, done before any crash session: header checks and vmlinux match."""
+    res = {}
+    try:
+        facts = dump_facts(path, kind)
+    except BadDump as e:
+        res.update(status=e.status, reason=e.reason)
+        return res
+    except (OSError, struct.error) as e:
+        res.update(status='invalid', reason='unreadable vmcore header: %s' % e)
+        return res
+    res['vmcoreinfo'] = {k: facts.get(k) for k in ('OSRELEASE', 'BUILD-ID') if facts.get(k)}
+    res['kernel'] = facts.get('OSRELEASE')
+    res['phys_end'] = facts.get('phys_end')
+    vmlinux, how = index.match(facts)
+    if not vmlinux:
+        res.update(status='no-vmlinux', reason=how)
+        return res
+    res.update(status='pending', vmlinux=vmlinux, vmlinux_match=how)
+    return res
+
+
+def dmaf_command(args, pcap):
+    """The dmaf command line of a session: JSON, quiet, the pcap and the redaction options."""
+    cmd = 'dmaf -j -q'
+    if pcap:
+        cmd += ' -w %s' % pcap
+    return cmd
+
+
+def triage_dump(path, res, args, ext):
+    """The crash session: sys, log, dmaf -j (verdict, evidence, memory map)."""
+    cmds = ['sys', 'log']
+    pcap = None
+    if ext:
+        if args.pcap:
+            pcap = os.path.join(os.path.abspath(args.out), dump_id(path) + '.pcapng')
+        cmds = ['extend %s' % ext] + cmds + [dmaf_command(args, pcap)]
+    tried = []
+    for version, crash in crash_order(res.get('kernel'), args.crashes):
+        with tempfile.TemporaryDirectory(prefix='.work-', dir=args.out) as work:
+            rc, out, timed_out = run_crash(crash, res['vmlinux'], os.path.abspath(path), cmds,
+                                           args.timeout, work)
+        res['crash'] = {'path': crash, 'version': '.'.join(map(str, version))}
+        if timed_out:
+            res.update(status='timeout',
+                       reason='crash did not finish in %ds (hung or too slow: see --timeout)' % args.timeout)
+            return res
+        facts = parse_session(out, rc)
+        if not facts.get('crash_error') or facts.get('kernel'):
+            break
+        # This crash could not open the dump: a newer one may.
+        tried.append('crash %s: %s' % (res['crash']['version'], facts['crash_error']))
+    if facts.get('crash_error'):
+        res.update(status='crash-error', reason='; '.join(tried) if tried else facts['crash_error'])
+        return res
+    if tried:
+        res['crash_fallback'] = tried
+    sigs, oops = logscan(text=facts['text'], timeout=args.timeout) or ([], None)
+    lverdict, lnetdev, ldriver = log_summary(sigs)
+    crash_sigs = [s for s in sigs if s.get('class') == 'crash']
+    res.update(status='ok', kernel=facts.get('kernel') or res.get('kernel'), host=facts.get('host'),
+               panic=panic_headline(sigs, oops, facts.get('panic')), crash_panic=facts.get('panic'), oops=oops,
+               log_signatures=([s for s in sigs if s.get('class') != 'crash'] + crash_sigs[:1])[:50])
+    d = facts.get('dmaf')
+    if d:
+        res.update(verdict=d.get('verdict'), score=d.get('score'), netdev=d.get('netdev'),
+                   driver=d.get('driver'), flows=d.get('flows') or [],
+                   evidence=d.get('evidence') or [], notes=d.get('notes') or [],
+                   counts={k: d[k] for k in ('frames', 'incriminating', 'legit', 'slab_findings')
+                           if k in d})
+        if isinstance(d.get('ring'), int) and d['ring'] >= 0:
+            res['ring'] = d['ring']  # -1 is "unknown": no ring then
+        if isinstance(d.get('memmap'), dict):
+            res['memmap'] = d['memmap']
+        if pcap and os.path.isfile(pcap) and os.path.getsize(pcap) > 0 and d.get('incriminating'):
+            res['pcap'] = os.path.basename(pcap)
+        elif pcap and os.path.isfile(pcap):
+            os.unlink(pcap)
+    else:
+        res.update(verdict='unavailable', evidence=[],
+                   reason=facts.get('ext_error') or ('no dmasleuth.so: opened, no verdict' if not ext else
+                                                     'dmaf printed no verdict'))
+        if lverdict == 'nic-trouble-in-log':
+            res.update(netdev=lnetdev, driver=ldriver)
+    res['flagged'] = res.get('verdict') == 'dma-after-free'
+    return res
+
+
+def finish(res, path, kind, t0):
+    res.setdefault('flagged', False)
+    res.update(path=os.path.abspath(path), id=dump_id(path), kind=kind, seconds=round(time.time() - t0, 1),
+               triage_version=VERSION, input=file_stamp(path))
+    return res

@@ -1,0 +1,84 @@
+"""Kernel logs: the signatures of lib/logsig.c and the first oops (lib/oops.c), both from
+dmasleuth-logscan, and what a report says about them (verdict of a log, panic headline)."""
+import json
+import re
+import subprocess
+
+from .paths import logscan_path
+
+
+def logscan(text=None, path=None, timeout=120):
+    """(signatures, oops) of a file or a text: every signature line dmasleuth-logscan
+    printed, and its oops line (None without one).  None when there is no logscan."""
+    tool = logscan_path()
+    if not tool:
+        return None
+    p = subprocess.run([tool, path or '-'], input=text, capture_output=True, text=True, errors='replace',
+                       timeout=timeout)
+    sigs, oops = [], None
+    for line in p.stdout.splitlines():
+        try:
+            s = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(s, dict):
+            continue
+        s.pop('file', None)
+        if s.get('type') == 'oops':
+            oops = oops or s
+        else:
+            sigs.append(s)
+    return sigs, oops
+
+
+def log_summary(sigs):
+    """(verdict, netdev, driver) from log signatures."""
+    nic = [s for s in sigs if s.get('class') == 'nic']
+    corrupt = [s for s in sigs if s.get('class') == 'corruption']
+    verdict = 'nic-trouble-in-log' if nic else 'corruption-in-log' if corrupt else 'no-nic-signature'
+    # A log may name the PCI device rather than the netdev: either identifies the NIC.
+    netdev = next((s['netdev'] for s in nic if s.get('netdev')), None) or \
+        next((s['device'] for s in nic if s.get('device')), None)
+    driver = next((s['driver'] for s in nic if s.get('driver')), None)
+    return verdict, netdev, driver
+
+
+TIMESTAMP = re.compile(r'^(<\d+>)?\[\s*\d+\.\d+\]\s*')
+# The oops line's tail: the error code and oops count, then the kernel's build flags
+# ("general protection fault, ...: 0000 [#1] PREEMPT SMP NOPTI", "Oops: 0002 [#1] SMP").
+OOPS_TAIL = re.compile(r'(:\s*[0-9a-fA-F]{4})?\s*\[#\d+\].*$')
+# crash's PANIC string when the log had to be read for the reason.
+CRASH_PLACEHOLDER = re.compile(r'\(check log for details\)|^\s*$')
+
+
+def panic_headline(sigs, oops, crash_panic=None):
+    """One line saying why the kernel died, from the log first: the oops (its headline,
+    with the line before it when that line is only "Oops: 0002", and the function at RIP),
+    else the first panic line, else crash's PANIC string unless it only says to read the
+    log, else the first crash-class line."""
+    crash = [s for s in sigs or [] if s.get('class') == 'crash']
+    if oops and oops.get('headline'):
+        # 6.12 prints "Oops: general protection fault, ...: 0000 [#1] ...", older kernels the
+        # fault alone; a page fault's oops line is only "Oops: 0002 [#1] ..." (the error code).
+        head = re.sub(r'^Oops\b:?\s*', '', OOPS_TAIL.sub('', oops['headline']).strip())
+        if re.fullmatch(r'[0-9a-fA-F]*', head):
+            # "BUG: kernel NULL pointer dereference, address: ..." comes just before.
+            near = [s for s in crash if 0 <= (oops.get('offset') or 0) - (s.get('offset') or 0) < 4096
+                    and '[#' not in s.get('line', '')]
+            if near:
+                head = OOPS_TAIL.sub('', TIMESTAMP.sub('', near[-1]['line'])).strip()
+            else:
+                head = oops['headline'].strip()
+        if oops.get('rip') and not oops.get('user_mode'):
+            head += ' in %s' % oops['rip']
+        return head[:200]
+    for s in crash:
+        if s.get('kind') == 'panic':
+            return TIMESTAMP.sub('', s.get('line', '')).strip()[:200]
+    if crash_panic:
+        crash_panic = re.sub(r'^PANIC:\s*', '', crash_panic).strip().strip('"')
+    if crash_panic and not CRASH_PLACEHOLDER.search(crash_panic):
+        return crash_panic[:200]
+    if crash:
+        return OOPS_TAIL.sub('', TIMESTAMP.sub('', crash[0].get('line', ''))).strip()[:200]
+    return crash_panic or None

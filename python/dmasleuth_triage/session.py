@@ -1,0 +1,183 @@
+"""crash sessions: which crash opens a dump, one batch session per dump in its own
+process group (killed on timeout, and with the triage), and the facts its output holds."""
+import ctypes
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import threading
+
+from .paths import cache_dir
+
+_children = set()  # process groups of running crash sessions
+_children_lock = threading.Lock()
+
+
+try:
+    _LIBC = ctypes.CDLL(None, use_errno=True)  # loaded before any fork
+    _PRCTL = _LIBC.prctl
+except (OSError, AttributeError):
+    _PRCTL = None
+
+
+def _die_with_parent():
+    # A SIGKILLed triage must not leave crash sessions running: the kernel sends them
+    # SIGKILL when the thread that started them dies (it lives until the run ends).
+    if _PRCTL:
+        _PRCTL(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
+def run_crash(crash, vmlinux, vmcore, cmds, timeout, workdir):
+    """One crash session in batch mode, in its own process group; (rc, output, timed_out)."""
+    cmdfile = os.path.join(workdir, 'cmds')
+    with open(cmdfile, 'w') as fp:
+        fp.write('\n'.join(cmds + ['quit']) + '\n')
+    outfile = os.path.join(workdir, 'out')
+    with open(outfile, 'wb') as out:
+        proc = subprocess.Popen([crash, '-s', '-i', cmdfile, vmlinux, vmcore], stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=_die_with_parent, cwd=workdir)
+        with _children_lock:
+            _children.add(proc.pid)
+        try:
+            rc, timed_out = proc.wait(timeout=timeout), False
+        except subprocess.TimeoutExpired:
+            rc, timed_out = None, True
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # the session and anything it started
+            except ProcessLookupError:
+                pass
+            proc.wait()
+            with _children_lock:
+                _children.discard(proc.pid)
+    with open(outfile, 'rb') as fp:
+        return rc, fp.read().decode('utf-8', 'replace'), timed_out
+
+
+def kill_children(*_):
+    with _children_lock:
+        for pid in list(_children):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+SIGNAMES = {getattr(signal, n): n for n in dir(signal) if n.startswith('SIG') and not n.startswith('SIG_')}
+
+
+def parse_session(out, rc):
+    """Facts from one crash session's output (sys, log, dmaf -j)."""
+    res = {}
+    m = re.search(r'^\s+RELEASE: (\S+)', out, re.M)
+    if m:
+        res['kernel'] = m.group(1)
+    m = re.search(r'^\s+PANIC: (.*)$', out, re.M)
+    if m:
+        res['panic'] = m.group(1).strip().strip('"')
+    m = re.search(r'^\s+NODENAME: (.*)$', out, re.M)
+    if m and m.group(1).strip() != '(none)':
+        res['host'] = m.group(1).strip()
+    dmaf, text = None, []
+    for line in out.splitlines():
+        if not line.startswith('{'):
+            text.append(line)
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(obj, dict) and 'verdict' in obj and 'evidence' in obj:
+            dmaf = obj
+    res['text'] = '\n'.join(text)
+    if dmaf:
+        res['dmaf'] = dmaf
+    loaded = 'shared object loaded' in out
+    if not res.get('kernel'):
+        for pat, why in ((r'not a supported file format', 'crash: not a supported file format'),
+                         (r'do not match', 'crash: vmlinux and vmcore do not match'),
+                         (r'(cannot|unable to) (read|open|find)[^\n]*', None),
+                         (r'(invalid|truncated|corrupt)[^\n]*', None)):
+            m = re.search(pat, out, re.I)
+            if m:
+                res['crash_error'] = why or 'crash: %s' % m.group(0).strip()[:200]
+                break
+        else:
+            tail = [ln.strip() for ln in out.splitlines() if ln.strip()][-3:]
+            res['crash_error'] = 'crash did not open the dump (%s)%s' % (
+                'exit %s' % rc if rc is None or rc >= 0 else 'killed by %s' % SIGNAMES.get(-rc, -rc),
+                ': ' + ' | '.join(tail)[:300] if tail else ', no output')
+    elif not dmaf and rc is not None and rc < 0:
+        res['crash_error'] = 'crash was killed by %s during the analysis' % SIGNAMES.get(-rc, -rc)
+    elif not dmaf and not loaded:
+        m = re.search(r'^extend: .*$', out, re.M)
+        res['ext_error'] = 'the dmasleuth extension did not load%s' % (': ' + m.group(0)[:200] if m else '')
+    return res
+
+
+# ---------------------------------------------------------------- which crash opens a dump
+#
+# crash reads a kernel only from the version that learnt its layout on: Debian 12's crash
+# 8.0.2 prints nothing and exits 1 on a 6.12 dump (since 6.4 a module's memory is laid out per
+# type, and 8.0.2 looks for module_core_size), while crash 8.0.6 opens 5.10, 6.1 and 6.12
+# alike.  Each dump gets the oldest available crash not known to fail on its kernel; when that
+# crash cannot open the dump anyway, the next newer one is tried.  The table holds what was
+# measured (8.0.2 fails on 6.12, 8.0.6 opens it); crash versions between were not tried, so
+# the entry names 8.0.6.  A kernel the table does not cover gets the oldest crash first.
+KERNEL_NEEDS_CRASH = [  # (first kernel version, oldest crash that opens it)
+    ((6, 4), (8, 0, 6)),
+]
+
+
+def version_tuple(text):
+    m = re.match(r'(\d+)\.(\d+)(?:\.(\d+))?', text or '')
+    return tuple(int(x) for x in m.groups() if x is not None) if m else None
+
+
+def crash_version(prog):
+    """crash's own version (`crash --version`), as a tuple; None if it does not say."""
+    try:
+        out = subprocess.run([prog, '--version'], stdin=subprocess.DEVNULL, capture_output=True,
+                             text=True, errors='replace', timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r'^crash (\d+\.\d+\.\d+)', out, re.M)
+    return version_tuple(m.group(1)) if m else None
+
+
+def crash_candidates(given):
+    """[(version, path)] oldest first: the --crash programs, else $DMASLEUTH_CRASH (a
+    colon-separated list), else `crash` on PATH and the crash builds in the dmasleuth cache
+    (scripts/build-crash)."""
+    progs = list(given)
+    if not progs:
+        env = os.environ.get('DMASLEUTH_CRASH')
+        if env:
+            progs = [p for p in env.split(':') if p]
+        else:
+            progs = ['crash'] + sorted(
+                os.path.join(cache_dir(), d, 'crash') for d in
+                (os.listdir(cache_dir()) if os.path.isdir(cache_dir()) else [])
+                if re.match(r'crash-[\d.]+-X86_64$', d))
+    out, seen = [], set()
+    for p in progs:
+        w = shutil.which(p) if os.sep not in p else (p if os.access(p, os.X_OK) else None)
+        if not w or os.path.realpath(w) in seen:
+            continue
+        seen.add(os.path.realpath(w))
+        out.append((crash_version(w) or (0,), os.path.abspath(w)))
+    return sorted(out)
+
+
+def crash_order(kernel, cands):
+    """The candidates to try for a dump of KERNEL (OSRELEASE), in order."""
+    kv = version_tuple(kernel) or ()
+    need = (0,)
+    for first, crash_min in KERNEL_NEEDS_CRASH:
+        if kv[:len(first)] >= first:
+            need = max(need, crash_min)
+    fit = [c for c in cands if c[0] >= need]
+    return fit + [c for c in cands if c not in fit]
