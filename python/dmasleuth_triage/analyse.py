@@ -60,8 +60,8 @@ def dmaf_command(args, pcap):
 
 
 def triage_dump(path, res, args, ext):
-    """The crash session: sys, log, dmaf -j (verdict, evidence, memory map)."""
-    cmds = ['sys', 'log']
+    """The crash session: log, sys, dmaf -j (verdict, evidence, memory map)."""
+    cmds = ['log', 'sys']
     pcap = None
     if ext:
         if args.pcap:

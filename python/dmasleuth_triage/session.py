@@ -22,15 +22,19 @@ except (OSError, AttributeError):
     _PRCTL = None
 
 
-def _die_with_parent():
+def _die_with_parent(parent):
     # A SIGKILLed triage must not leave crash sessions running: the kernel sends them
-    # SIGKILL when the thread that started them dies (it lives until the run ends).
+    # SIGKILL when the thread that started them dies (it lives until the run ends).  A
+    # parent that died between the fork and the prctl is not noticed by the kernel: check.
     if _PRCTL:
         _PRCTL(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 def run_crash(crash, vmlinux, vmcore, cmds, timeout, workdir):
     """One crash session in batch mode, in its own process group; (rc, output, timed_out)."""
+    workdir, parent = os.path.abspath(workdir), os.getpid()
     cmdfile = os.path.join(workdir, 'cmds')
     with open(cmdfile, 'w') as fp:
         fp.write('\n'.join(cmds + ['quit']) + '\n')
@@ -38,7 +42,7 @@ def run_crash(crash, vmlinux, vmcore, cmds, timeout, workdir):
     with open(outfile, 'wb') as out:
         proc = subprocess.Popen([crash, '-s', '-i', cmdfile, vmlinux, vmcore], stdin=subprocess.DEVNULL,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                preexec_fn=_die_with_parent, cwd=workdir)
+                                preexec_fn=lambda: _die_with_parent(parent), cwd=workdir)
         with _children_lock:
             _children.add(proc.pid)
         try:
@@ -92,7 +96,10 @@ def parse_session(out, rc):
             continue
         if isinstance(obj, dict) and 'verdict' in obj and 'evidence' in obj:
             dmaf = obj
-    res['text'] = '\n'.join(text)
+    # The log comes first (analyse.py runs log, then sys): sys's PANIC line repeats the oops
+    # line, and would be taken for the oops itself.
+    m = next((i for i, ln in enumerate(text) if re.match(r'^\s+KERNEL: ', ln)), len(text))
+    res['text'] = '\n'.join(text[:m])
     if dmaf:
         res['dmaf'] = dmaf
     loaded = 'shared object loaded' in out
