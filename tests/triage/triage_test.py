@@ -167,9 +167,13 @@ def leftovers(work):
 def results_of(out):
     res = {}
     for f in os.listdir(out):
-        if f.endswith('.json') and f != 'summary.json':
-            with open(os.path.join(out, f)) as fp:
-                r = json.load(fp)
+        # .tmp-* files are results being written (renamed into place, or gone, any moment)
+        if f.endswith('.json') and f != 'summary.json' and not f.startswith('.'):
+            try:
+                with open(os.path.join(out, f)) as fp:
+                    r = json.load(fp)
+            except FileNotFoundError:
+                continue
             res[r['path']] = r
     return res
 
