@@ -14,7 +14,7 @@ from .store import dump_id, file_stamp
 
 
 def triage_log(path, args):
-    got = logscan(path=path, timeout=args.timeout)
+    got = logscan(path=path, timeout=args.timeout, redact=args.redactor)
     if got is None:
         return {'status': 'error', 'reason': 'dmasleuth-logscan not found (run make)'}
     sigs, oops = got
@@ -56,6 +56,8 @@ def dmaf_command(args, pcap):
     cmd = 'dmaf -j -q'
     if pcap:
         cmd += ' -w %s' % pcap
+    if args.redactor:
+        cmd += ' -R %s' % args.redactor.spec
     return cmd
 
 
@@ -65,7 +67,10 @@ def triage_dump(path, res, args, ext):
     pcap = None
     if ext:
         if args.pcap:
-            pcap = os.path.join(os.path.abspath(args.out), dump_id(path) + '.pcapng')
+            # Named as the result is (with --redact, the redacted id: a kdump directory's
+            # name holds the machine's address).
+            shown = getattr(args, 'shown', {}).get(path, (dump_id(path),))[0]
+            pcap = os.path.join(os.path.abspath(args.out), shown + '.pcapng')
         cmds = ['extend %s' % ext] + cmds + [dmaf_command(args, pcap)]
     tried = []
     for version, crash in crash_order(res.get('kernel'), args.crashes):
@@ -87,7 +92,9 @@ def triage_dump(path, res, args, ext):
         return res
     if tried:
         res['crash_fallback'] = tried
-    sigs, oops = logscan(text=facts['text'], timeout=args.timeout) or ([], None)
+    sigs, oops = logscan(text=facts['text'], timeout=args.timeout, redact=args.redactor) or ([], None)
+    if args.redactor and facts.get('panic'):
+        facts['panic'] = args.redactor.text(facts['panic'])
     lverdict, lnetdev, ldriver = log_summary(sigs)
     crash_sigs = [s for s in sigs if s.get('class') == 'crash']
     res.update(status='ok', kernel=facts.get('kernel') or res.get('kernel'), host=facts.get('host'),

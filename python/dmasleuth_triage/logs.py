@@ -7,13 +7,15 @@ import subprocess
 from .paths import logscan_path
 
 
-def logscan(text=None, path=None, timeout=120):
+def logscan(text=None, path=None, timeout=120, redact=None):
     """(signatures, oops) of a file or a text: every signature line dmasleuth-logscan
-    printed, and its oops line (None without one).  None when there is no logscan."""
+    printed, and its oops line (None without one).  None when there is no logscan.
+    redact: a Redactor; the lines come back with their addresses mapped."""
     tool = logscan_path()
     if not tool:
         return None
-    p = subprocess.run([tool, path or '-'], input=text, capture_output=True, text=True, errors='replace',
+    cmd = [tool] + (['--redact', redact.spec] if redact else []) + [path or '-']
+    p = subprocess.run(cmd, input=text, capture_output=True, text=True, errors='replace',
                        timeout=timeout)
     sigs, oops = [], None
     for line in p.stdout.splitlines():

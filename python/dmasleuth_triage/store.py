@@ -45,15 +45,17 @@ def write_atomic(path, obj, mode=None):
         raise
 
 
-def load_done(out_path, path, retry):
+def load_done(out_path, path, retry, shown_path=None):
     """The result in OUT for PATH if it can be kept: same format version, same input (path,
-    size, mtime); with retry, not a timeout or an error."""
+    size, mtime); with retry, not a timeout or an error.  shown_path: the path as results
+    record it (redacted), if not the path itself."""
     try:
         with open(out_path) as fp:
             r = json.load(fp)
     except (OSError, ValueError):
         return None  # none, or unreadable: do it again
-    if not isinstance(r, dict) or r.get('triage_version') != VERSION or r.get('path') != os.path.abspath(path):
+    if not isinstance(r, dict) or r.get('triage_version') != VERSION or \
+            r.get('path') != (shown_path or os.path.abspath(path)):
         return None
     try:
         if r.get('input') != file_stamp(path):
