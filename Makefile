@@ -30,7 +30,7 @@ lib/%.o: lib/%.c $(wildcard lib/*.h)
 # The log-signature scanner for logs without a vmcore (used by dmasleuth-triage); the oops
 # parser it also runs decodes the faulting instruction with capstone.
 scripts/dmasleuth-logscan: scripts/dmasleuth-logscan.c lib/libdmasleuth.a
-	$(CC) $(CFLAGS) -o $@ $< lib/libdmasleuth.a -lcapstone
+	$(CC) $(CFLAGS) -o $@ $< lib/libdmasleuth.a -lcapstone -lcrypto
 
 -include tests/unit/unit.mk
 -include extensions/extensions.mk

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #include "memmap.h"
 #include "oops.h"
 #include "pcapw.h"
+#include "redact.h"
 #include "slub.h"
 #include "vaddr.h"
 #include "verdict.h"
@@ -45,7 +47,7 @@ size_t dms_ext_rx_slots(struct dms_vslot **ret);
 char *dms_help_dmaf[] = {
 	"dmaf",
 	"the verdict: did a NIC DMA-write frames into freed memory?",
-	"[-j] [-w FILE] [-q] [-v]",
+	"[-j] [-w FILE] [-R key[,opts]] [-q] [-v]",
 	"  Scans all dumpable physical memory for network frames, finds who owns the",
 	"  memory each one sits in (slab object and whether it is allocated, page table,",
 	"  page_pool, free page ...), walks every NIC's RX rings, reads the kernel log's",
@@ -69,6 +71,13 @@ char *dms_help_dmaf[] = {
 	"             ring, flows[], evidence[], counts",
 	"    -w FILE  write the incriminating frames to FILE (pcapng, one comment per",
 	"             frame: physical and virtual address, owner)",
+	"    -R key[,keep=N][,cut][,oui]",
+	"             redact for sharing (docs/redaction.md): IP addresses mapped",
+	"             prefix-preservingly (Crypto-PAn) and MACs by the key in the flows,",
+	"             evidence, notes and frames; payload after the L4 header zeroed",
+	"             (cut: left out; keep=N: its first N bytes stay), checksums",
+	"             recomputed; the -w FILE made mode 0600.  key: a key file,",
+	"             pass:PHRASE or env:VAR; oui: MACs keep their vendor bytes.",
 	"    -q       no progress on the terminal",
 	"    -v       list every incriminating frame",
 	"",
@@ -80,6 +89,10 @@ char *dms_help_dmaf[] = {
 struct dmaf {
 	bool json, quiet, verbose;
 	const char *wfile;
+	const char *redact_spec;
+	// -R: every address the output shows goes through this map (docs/redaction.md).
+	struct dms_redact *redact;
+	char redacted[1024];
 	// Frames kept for the verdict; lengths alongside (the value search needs them).
 	struct dms_vframe *frames;
 	uint32_t *frame_len;
@@ -761,6 +774,15 @@ static const char *check_cmd(const struct dms_evidence *e, char *buf, size_t siz
 	return buf;
 }
 
+// Text as printed: with -R, IP and MAC addresses mapped (kernel addresses stay).
+static const char *shown(struct dmaf *d, const char *text)
+{
+	if (!d->redact)
+		return text;
+	dms_redact_text(d->redact, text, d->redacted, sizeof(d->redacted));
+	return d->redacted;
+}
+
 static void print_text(struct dmaf *d)
 {
 	const struct dms_vresult *r = &d->res;
@@ -775,19 +797,20 @@ static void print_text(struct dmaf *d)
 		fprintf(fp, "\n");
 	}
 	for (size_t i = 0; i < r->nflows; i++)
-		fprintf(fp, "%s %s\n", i ? "      " : "FLOWS:", r->top_flows[i]);
+		fprintf(fp, "%s %s\n", i ? "      " : "FLOWS:", shown(d, r->top_flows[i]));
 	fprintf(fp, "FRAMES: %" PRIu64 " carved, %zu incriminating, %" PRIu64
 		" where packets belong; slab findings %zu (%zu packet data)\n",
 		d->hits, r->incriminating, d->legit, d->findings, d->findings_packet);
 	fprintf(fp, "EVIDENCE:\n");
 	for (size_t i = 0; i < r->nevidence; i++) {
 		const struct dms_evidence *e = &r->evidence[i];
-		fprintf(fp, "  %2zu. [%s] %s\n", i + 1, dms_evidence_kind_name(e->kind), e->text);
+		fprintf(fp, "  %2zu. [%s] %s\n", i + 1, dms_evidence_kind_name(e->kind),
+			shown(d, e->text));
 		if (e->address)
 			fprintf(fp, "      check: crash> %s\n", check_cmd(e, cmd, sizeof(cmd)));
 	}
 	for (size_t i = 0; i < d->nnotes; i++)
-		fprintf(fp, "NOTE: %s\n", d->notes[i]);
+		fprintf(fp, "NOTE: %s\n", shown(d, d->notes[i]));
 	if (d->verbose) {
 		fprintf(fp, "INCRIMINATING FRAMES:\n");
 		for (size_t i = 0; i < d->nframes; i++) {
@@ -795,13 +818,14 @@ static void print_text(struct dmaf *d)
 			if (!dms_vframe_incriminating(f))
 				continue;
 			if (f->owner == DMS_VOWNER_PGTABLE)
-				fprintf(fp, "  %#" PRIx64 "  page table  %s\n", f->paddr, f->summary);
+				fprintf(fp, "  %#" PRIx64 "  page table  %s\n", f->paddr,
+					shown(d, f->summary));
 			else
 				fprintf(fp, "  %#" PRIx64 "  %s %#" PRIx64 " %+d %s  %s\n", f->paddr,
 					f->cache, f->obj, f->obj_offset,
 					f->state == DMS_VOBJ_LIVE ? "allocated"
 					: f->state == DMS_VOBJ_FREE ? "free" : "state-unknown",
-					f->summary);
+					shown(d, f->summary));
 		}
 	}
 }
@@ -857,7 +881,7 @@ static void print_json(struct dmaf *d)
 	fprintf(fp, ",\"ring\":%d,\"flows\":[", r->ring);
 	for (size_t i = 0; i < r->nflows; i++) {
 		fprintf(fp, i ? "," : "");
-		dms_json_str(fp, r->top_flows[i]);
+		dms_json_str(fp, shown(d, r->top_flows[i]));
 	}
 	fprintf(fp, "],\"frames\":%" PRIu64 ",\"incriminating\":%zu,\"legit\":%" PRIu64
 		",\"slab_findings\":%zu,\"slab_findings_packet\":%zu,\"evidence\":[",
@@ -871,13 +895,13 @@ static void print_json(struct dmaf *d)
 		else
 			fprintf(fp, "null");
 		fprintf(fp, ",\"text\":");
-		dms_json_str(fp, e->text);
+		dms_json_str(fp, shown(d, e->text));
 		fprintf(fp, "}");
 	}
 	fprintf(fp, "],\"notes\":[");
 	for (size_t i = 0; i < d->nnotes; i++) {
 		fprintf(fp, i ? "," : "");
-		dms_json_str(fp, d->notes[i]);
+		dms_json_str(fp, shown(d, d->notes[i]));
 	}
 	fprintf(fp, "],");
 	print_json_memmap(&d->map);
@@ -887,7 +911,13 @@ static void print_json(struct dmaf *d)
 static struct dms_error *write_pcap(struct dmaf *d)
 {
 	struct dms_pcapng *png = NULL;
+	mode_t mask = d->redact ? umask(077) : 0; // redacted output: private (0600)
 	struct dms_error *err = dms_pcapng_create(d->wfile, &png);
+	if (d->redact) {
+		umask(mask);
+		if (!err)
+			dms_ext_private_file(d->wfile);
+	}
 	uint8_t buf[16384];
 	size_t written = 0;
 
@@ -901,6 +931,8 @@ static struct dms_error *write_pcap(struct dmaf *d)
 		dms_pkt_decode(buf, got, DMS_L2_ETHERNET, &p);
 		if (!dms_pkt_is_hit(&p) && !dms_pkt_damaged(&p))
 			continue; // rewritten since the scan: nothing to export
+		if (d->redact)
+			p.caplen = dms_redact_frame(d->redact, buf, p.caplen, &p);
 		char owner[160];
 		snprintf(owner, sizeof(owner), "%s %#" PRIx64 " %+d %s", f->cache, f->obj,
 			 f->obj_offset, f->state == DMS_VOBJ_LIVE ? "allocated" : "state unknown");
@@ -925,6 +957,7 @@ static struct dms_error *write_pcap(struct dmaf *d)
 static void dmaf_release(struct dmaf *d)
 {
 	dms_creader_destroy(d->cr);
+	dms_redact_destroy(d->redact);
 	free(d->frames);
 	free(d->frame_len);
 	free(d->slots);
@@ -937,13 +970,16 @@ void dms_cmd_dmaf(void)
 	int c;
 
 	dmaf_release(d); // what an interrupted run left behind
-	while ((c = getopt(argcnt, args, "jw:qv")) != EOF) {
+	while ((c = getopt(argcnt, args, "jw:R:qv")) != EOF) {
 		switch (c) {
 		case 'j':
 			d->json = true;
 			break;
 		case 'w':
 			d->wfile = optarg;
+			break;
+		case 'R':
+			d->redact_spec = optarg;
 			break;
 		case 'q':
 			d->quiet = true;
@@ -976,6 +1012,11 @@ void dms_cmd_dmaf(void)
 	if (!d->frames || !d->frame_len || !d->cr) {
 		err = &dms_enomem;
 		goto out;
+	}
+	if (d->redact_spec) {
+		err = dms_redact_create_spec(d->redact_spec, &d->redact);
+		if (err)
+			goto out;
 	}
 	if (!dms_kf.owner_ok) {
 		err = dms_error_create(DMS_ERR_NOT_FOUND, "dmaf needs struct page owners: %s",

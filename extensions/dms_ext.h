@@ -82,6 +82,13 @@ double dms_elapsed(const struct timespec *a, const struct timespec *b);
  */
 void dms_json_str(FILE *out, const char *s);
 
+/**
+ * Make an output file readable by its owner only (mode 0600): redacted evidence is for
+ * sharing on purpose, not with every user of this machine.  Create such files under
+ * umask(077) too; this covers a file that existed before (fopen keeps its mode).
+ */
+void dms_ext_private_file(const char *path);
+
 // Readers over crash's readmem (creader.c).
 
 struct dms_creader;

@@ -30,9 +30,9 @@ EXT_CFLAGS = $(CFLAGS) -DX86_64 -D_GNU_SOURCE -fPIC -fvisibility=hidden -isystem
 EXT_LIB_OBJ := lib/error.o lib/pkt.o lib/reader.o lib/scan.o lib/pcapw.o lib/slub.o lib/classify.o \
 	lib/objcheck.o lib/verdict.o lib/logsig.o lib/oops.o lib/insn.o \
 	lib/nicring.o lib/dwlayout.o lib/layout.o lib/kfacts.o lib/owner.o lib/vaddr.o \
-	lib/memmap.o
+	lib/memmap.o lib/cryptopan.o lib/redact.o
 EXT_LDFLAGS = -shared -Wl,--version-script=extensions/dmasleuth.map
-EXT_LIBS = -lpcap -lpthread -lcapstone -ldw -lelf
+EXT_LIBS = -lpcap -lpthread -lcapstone -ldw -lelf -lcrypto
 
 .PHONY: extension extension-compat extension-install vmcore-check bench demo-run ext-clean FORCE
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// dmasleuth crash extension: JSON string output shared by the commands' -j modes.
+// dmasleuth crash extension: output helpers shared by the commands: JSON strings for
+// the -j modes, private files for the -R (redacted) outputs.
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "dms_ext.h"
 
@@ -17,4 +19,10 @@ void dms_json_str(FILE *out, const char *s)
 			fputc(c, out);
 	}
 	fputc('"', out);
+}
+
+void dms_ext_private_file(const char *path)
+{
+	if (path)
+		chmod(path, 0600);
 }

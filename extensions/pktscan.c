@@ -17,11 +17,13 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "dms_ext.h"
 #include "pcapw.h"
+#include "redact.h"
 #include "pkt.h"
 #include "scan.h"
 
@@ -58,7 +60,9 @@ struct run {
 	bool json, summary_only, quiet, classic_pcap, no_owner, bare_read, no_pipeline,
 		force_thread;
 	const char *wfile;
+	const char *redact_spec;
 	// Resources (released by run_release()).
+	struct dms_redact *redact; // -R: addresses mapped, payload gone (docs/redaction.md)
 	struct dms_creader *cr;
 	struct dms_pcapng *png;
 	struct dms_pcap *pcap;
@@ -83,6 +87,8 @@ static struct run run;
 static void run_release(struct run *r)
 {
 	dms_interrupt_end(&r->intr);
+	dms_redact_destroy(r->redact);
+	r->redact = NULL;
 	dms_creader_destroy(r->cr);
 	r->cr = NULL;
 	dms_error_destroy(dms_pcapng_destroy(r->png));
@@ -115,8 +121,16 @@ static bool tick(uint64_t pos, void *arg)
 	return true;
 }
 
-static void addr_str(const struct dms_pkt *p, const uint8_t *a, char *buf, size_t size)
+// An address as text; with -R its pseudonym.
+static void addr_str(struct run *r, const struct dms_pkt *p, const uint8_t *a, char *buf,
+		     size_t size)
 {
+	uint8_t m[16];
+
+	if (r->redact) {
+		dms_redact_ip(r->redact, a, m, p->ip_version == 6 ? 16 : 4);
+		a = m;
+	}
 	if (!inet_ntop(p->ip_version == 6 ? AF_INET6 : AF_INET, a, buf, (socklen_t)size))
 		snprintf(buf, size, "?");
 }
@@ -198,7 +212,6 @@ static void print_json(struct run *r, const struct dms_hit *hit, uint64_t paddr,
 		       uint64_t kvaddr, bool has_kvaddr, const struct dms_owner *o,
 		       const char *summary)
 {
-	(void)r;
 	const struct dms_pkt *p = &hit->pkt;
 	char pbuf[8], src[64], dst[64];
 	fprintf(fp, "{\"type\":\"hit\",");
@@ -214,8 +227,8 @@ static void print_json(struct run *r, const struct dms_hit *hit, uint64_t paddr,
 	fprintf(fp, "\"l2\":\"%s\",\"ip_version\":%u,\"proto\":",
 		p->l2 == DMS_L2_ETHERNET ? "ethernet" : "raw", p->ip_version);
 	dms_json_str(fp, dms_pkt_proto_name(p, pbuf, sizeof(pbuf)));
-	addr_str(p, p->src_addr, src, sizeof(src));
-	addr_str(p, p->dst_addr, dst, sizeof(dst));
+	addr_str(r, p, p->src_addr, src, sizeof(src));
+	addr_str(r, p, p->dst_addr, dst, sizeof(dst));
 	fprintf(fp, ",\"src\":\"%s\",\"dst\":\"%s\",", src, dst);
 	if (has_ports(p))
 		fprintf(fp, "\"sport\":%u,\"dport\":%u,", p->sport, p->dport);
@@ -285,6 +298,11 @@ static struct dms_error *on_hit(const struct dms_hit *hit, void *arg)
 	if (!r->summary_only || r->png || r->pcap) {
 		dms_pkt_format(p, summary, sizeof(summary));
 		dms_owner_format(&o, owner, sizeof(owner));
+		if (r->redact) {
+			char plain[sizeof(summary)];
+			memcpy(plain, summary, sizeof(plain));
+			dms_redact_text(r->redact, plain, summary, sizeof(summary));
+		}
 	}
 	r->hits++;
 	count_flow(r, p);
@@ -298,8 +316,21 @@ static struct dms_error *on_hit(const struct dms_hit *hit, void *arg)
 			.has_kvaddr = has_kvaddr,
 			.owner = owner,
 		};
-		struct dms_error *err = r->png ? dms_pcapng_write(r->png, p, hit->data, &meta)
-					       : dms_pcap_write(r->pcap, p, hit->data, &meta);
+		const uint8_t *data = hit->data;
+		struct dms_pkt rp;
+		if (r->redact) {
+			// The frame's bytes as shared: a copy with addresses mapped, payload gone.
+			static uint8_t copy[65536 + 64];
+			rp = *p;
+			rp.caplen = p->caplen < sizeof(copy) ? p->caplen : sizeof(copy);
+			memcpy(copy, hit->data, rp.caplen);
+			rp.caplen = dms_redact_frame(r->redact, copy, rp.caplen, p);
+			data = copy;
+			p = &rp;
+		}
+		struct dms_error *err = r->png ? dms_pcapng_write(r->png, p, data, &meta)
+					       : dms_pcap_write(r->pcap, p, data, &meta);
+		p = &hit->pkt;
 		if (err) {
 			// Keep scanning; report the first write error at the end.
 			r->write_errors++;
@@ -387,8 +418,8 @@ static void print_summary(struct run *r, double secs)
 		p.ip_version = f->ip_version;
 		p.proto = f->proto;
 		char pbuf[8], src[64], dst[64], s[72], d[72], vlan[12] = "-";
-		addr_str(&p, f->src, src, sizeof(src));
-		addr_str(&p, f->dst, dst, sizeof(dst));
+		addr_str(r, &p, f->src, src, sizeof(src));
+		addr_str(r, &p, f->dst, dst, sizeof(dst));
 		bool ports = f->ip_version && (f->proto == 6 || f->proto == 17);
 		bool v6 = f->ip_version == 6;
 		if (ports) {
@@ -664,7 +695,7 @@ void dms_cmd_pktscan(void)
 	dms_owner_cache_reset();
 	bool info = false;
 	int c;
-	while ((c = getopt(argcnt, args, "p:v:c:o:P:w:F:jsqniBST")) != EOF) {
+	while ((c = getopt(argcnt, args, "p:v:c:o:P:w:F:R:jsqniBST")) != EOF) {
 		switch (c) {
 		case 'p':
 		case 'v':
@@ -685,6 +716,9 @@ void dms_cmd_pktscan(void)
 			break;
 		case 'w':
 			r->wfile = optarg;
+			break;
+		case 'R':
+			r->redact_spec = optarg;
 			break;
 		case 'F':
 			if (strcmp(optarg, "pcap") == 0)
@@ -742,6 +776,13 @@ void dms_cmd_pktscan(void)
 		err = &dms_enomem;
 		goto out;
 	}
+	if (r->redact_spec) {
+		err = dms_redact_create_spec(r->redact_spec, &r->redact);
+		if (err)
+			goto out;
+	}
+	// Redacted output is for sharing, but not with this machine's other users.
+	mode_t mask = r->redact ? umask(077) : 0;
 	if (r->wfile && r->classic_pcap) {
 		size_t n = strlen(r->wfile);
 		r->raw_path = malloc(n + 16);
@@ -756,6 +797,13 @@ void dms_cmd_pktscan(void)
 		err = dms_pcap_create(r->wfile, r->raw_path, &r->pcap);
 	} else if (r->wfile) {
 		err = dms_pcapng_create(r->wfile, &r->png);
+	}
+	if (r->redact) {
+		umask(mask);
+		if (!err && r->wfile) // an existing file keeps its mode through fopen
+			dms_ext_private_file(r->wfile);
+		if (!err && r->raw_path)
+			dms_ext_private_file(r->raw_path);
 	}
 	if (err)
 		goto out;
@@ -835,7 +883,8 @@ char *dms_help_pktscan[] = {
 	"pktscan",
 	"carve network packets out of memory, with the owner of every hit",
 	"[-p start-end | -v start-end | -c cache | -o addr | -P page]\n"
-	"          [-w file [-F pcap|pcapng]] [-j] [-s] [-q] [-n] [-i] [-B] [-S|-T]",
+	"          [-w file [-F pcap|pcapng]] [-R key[,opts]] [-j] [-s] [-q] [-n] [-i]\n"
+	"          [-B] [-S|-T]",
 	"  Scans memory for Ethernet frames and bare IPv4/IPv6 packets (802.1Q/802.1ad",
 	"  tags, TCP, UDP, ICMP, ICMPv6, IGMP, ARP) at every byte offset.  A candidate",
 	"  is reported only when its headers are consistent and checksums that can be",
@@ -879,6 +928,15 @@ char *dms_help_pktscan[] = {
 	"                 packets LINKTYPE_RAW (no Ethernet header is made up).",
 	"   -F pcap       write classic pcap instead: Ethernet frames to file, bare IP",
 	"                 packets to file-raw.pcap.",
+	"   -R key[,keep=N][,cut][,oui]",
+	"                 redact for sharing (docs/redaction.md): IPv4/IPv6 addresses",
+	"                 mapped prefix-preservingly (Crypto-PAn) and MACs by the key,",
+	"                 in the lines, JSON, flow table and capture; payload after",
+	"                 the L4 header zeroed (cut: left out; keep=N: its first N",
+	"                 bytes stay), checksums recomputed; -w file made mode 0600.",
+	"                 key: a key file (32 bytes, 64 hex digits, or a passphrase),",
+	"                 pass:PHRASE, or env:VAR (a passphrase in the environment);",
+	"                 oui: MACs keep their vendor's first three bytes.",
 	"   -j            JSON lines, one object per hit and a final summary object",
 	"                 (fields: docs/json.md).",
 	"   -s            summary tables only, no line per hit.",

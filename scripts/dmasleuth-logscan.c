@@ -2,25 +2,43 @@
 // dmasleuth-logscan: the kernel log signatures of lib/logsig.c for plain text logs
 // (dmesg, journal exports, pstore/ramoops files), one JSON object per matching line.
 //
-//   dmasleuth-logscan FILE...      ("-" reads standard input)
+//   dmasleuth-logscan [--redact KEY[,opts]] FILE...      ("-" reads standard input)
+//   dmasleuth-logscan --redact KEY[,opts] --text         (a filter: stdin to stdout)
 //
 // After a file's signature lines, one line {"type":"oops",...} when the log holds an oops
 // (lib/oops.c): its headline, where (RIP symbol), the task, and the log offset.
 //
 // Exit status: 0 when no NIC/DMA signature was found, 1 when one was, 2 on errors.
-// dmasleuth-triage uses it for log files that come without a vmcore.
+// dmasleuth-triage uses it for log files that come without a vmcore.  --redact maps every
+// IPv4, IPv6 and MAC address in the lines it prints (lib/redact.h, docs/redaction.md);
+// with --text it only copies its standard input to its output so redacted.
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "logsig.h"
 #include "oops.h"
+#include "redact.h"
 
 struct ctx {
 	const char *file;
 	int nic;
 };
+
+static struct dms_redact *redact; // --redact
+
+// Text as printed: with --redact, addresses mapped.
+static const char *shown(const char *text)
+{
+	static char buf[8192];
+
+	if (!redact)
+		return text;
+	dms_redact_text(redact, text, buf, sizeof(buf));
+	return buf;
+}
 
 // JSON string with the escapes RFC 8259 requires; log text is untrusted.
 static void json_str(FILE *fp, const char *s)
@@ -73,7 +91,7 @@ static struct dms_error *emit(const struct dms_logsig *sig, const char *line, vo
 	printf(",\"meaning\":");
 	json_str(stdout, dms_logsig_kind_meaning(sig->kind));
 	printf(",\"line\":");
-	json_str(stdout, line);
+	json_str(stdout, shown(line));
 	printf("}\n");
 	return NULL;
 }
@@ -89,7 +107,7 @@ static void emit_oops(const char *file, const char *log, size_t len)
 	printf("{\"file\":");
 	json_str(stdout, file);
 	printf(",\"type\":\"oops\",\"offset\":%zu,\"headline\":", o.offset);
-	json_str(stdout, o.headline);
+	json_str(stdout, shown(o.headline));
 	printf(",\"rip\":");
 	json_str(stdout, o.rip_sym);
 	printf(",\"user_mode\":%s,\"comm\":", o.user_mode ? "true" : "false");
@@ -128,13 +146,40 @@ static char *slurp(FILE *fp, size_t *len)
 
 int main(int argc, char **argv)
 {
-	int status = 0, nic = 0;
+	int status = 0, nic = 0, first = 1;
+	bool text = false;
 
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		fprintf(stderr, "usage: dmasleuth-logscan FILE...   (- for standard input)\n");
+	while (first < argc) {
+		if (!strcmp(argv[first], "--redact") && first + 1 < argc) {
+			struct dms_error *err = dms_redact_create_spec(argv[first + 1], &redact);
+			if (err) {
+				fprintf(stderr, "dmasleuth-logscan: %s\n",
+					err->message ? err->message : dms_error_string(err->code));
+				dms_error_destroy(err);
+				return 2;
+			}
+			first += 2;
+		} else if (!strcmp(argv[first], "--text")) {
+			text = true;
+			first++;
+		} else {
+			break;
+		}
+	}
+	if (text && redact) {
+		// A filter: every line of the input, addresses mapped.
+		char line[8192];
+		while (fgets(line, sizeof(line), stdin))
+			fputs(shown(line), stdout);
+		dms_redact_destroy(redact);
+		return ferror(stdin) ? 2 : 0;
+	}
+	if (first >= argc || text || !strcmp(argv[first], "-h") || !strcmp(argv[first], "--help")) {
+		fprintf(stderr, "usage: dmasleuth-logscan [--redact KEY[,opts]] FILE...   (- for standard input)\n"
+				"       dmasleuth-logscan --redact KEY[,opts] --text\n");
 		return 2;
 	}
-	for (int i = 1; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		FILE *fp = strcmp(argv[i], "-") ? fopen(argv[i], "rb") : stdin;
 		size_t len = 0;
 		char *log;
@@ -165,5 +210,6 @@ int main(int argc, char **argv)
 		}
 		nic |= ctx.nic;
 	}
+	dms_redact_destroy(redact);
 	return status ? status : nic;
 }

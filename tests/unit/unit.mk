@@ -12,7 +12,7 @@ UNIT_SRC     := $(UNIT_DIR)/main.c $(wildcard $(UNIT_DIR)/*_test.c) $(UNIT_DIR)/
 UNIT_HDR     := $(UNIT_DIR)/test.h $(UNIT_DIR)/jsonlayout.h $(UNIT_DIR)/slub_fake.h tests/data/fixtures.h \
                 $(wildcard lib/*.h) $(wildcard tests/data/layouts/*.json)
 UNIT_INC     := -Ilib -I$(UNIT_DIR) -Itests/data
-UNIT_LIBS    := -lpcap -lcapstone -ldw -lelf
+UNIT_LIBS    := -lpcap -lcapstone -ldw -lelf -lcrypto
 SAN_FLAGS    := -O1 -g -fno-omit-frame-pointer \
                 -fsanitize=address,undefined -fno-sanitize-recover=all
 
