@@ -5,8 +5,9 @@
 //   dmasleuth-logscan [--redact KEY[,opts]] FILE...      ("-" reads standard input)
 //   dmasleuth-logscan --redact KEY[,opts] --text         (a filter: stdin to stdout)
 //
-// After a file's signature lines, one line {"type":"oops",...} when the log holds an oops
-// (lib/oops.c): its headline, where (RIP symbol), the task, and the log offset.
+// After a file's signature lines, one line {"file":..., "oops":{...}} when the log holds an
+// oops (lib/oops.c): its architecture, headline, where (pc: RIP or pc symbol), the task,
+// and the log offset.
 //
 // Exit status: 0 when no NIC/DMA signature was found, 1 when one was, 2 on errors.
 // dmasleuth-triage uses it for log files that come without a vmcore.  --redact maps every
@@ -21,6 +22,7 @@
 #include "logsig.h"
 #include "oops.h"
 #include "redact.h"
+#include "vaddr.h"
 
 struct ctx {
 	const char *file;
@@ -96,7 +98,8 @@ static struct dms_error *emit(const struct dms_logsig *sig, const char *line, vo
 	return NULL;
 }
 
-// The first oops of the log, when there is one: what a report's panic headline needs.
+// The first oops of the log, when there is one, as {"file":..., "oops":{...}}: what a
+// report's panic headline needs (lib/oops.c: headline, where, the task).
 static void emit_oops(const char *file, const char *log, size_t len)
 {
 	static struct dms_oops o; // large (register dump, code bytes): not on the stack
@@ -106,13 +109,21 @@ static void emit_oops(const char *file, const char *log, size_t len)
 		return;
 	printf("{\"file\":");
 	json_str(stdout, file);
-	printf(",\"type\":\"oops\",\"offset\":%zu,\"headline\":", o.offset);
+	printf(",\"oops\":{\"arch\":\"%s\",\"offset\":%zu,\"headline\":", dms_arch_name(o.arch),
+	       o.offset);
 	json_str(stdout, shown(o.headline));
-	printf(",\"rip\":");
-	json_str(stdout, o.rip_sym);
-	printf(",\"user_mode\":%s,\"comm\":", o.user_mode ? "true" : "false");
-	json_str(stdout, o.comm);
-	printf(",\"pid\":%d}\n", o.pid);
+	if (o.rip_sym[0]) {
+		printf(",\"pc\":");
+		json_str(stdout, o.rip_sym);
+	}
+	printf(",\"user_mode\":%s", o.user_mode ? "true" : "false");
+	if (o.comm[0]) {
+		printf(",\"comm\":");
+		json_str(stdout, o.comm);
+	}
+	if (o.pid >= 0)
+		printf(",\"pid\":%d", o.pid);
+	printf("}}\n");
 }
 
 static char *slurp(FILE *fp, size_t *len)

@@ -26,8 +26,8 @@ def logscan(text=None, path=None, timeout=120, redact=None):
         if not isinstance(s, dict):
             continue
         s.pop('file', None)
-        if s.get('type') == 'oops':
-            oops = oops or s
+        if 'oops' in s:
+            oops = oops or (s['oops'] if isinstance(s['oops'], dict) else None)
         else:
             sigs.append(s)
     return sigs, oops
@@ -48,7 +48,7 @@ def log_summary(sigs):
 TIMESTAMP = re.compile(r'^(<\d+>)?\[\s*\d+\.\d+\]\s*')
 # The oops line's tail: the error code and oops count, then the kernel's build flags
 # ("general protection fault, ...: 0000 [#1] PREEMPT SMP NOPTI", "Oops: 0002 [#1] SMP").
-OOPS_TAIL = re.compile(r'(:\s*[0-9a-fA-F]{4})?\s*\[#\d+\].*$')
+OOPS_TAIL = re.compile(r'(:\s*[0-9a-fA-F]{4,16})?\s*\[#\d+\].*$')
 # crash's PANIC string when the log had to be read for the reason.
 CRASH_PLACEHOLDER = re.compile(r'\(check log for details\)|^\s*$')
 
@@ -61,8 +61,10 @@ def panic_headline(sigs, oops, crash_panic=None):
     crash = [s for s in sigs or [] if s.get('class') == 'crash']
     if oops and oops.get('headline'):
         # 6.12 prints "Oops: general protection fault, ...: 0000 [#1] ...", older kernels the
-        # fault alone; a page fault's oops line is only "Oops: 0002 [#1] ..." (the error code).
-        head = re.sub(r'^Oops\b:?\s*', '', OOPS_TAIL.sub('', oops['headline']).strip())
+        # fault alone; a page fault's oops line is only "Oops: 0002 [#1] ..." (the error code);
+        # on arm64 lib/oops.c makes "Unable to handle kernel ..." the headline when printed.
+        # arm64's die(): "Internal error: Oops: 0000000096000004 [#1] SMP" (the ESR).
+        head = re.sub(r'^(Internal error:\s*)?Oops\b:?\s*', '', OOPS_TAIL.sub('', oops['headline']).strip())
         if re.fullmatch(r'[0-9a-fA-F]*', head):
             # "BUG: kernel NULL pointer dereference, address: ..." comes just before.
             near = [s for s in crash if 0 <= (oops.get('offset') or 0) - (s.get('offset') or 0) < 4096
@@ -71,8 +73,8 @@ def panic_headline(sigs, oops, crash_panic=None):
                 head = OOPS_TAIL.sub('', TIMESTAMP.sub('', near[-1]['line'])).strip()
             else:
                 head = oops['headline'].strip()
-        if oops.get('rip') and not oops.get('user_mode'):
-            head += ' in %s' % oops['rip']
+        if oops.get('pc') and not oops.get('user_mode'):
+            head += ' in %s' % oops['pc']
         return head[:200]
     for s in crash:
         if s.get('kind') == 'panic':

@@ -45,6 +45,15 @@ GPF = ('[   37.441809] general protection fault, probably for non-canonical addr
        '0000 [#1] PREEMPT SMP NOPTI\n'
        '[   37.441900] CPU: 0 PID: 1817 Comm: labctl Not tainted 6.1.0-56-amd64 #1\n'
        '[   37.442000] RIP: 0010:anon_vma_interval_tree_insert+0x48/0xc0\n')
+ARM64 = ('[  100.100001] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008\n'
+         '[  100.100002] Mem abort info:\n'
+         '[  100.100003]   ESR = 0x0000000096000005\n'
+         '[  100.100004]   EC = 0x25: DABT (current EL), IL = 32 bits\n'
+         '[  100.100005] Data abort info:\n'
+         '[  100.100006] Internal error: Oops: 0000000096000005 [#1] PREEMPT SMP\n'
+         '[  100.100007] CPU: 1 PID: 77 Comm: bash Not tainted 6.1.0-56-arm64 #1\n'
+         '[  100.100008] pc : sysrq_handle_crash+0x24/0x30\n'
+         '[  100.100009] lr : __handle_sysrq+0x94/0x1b0\n')
 SYSRQ = ('[  100.000001] sysrq: Trigger a crash\n'
          '[  100.000002] Kernel panic - not syncing: sysrq triggered crash\n')
 
@@ -69,6 +78,15 @@ def test_headlines():
           h.startswith('general protection fault, probably')
           and h.endswith(' in anon_vma_interval_tree_insert+0x48/0xc0'),
           h)
+    sigs, oops = logs.logscan(text=ARM64)
+    h = logs.panic_headline(sigs, oops)
+    check('headline of an arm64 oops: the "Unable to handle kernel" line, and where',
+          h == 'Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008 in '
+          'sysrq_handle_crash+0x24/0x30', h)
+    sigs, oops = logs.logscan(text=ARM64.split('Unable')[0] + ARM64.split('\n', 5)[-1])
+    h = logs.panic_headline(sigs, oops)
+    check('headline of an arm64 oops without its preamble: not "Internal error: Oops: 96000005"',
+          'Internal error' not in h and h.endswith(' in sysrq_handle_crash+0x24/0x30'), h)
     sigs, oops = logs.logscan(text=SYSRQ)
     h = logs.panic_headline(sigs, oops, 'SysRq : Trigger a crash')
     check('headline without an oops: the panic line', h == 'Kernel panic - not syncing: sysrq triggered crash', h)
