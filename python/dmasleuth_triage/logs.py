@@ -71,8 +71,9 @@ def panic_headline(sigs, oops, crash_panic=None):
                     and '[#' not in s.get('line', '')]
             if near:
                 head = OOPS_TAIL.sub('', TIMESTAMP.sub('', near[-1]['line'])).strip()
-            else:
-                head = oops['headline'].strip()
+            else:  # "Oops", without the flags and the error code
+                head = re.sub(r'^Internal error:\s*', '', OOPS_TAIL.sub('', oops['headline']).strip()) or \
+                    oops['headline'].strip()
         if oops.get('pc') and not oops.get('user_mode'):
             head += ' in %s' % oops['pc']
         return head[:200]
