@@ -3,9 +3,11 @@
 //
 // Reads a kernel log (crash `log`, dmesg, pstore/ramoops text) line by line and
 // reports every line that matches a known signature: an RX queue that would not stop,
-// a hung NIC, a checksum fault, a page_pool that cannot shut down, an IOMMU fault, a
-// transmit watchdog, and the oops/panic lines.  The table of signatures is data
-// (lib/logsig.c: dms_logsig_table); a new one is a table entry.
+// a hung NIC, a checksum fault, a page_pool that cannot shut down, an IOMMU fault
+// (Intel DMAR, AMD-Vi, arm-smmu and arm-smmu-v3), a transmit watchdog, the oops/panic
+// lines of x86-64 and arm/arm64 kernels, and context that often comes with a sick NIC
+// or board: IRQ storms, RCU stalls, pending softirqs, lockups.  The table of signatures
+// is data (lib/logsig.c: dms_logsig_table); a new one is a table entry.
 #ifndef DMS_LOGSIG_H
 #define DMS_LOGSIG_H
 
@@ -33,6 +35,14 @@ enum dms_logsig_kind {
 	DMS_LOG_BAD_PAGETABLE,
 	DMS_LOG_KERNEL_BUG, // kernel BUG at file:line
 	DMS_LOG_PANIC, // Kernel panic - not syncing
+	DMS_LOG_INTERNAL_ERROR, // arm/arm64 die(): "Internal error: Oops: <ESR> [#1] ..."
+	DMS_LOG_SERROR, // arm64 "SError Interrupt on CPU<n>, code 0x... -- SError"
+	// Context: what a storm of interrupts or work does to the machine.
+	DMS_LOG_IRQ_STORM, // "irq N: nobody cared", "Disabling IRQ #N"
+	DMS_LOG_RCU_STALL, // "rcu: INFO: rcu_sched self-detected stall on CPU" ...
+	DMS_LOG_SOFTIRQ_PENDING, // "NOHZ tick-stop error: ... softirq work is pending, handler #08!!!"
+	DMS_LOG_LOCKUP, // "watchdog: BUG: soft lockup - CPU#0 stuck for 22s!", hard LOCKUP
+	DMS_LOG_HUNG_TASK, // "INFO: task X:N blocked for more than 120 seconds."
 	DMS_LOG_NUM_KINDS,
 };
 
@@ -40,6 +50,7 @@ enum dms_logsig_class {
 	DMS_LOGCLASS_NIC, // the device or its driver reports trouble
 	DMS_LOGCLASS_CORRUPTION, // the kernel reports corrupted memory
 	DMS_LOGCLASS_CRASH, // the oops or panic
+	DMS_LOGCLASS_CONTEXT, // the machine under load: IRQ storms, stalls, lockups (not evidence)
 };
 
 /** One matched line.  Strings point into caller-owned storage of this struct. */
@@ -49,11 +60,17 @@ struct dms_logsig {
 	const char *name; // stable short name, e.g. "rx-ring-disable-timeout"
 	double time; // printk timestamp in seconds, or -1 when the line has none
 	char driver[32]; // "i40e", "e1000e" ... or ""
-	char device[32]; // PCI address or other bus id, or ""
+	// PCI address or other bus id of the device the line is about ("" when none; for
+	// an IOMMU fault the device that did the DMA, never the IOMMU itself)
+	char device[32];
 	char netdev[32]; // "eth0" ... or ""
 	int queue; // ring/queue number, or -1
-	long count; // inflight pages (page_pool), timeout ms (watchdog), or -1
-	uint64_t address; // fault address (GPF, page fault, IOMMU), 0 if none
+	// inflight pages (page_pool), timeout ms (watchdog), pending softirq mask (NOHZ
+	// tick-stop: 0x08 is NET_RX), or -1
+	long count;
+	long seconds; // how long it lasted (page_pool stall, lockup, hung task), or -1
+	int irq; // IRQ number (IRQ storm lines), or -1
+	uint64_t address; // fault address (GPF, page fault, IOMMU: the IOVA), 0 if none
 	size_t offset; // byte offset of the line in the log
 	size_t len; // length of the line (without the newline)
 };

@@ -62,7 +62,7 @@ static void json_str(FILE *fp, const char *s)
 static struct dms_error *emit(const struct dms_logsig *sig, const char *line, void *arg)
 {
 	struct ctx *ctx = arg;
-	static const char *const klass[] = { "nic", "corruption", "crash" };
+	static const char *const klass[] = { "nic", "corruption", "crash", "context" };
 
 	if (sig->klass == DMS_LOGCLASS_NIC)
 		ctx->nic = 1;
@@ -88,6 +88,10 @@ static struct dms_error *emit(const struct dms_logsig *sig, const char *line, vo
 		printf(",\"queue\":%d", sig->queue);
 	if (sig->count >= 0)
 		printf(",\"count\":%ld", sig->count);
+	if (sig->seconds >= 0)
+		printf(",\"seconds\":%ld", sig->seconds);
+	if (sig->irq >= 0)
+		printf(",\"irq\":%d", sig->irq);
 	if (sig->address)
 		printf(",\"address\":\"0x%llx\"", (unsigned long long)sig->address);
 	printf(",\"meaning\":");

@@ -268,6 +268,147 @@ static void dms_logsig_kind_name_every_kind(void)
 	EXPECT_STR(dms_logsig_kind_name(DMS_LOG_NUM_KINDS), "unknown");
 }
 
+
+static void dms_logsig_scan_arm64_oops_lines(void)
+{
+	struct hits h;
+
+	// arm64 6.1 (crash's log), a 5.10 pstore record (<N> levels) and an SError.
+	scan("[   25.409871] Unable to handle kernel paging request at virtual address 000c3e8b17f2d966\n"
+	     "[   25.410055]   ESR = 0x0000000096000004\n"
+	     "[   25.410447] Internal error: Oops: 0000000096000004 [#1] SMP\n"
+	     "<1>[  301.220011] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000018\n"
+	     "<0>[  912.345678] SError Interrupt on CPU2, code 0x00000000bf000002 -- SError\n"
+	     "<0>[  912.345702] Kernel panic - not syncing: Asynchronous SError Interrupt\n",
+	     &h);
+	EXPECT_INT(h.n, 5);
+	EXPECT_INT(h.sig[0].kind, DMS_LOG_PAGE_FAULT_OOPS);
+	EXPECT_UINT(h.sig[0].address, 0x000c3e8b17f2d966ULL);
+	EXPECT_INT(h.sig[1].kind, DMS_LOG_INTERNAL_ERROR);
+	EXPECT_STR(h.sig[1].name, "internal-error");
+	EXPECT_INT(h.sig[1].klass, DMS_LOGCLASS_CRASH);
+	EXPECT_INT(h.sig[2].kind, DMS_LOG_PAGE_FAULT_OOPS);
+	EXPECT_UINT(h.sig[2].address, 0x18);
+	EXPECT_INT(h.sig[3].kind, DMS_LOG_SERROR);
+	EXPECT_INT(h.sig[4].kind, DMS_LOG_PANIC);
+}
+
+static void dms_logsig_scan_page_pool_formats(void)
+{
+	struct hits h;
+
+	// 6.1 .. 6.7, 6.8+, and a kernel that names the netdev.
+	scan("[  180.1] page_pool_release_retry() stalled pool shutdown 256 inflight 120 sec\n"
+	     "[ 7260.1] page_pool_release_retry() stalled pool shutdown: id 9, 1021 inflight 3600 sec\n"
+	     "[   60.1] page_pool_release_retry(): eth1 stalled pool shutdown: id 12, 4 inflight 60 sec (hold netdev: 1)\n",
+	     &h);
+	EXPECT_INT(h.n, 3);
+	EXPECT_INT(h.sig[0].count, 256);
+	EXPECT_INT(h.sig[0].seconds, 120);
+	EXPECT_STR(h.sig[0].netdev, "");
+	EXPECT_INT(h.sig[1].count, 1021);
+	EXPECT_INT(h.sig[1].seconds, 3600);
+	EXPECT_INT(h.sig[2].count, 4);
+	EXPECT_INT(h.sig[2].seconds, 60);
+	EXPECT_STR(h.sig[2].netdev, "eth1");
+	EXPECT_INT(h.sig[2].klass, DMS_LOGCLASS_NIC);
+}
+
+static void dms_logsig_scan_irq_storm_and_stalls(void)
+{
+	struct hits h;
+
+	scan("[ 1234.500001] irq 69: nobody cared (try booting with the \"irqpoll\" option)\n"
+	     "[ 1234.500210] handlers:\n"
+	     "[ 1234.500233] Disabling IRQ #69\n"
+	     "[  845.100000] rcu: INFO: rcu_sched self-detected stall on CPU\n"
+	     "[  845.100001] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n"
+	     "[  312.000000] NOHZ tick-stop error: local softirq work is pending, handler #08!!!\n"
+	     "[  600.100000] watchdog: BUG: soft lockup - CPU#1 stuck for 23s! [ksoftirqd/1:22]\n"
+	     "[  601.000000] Watchdog detected hard LOCKUP on cpu 2\n"
+	     "[ 1087.100000] INFO: task kworker/u8:2:85 blocked for more than 122 seconds.\n",
+	     &h);
+	EXPECT_INT(h.n, 8);
+	EXPECT_INT(h.sig[0].kind, DMS_LOG_IRQ_STORM);
+	EXPECT_INT(h.sig[0].irq, 69);
+	EXPECT_INT(h.sig[0].klass, DMS_LOGCLASS_CONTEXT);
+	EXPECT_INT(h.sig[1].kind, DMS_LOG_IRQ_STORM);
+	EXPECT_INT(h.sig[1].irq, 69);
+	EXPECT_INT(h.sig[2].kind, DMS_LOG_RCU_STALL);
+	EXPECT_INT(h.sig[3].kind, DMS_LOG_RCU_STALL);
+	EXPECT_INT(h.sig[4].kind, DMS_LOG_SOFTIRQ_PENDING);
+	EXPECT_INT(h.sig[4].count, 0x08);
+	EXPECT_INT(h.sig[5].kind, DMS_LOG_LOCKUP);
+	EXPECT_INT(h.sig[5].seconds, 23);
+	EXPECT_INT(h.sig[6].kind, DMS_LOG_LOCKUP);
+	EXPECT_INT(h.sig[7].kind, DMS_LOG_HUNG_TASK);
+	EXPECT_INT(h.sig[7].seconds, 122);
+	// Boot messages that share words are not signatures.
+	scan("[    0.000000] rcu: Preemptible hierarchical RCU implementation.\n"
+	     "[    0.010000] NR_IRQS: 64, nr_irqs: 64, preallocated irqs: 0\n"
+	     "[    3.000000] irq 69: enabled\n",
+	     &h);
+	EXPECT_INT(h.n, 0);
+}
+
+static void dms_logsig_scan_arm_smmu_faults(void)
+{
+	struct hits h;
+
+	// arm-smmu (v2): the IOVA; the SMMU's own name is not the device.
+	scan("[   63.2] arm-smmu 15000000.iommu: Unhandled context fault: fsr=0x402, "
+	     "iova=0x3fe81000, fsynr=0x230003, cbfrsynra=0x800, cb=2\n",
+	     &h);
+	EXPECT_INT(h.n, 1);
+	EXPECT_INT(h.sig[0].kind, DMS_LOG_IOMMU_FAULT);
+	EXPECT_UINT(h.sig[0].address, 0x3fe81000);
+	EXPECT_STR(h.sig[0].device, "");
+	EXPECT_STR(h.sig[0].driver, "");
+	// arm-smmu-v3 before 6.15: the record's words follow; the third is the IOVA.
+	static const char raw[] = "[  101.0] arm-smmu-v3 9050000.smmuv3: event 0x10 received:\n"
+				  "[  101.0] arm-smmu-v3 9050000.smmuv3: \t0x0000010000000010\n"
+				  "[  101.0] arm-smmu-v3 9050000.smmuv3: \t0x0000020800000080\n"
+				  "[  101.0] arm-smmu-v3 9050000.smmuv3: \t0x00000000ffffe000\n"
+				  "[  101.0] arm-smmu-v3 9050000.smmuv3: \t0x0000000000000000\n";
+	scan(raw, &h);
+	EXPECT_INT(h.n, 1);
+	EXPECT_INT(h.sig[0].kind, DMS_LOG_IOMMU_FAULT);
+	EXPECT_UINT(h.sig[0].address, 0xffffe000);
+	EXPECT_INT(h.sig[0].offset, 0);
+	// Cut after two words: no address, nothing read past the end.
+	memset(&h, 0, sizeof(h));
+	EXPECT_TRUE(!dms_logsig_scan(raw, (size_t)(strstr(raw, "\t0x00000000ffff") - raw), collect, &h));
+	EXPECT_INT(h.n, 1);
+	EXPECT_UINT(h.sig[0].address, 0);
+	// 6.15+: the decoded line names the device; the raw record is not counted twice.
+	char decoded[1024];
+	snprintf(decoded, sizeof(decoded), "%s%s", raw,
+		 "[  101.0] arm-smmu-v3 9050000.smmuv3: event: F_TRANSLATION client: 0000:00:02.0 "
+		 "sid: 0x10 ssid: 0x0 iova: 0xffffe000 ipa: 0x0\n"
+		 "[  101.0] arm-smmu-v3 9050000.smmuv3: unpriv data write s1 \"Input\" stag: 0x0\n");
+	scan(decoded, &h);
+	EXPECT_INT(h.n, 1);
+	EXPECT_UINT(h.sig[0].address, 0xffffe000);
+	EXPECT_STR(h.sig[0].device, "0000:00:02.0");
+	EXPECT_INT(h.sig[0].klass, DMS_LOGCLASS_NIC);
+}
+
+static void dms_logsig_scan_platform_device_prefix(void)
+{
+	struct hits h;
+
+	// SoC NICs are platform devices: "<driver> <address>.<name>[ <netdev>]: ...".
+	scan("[  88.0] mtk_soc_eth 15100000.ethernet: warm reset failed\n", &h);
+	EXPECT_INT(h.n, 1);
+	EXPECT_INT(h.sig[0].kind, DMS_LOG_NIC_RESET);
+	EXPECT_STR(h.sig[0].driver, "mtk_soc_eth");
+	EXPECT_STR(h.sig[0].device, "15100000.ethernet");
+	// Not a device: a plain word before the colon.
+	scan("[  90.0] something else: warm reset failed\n", &h);
+	EXPECT_INT(h.n, 1);
+	EXPECT_STR(h.sig[0].device, "");
+}
+
 const struct dms_test logsig_tests[] = {
 	TEST_ENTRY(dms_logsig_scan_i40e_rx_ring_timeout),
 	TEST_ENTRY(dms_logsig_scan_dissable_spelling),
@@ -287,5 +428,10 @@ const struct dms_test logsig_tests[] = {
 	TEST_ENTRY(dms_logsig_scan_long_and_binary_lines),
 	TEST_ENTRY(dms_logsig_scan_callback_error_stops),
 	TEST_ENTRY(dms_logsig_kind_name_every_kind),
+	TEST_ENTRY(dms_logsig_scan_arm64_oops_lines),
+	TEST_ENTRY(dms_logsig_scan_page_pool_formats),
+	TEST_ENTRY(dms_logsig_scan_irq_storm_and_stalls),
+	TEST_ENTRY(dms_logsig_scan_arm_smmu_faults),
+	TEST_ENTRY(dms_logsig_scan_platform_device_prefix),
 	{ 0 },
 };
