@@ -545,7 +545,7 @@ char *dms_oops_abort_describe(const struct dms_oops *o, char *buf, size_t size)
 	if (o->has_esr) {
 		dms_esr_decode(o->esr, &e);
 		if (!e.data_abort && !e.insn_abort) {
-			snprintf(buf, size, "%s (ESR %#" PRIx64 ")", e.ec_name, o->esr);
+			snprintf(buf, size, "%s, ESR %#" PRIx64, e.ec_name, o->esr);
 			return buf;
 		}
 		what = e.fsc_name;
@@ -565,7 +565,7 @@ char *dms_oops_abort_describe(const struct dms_oops *o, char *buf, size_t size)
 		snprintf(lv, sizeof(lv), "level %d ", level);
 	char esr[32] = "";
 	if (o->has_esr)
-		snprintf(esr, sizeof(esr), " (ESR %#" PRIx64 ")", o->esr);
+		snprintf(esr, sizeof(esr), ", ESR %#" PRIx64, o->esr);
 	const char *access = insn ? "instruction fetch, " : "";
 	if (known_access)
 		access = write ? "write, " : "read, ";

@@ -90,7 +90,7 @@ void dms_esr_decode(uint64_t esr, struct dms_esr *ret);
 
 /**
  * What the arm64 oops says about the faulting access, one phrase: "read, level 0
- * translation fault (ESR 0x96000004)"; "" when the oops printed no syndrome.  Writes at
+ * translation fault, ESR 0x96000004"; "" when the oops printed no syndrome.  Writes at
  * most size bytes (NUL-terminated) to buf and returns buf.
  */
 char *dms_oops_abort_describe(const struct dms_oops *o, char *buf, size_t size);

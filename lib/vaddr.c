@@ -89,7 +89,7 @@ char *dms_vaddr_describe(enum dms_arch arch, unsigned int va_bits, uint64_t valu
 		// TBI0: the MMU would translate the untagged user address.
 		snprintf(buf, size,
 			 "is not a kernel address: bit 55 clear (user range) with %#x in its "
-			 "top byte (the kernel prints it untagged as %#" PRIx64 ")",
+			 "top byte (the kernel prints it untagged as 0x%016" PRIx64 ")",
 			 a.tag, value & (UINT64_MAX >> 8));
 		break;
 	case DMS_VADDR_KERNEL_TAGGED:

@@ -6,8 +6,11 @@
 //   dmasleuth-logscan --redact KEY[,opts] --text         (a filter: stdin to stdout)
 //
 // After a file's signature lines, one line {"file":..., "oops":{...}} when the log holds an
-// oops (lib/oops.c): its architecture, headline, where (pc: RIP or pc symbol), the task,
-// and the log offset.
+// oops (lib/oops.c, x86-64 or arm64 recognised from the text): its architecture, headline,
+// where (pc: RIP or pc symbol), the task, and the log offset; the arm64 fault address and
+// abort (ESR); and the faulting instruction decoded by lib/insn.c from the "Code:" line,
+// the register whose value made the address bad, why (lib/vaddr.c), and the load before it
+// (docs/triage.md).
 //
 // Exit status: 0 when no NIC/DMA signature was found, 1 when one was, 2 on errors.
 // dmasleuth-triage uses it for log files that come without a vmcore.  --redact maps every
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "insn.h"
 #include "logsig.h"
 #include "oops.h"
 #include "redact.h"
@@ -102,31 +106,71 @@ static struct dms_error *emit(const struct dms_logsig *sig, const char *line, vo
 	return NULL;
 }
 
+static void json_key_str(const char *key, const char *value)
+{
+	printf(",\"%s\":", key);
+	json_str(stdout, value);
+}
+
 // The first oops of the log, when there is one, as {"file":..., "oops":{...}}: what a
-// report's panic headline needs (lib/oops.c: headline, where, the task).
+// report's panic headline needs (lib/oops.c: headline, where, the task), and what its
+// Code: line says (lib/insn.c).
 static void emit_oops(const char *file, const char *log, size_t len)
 {
 	static struct dms_oops o; // large (register dump, code bytes): not on the stack
+	char buf[192];
 
 	dms_oops_parse(log, len, &o);
 	if (!o.found)
 		return;
 	printf("{\"file\":");
 	json_str(stdout, file);
-	printf(",\"oops\":{\"arch\":\"%s\",\"offset\":%zu,\"headline\":", dms_arch_name(o.arch),
-	       o.offset);
-	json_str(stdout, shown(o.headline));
-	if (o.rip_sym[0]) {
-		printf(",\"pc\":");
-		json_str(stdout, o.rip_sym);
-	}
+	printf(",\"oops\":{\"arch\":\"%s\",\"offset\":%zu", dms_arch_name(o.arch), o.offset);
+	json_key_str("headline", shown(o.headline));
+	if (strcmp(o.die_line, o.headline))
+		json_key_str("die_line", shown(o.die_line));
+	if (o.rip_sym[0])
+		json_key_str("pc", o.rip_sym);
 	printf(",\"user_mode\":%s", o.user_mode ? "true" : "false");
-	if (o.comm[0]) {
-		printf(",\"comm\":");
-		json_str(stdout, o.comm);
-	}
+	if (o.lr_sym[0])
+		json_key_str("lr", o.lr_sym);
+	if (o.comm[0])
+		json_key_str("comm", o.comm);
 	if (o.pid >= 0)
 		printf(",\"pid\":%d", o.pid);
+	if (o.has_far)
+		printf(",\"fault_address\":\"0x%016llx\"", (unsigned long long)o.far);
+	if (dms_oops_abort_describe(&o, buf, sizeof(buf))[0])
+		json_key_str("abort", buf);
+	unsigned int va_bits = o.va_bits ? o.va_bits : 48;
+	if (o.code_rip < 0 || (o.arch != DMS_ARCH_X86_64 && o.arch != DMS_ARCH_ARM64)) {
+		printf("}}\n");
+		return;
+	}
+	struct dms_fault_insn fi;
+	struct dms_load_site ls;
+	const uint8_t *code = o.code + o.code_rip;
+	size_t clen = o.code_len - (size_t)o.code_rip;
+	struct dms_error *err = dms_insn_analyze(o.arch, code, clen, o.rip, &o.regs, va_bits, &fi);
+	if (!err) {
+		json_key_str("insn", fi.text);
+		if (fi.has_mem)
+			printf(",\"access\":\"%s\"", fi.mem_written ? "write" : "read");
+		if (fi.ea_known)
+			printf(",\"address\":\"0x%016llx\"", (unsigned long long)fi.ea);
+	}
+	if (!err && fi.culprit != DMS_REG_NONE) {
+		uint64_t v = o.regs.r[fi.culprit];
+		json_key_str("culprit", dms_reg_name(fi.culprit));
+		printf(",\"value\":\"0x%016llx\",\"bad_pointer\":%s", (unsigned long long)v,
+		       dms_vaddr_bad_pointer(o.arch, va_bits, v) ? "true" : "false");
+		json_key_str("why", dms_vaddr_describe(o.arch, va_bits, v, buf, sizeof(buf)));
+		err = dms_insn_find_load(o.arch, o.code, (size_t)o.code_rip, o.rip, fi.culprit, &o.regs,
+					 &ls);
+		if (!err && ls.found)
+			json_key_str("loaded_by", ls.text);
+	}
+	dms_error_destroy(err);
 	printf("}}\n");
 }
 

@@ -9,7 +9,7 @@ report (table, summary.json, HTML), fleet (runs on many hosts: GNU parallel, Slu
 """
 import sys
 
-VERSION = 3  # of the per-dump result format; results of another version are redone
+VERSION = 4  # of the per-dump result format; results of another version are redone
 DUMP_KINDS = ('kdump', 'flattened', 'elf-core')
 
 

@@ -7,8 +7,8 @@ import tempfile
 import time
 
 from . import VERSION
-from .formats import BadDump, dump_facts
-from .logs import log_summary, logscan, panic_headline
+from .formats import BadDump, dump_facts, pstore_info
+from .logs import log_findings, log_summary, logscan, panic_headline
 from .session import crash_order, parse_session, run_crash
 from .store import dump_id, file_stamp
 
@@ -21,12 +21,22 @@ def triage_log(path, args):
     verdict, netdev, driver = log_summary(sigs)
     kernel = None
     with open(path, 'rb') as fp:
-        m = re.search(rb'Linux version (\S+)', fp.read(1 << 20))
+        head = fp.read(1 << 20)
+    m = re.search(rb'Linux version (\S+)', head)
+    if not m:  # a pstore record has no boot banner: "CPU: 0 PID: 15 Comm: x Not tainted 6.1.0 #1"
+        m = re.search(rb'CPU: \d+ (?:UID: \d+ )?PID: \d+ Comm: .*?(?:Not tainted|Tainted: [A-Z ]+?) +(\S+) #', head)
     if m:
         kernel = m.group(1).decode('ascii', 'replace')[:64]
-    return {'status': 'ok', 'verdict': verdict, 'netdev': netdev, 'driver': driver,
-            'panic': panic_headline(sigs, oops), 'oops': oops, 'kernel': kernel,
-            'log_signatures': sigs[:200], 'flagged': verdict == 'nic-trouble-in-log'}
+    res = {'status': 'ok', 'verdict': verdict, 'netdev': netdev, 'driver': driver,
+           'panic': panic_headline(sigs, oops), 'oops': oops, 'kernel': kernel,
+           'log_signatures': sigs[:200], 'flagged': verdict == 'nic-trouble-in-log',
+           'findings': log_findings(sigs, oops)}
+    ps = pstore_info(path, head[:4096])
+    if ps:
+        res['pstore'] = ps
+    if oops and oops.get('arch') not in (None, 'unknown'):
+        res['arch'] = oops['arch']
+    return res
 
 
 def prepare_dump(path, kind, index):

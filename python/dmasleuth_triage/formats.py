@@ -34,6 +34,29 @@ COMPRESSED = ((b'\x1f\x8b', 'gzip'), (b'\xfd7zXZ\x00', 'xz'), (b'\x28\xb5\x2f\xf
 LOG_LINE = re.compile(rb'^(<\d+>)?\[\s*\d+\.\d+\]|^\S+ +\d+ [\d:]+ \S+ kernel: |^[\d-]+T[\d:.+-]+ \S+ kernel: |'
                       rb'^(Oops|Panic|Emergency|Restart|Halt|Poweroff)#\d+ Part\d+')
 
+# pstore (fs/pstore/inode.c) names its files <type>-<backend>-<id>: dmesg-ramoops-0 (a kmsg
+# dump: "<Reason>#<count> Part<n>", then the log's tail; fs/pstore/platform.c), console-ramoops-0
+# (the console's raw text, last boot), pmsg-ramoops-0 (user space's), ftrace-ramoops-0; a record
+# the kernel could not decompress keeps a ".enc.z" suffix.
+PSTORE_NAME = re.compile(r'^(dmesg|console|pmsg|ftrace|mce|rtas)-([A-Za-z0-9_]+)-(\d+)(\.enc\.z)?$')
+PSTORE_HEADER = re.compile(rb'^(Oops|Panic|Emergency|Restart|Halt|Poweroff|Shutdown|Unknown)#(\d+) Part(\d+)\r?\n')
+
+
+def pstore_info(path, head):
+    """What pstore record a file is, from its name and a dmesg record's header: {type,
+    backend, id[, compressed][, reason, count, part]}; None if neither says."""
+    info = {}
+    m = PSTORE_NAME.match(os.path.basename(path))
+    if m:
+        info = {'type': m.group(1), 'backend': m.group(2), 'id': int(m.group(3))}
+        if m.group(4):
+            info['compressed'] = True
+    h = PSTORE_HEADER.match(head)
+    if h:
+        info.setdefault('type', 'dmesg')
+        info.update(reason=h.group(1).decode(), count=int(h.group(2)), part=int(h.group(3)))
+    return info or None
+
 
 def classify(path):
     """(kind, reason): kind in kdump, flattened, elf-core, log, or None with why not."""
@@ -63,7 +86,16 @@ def classify(path):
         return None, 'not a dump: tar archive (extract it first)'
     if re.match(rb'\s*[{\[]', head) and re.search(rb'"\s*:', head[:512]):
         return None, 'not a dump: JSON text'
+    ps = pstore_info(path, head)
+    if ps and ps.get('compressed'):
+        return None, ('not a dump: pstore record still compressed (.enc.z: the kernel that read it '
+                      'could not decompress it)')
+    if ps and ps['type'] in ('pmsg', 'ftrace'):
+        return None, 'not a dump: pstore %s record (%s), not a kernel log' % (
+            ps['type'], 'user-space messages' if ps['type'] == 'pmsg' else 'function trace')
     printable = sum(1 for b in head if b in (9, 10, 13) or 32 <= b < 127 or b >= 0x80)
+    if ps and ps['type'] in ('dmesg', 'console') and printable > 0.95 * len(head):
+        return 'log', None  # a console record may hold more of user space's lines than the kernel's
     if printable > 0.95 * len(head):
         # A kernel log if most of its first lines are kernel log lines: dmesg/console
         # ("[  12.345678] ..."), syslog/journal ("... kernel: ..."), pstore headers.

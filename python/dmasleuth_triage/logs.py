@@ -1,5 +1,6 @@
-"""Kernel logs: the signatures of lib/logsig.c and the first oops (lib/oops.c), both from
-dmasleuth-logscan, and what a report says about them (verdict of a log, panic headline)."""
+"""Kernel logs: the signatures of lib/logsig.c and the first oops (lib/oops.c, its
+instruction decoded by lib/insn.c), both from dmasleuth-logscan, and what a report says
+about them (verdict of a log, panic headline, findings)."""
 import json
 import re
 import subprocess
@@ -87,3 +88,62 @@ def panic_headline(sigs, oops, crash_panic=None):
     if crash:
         return OOPS_TAIL.sub('', TIMESTAMP.sub('', crash[0].get('line', ''))).strip()[:200]
     return crash_panic or None
+
+
+# The kernel's softirq numbers (enum in include/linux/interrupt.h), to name a pending mask.
+SOFTIRQS = ('HI', 'TIMER', 'NET_TX', 'NET_RX', 'BLOCK', 'IRQ_POLL', 'TASKLET', 'SCHED', 'HRTIMER', 'RCU')
+
+
+def log_findings(sigs, oops):
+    """Short sentences on what a log shows beyond its verdict: the oops decoded, page_pool
+    stalls, IOMMU faults, checksum faults, SErrors, IRQ storms, pending softirqs, stalls and
+    lockups (counted per kind, the longest duration)."""
+    out = []
+    if oops and oops.get('headline'):
+        what = '%s oops' % oops.get('arch', 'unknown')
+        if oops.get('insn'):
+            what += ': %s at %s' % (oops['insn'], oops.get('pc') or '?')
+            if oops.get('abort'):
+                what += ' (%s)' % oops['abort']
+            if oops.get('culprit'):
+                what += '; %s = %s %s' % (oops['culprit'], oops.get('value'), oops.get('why', ''))
+            if oops.get('loaded_by'):
+                what += '; loaded by `%s`' % oops['loaded_by']
+        else:
+            what += ': %s' % oops['headline']
+        out.append(what)
+    by = {}
+    for s in sigs:
+        by.setdefault(s.get('kind'), []).append(s)
+
+    def most(lst, key):
+        vals = [x[key] for x in lst if isinstance(x.get(key), int)]
+        return max(vals) if vals else None
+    pp = by.get('page-pool-inflight', [])
+    if pp:
+        nd = sorted({x['netdev'] for x in pp if x.get('netdev')})
+        out.append('page_pool stalled: %d line%s, up to %s pages in flight for %s s%s' % (
+            len(pp), '' if len(pp) == 1 else 's', most(pp, 'count'), most(pp, 'seconds'),
+            ' (%s)' % ', '.join(nd) if nd else ''))
+    for kind, label in (('iommu-fault', 'IOMMU faults'), ('hw-csum-failure', 'hw csum failures'),
+                        ('serror', 'SErrors')):
+        lst = by.get(kind, [])
+        if lst:
+            who = sorted({x.get('netdev') or x.get('device') for x in lst if x.get('netdev') or x.get('device')})
+            out.append('%s: %d%s' % (label, len(lst), ' (%s)' % ', '.join(who[:4]) if who else ''))
+    irq = sorted({x['irq'] for x in by.get('irq-storm', []) if isinstance(x.get('irq'), int)})
+    if by.get('irq-storm'):
+        out.append('IRQ storm: irq %s (nobody cared; the kernel disables the line)' % (
+            ', '.join(map(str, irq)) or '?'))
+    sq = by.get('softirq-pending', [])
+    if sq:
+        masks = sorted({x['count'] for x in sq if isinstance(x.get('count'), int)})
+        names = ['|'.join(n for b, n in enumerate(SOFTIRQS) if m >> b & 1) or hex(m) for m in masks]
+        out.append('softirq work pending at idle: %d line%s (%s)' % (
+            len(sq), '' if len(sq) == 1 else 's', ', '.join(names) or '?'))
+    for kind, label in (('rcu-stall', 'RCU stalls'), ('lockup', 'lockups'), ('hung-task', 'hung tasks')):
+        lst = by.get(kind, [])
+        if lst:
+            sec = most(lst, 'seconds')
+            out.append('%s: %d%s' % (label, len(lst), ' (up to %d s)' % sec if sec else ''))
+    return out

@@ -59,9 +59,28 @@ def print_table(results, fp=sys.stdout):
               file=fp)
 
 
+def pstore_label(ps):
+    """" (pstore dmesg-ramoops, Oops#1 Part1)" for a pstore record, else ""."""
+    if not isinstance(ps, dict):
+        return ''
+    label = ' (pstore %s%s' % (ps.get('type'), '-' + ps['backend'] if ps.get('backend') else '')
+    if ps.get('reason'):
+        label += ', %s#%s Part%s' % (ps['reason'], ps.get('count'), ps.get('part'))
+    return label + ')'
+
+
 def print_report(ordered, summ, out, fp=sys.stdout):
-    """The table, the skipped files in short, the cross-dump groups, the totals."""
-    print_table(report_order(ordered), fp)
+    """The table, what the logs show, the skipped files in short, the cross-dump groups,
+    the totals."""
+    shown = report_order(ordered)
+    print_table(shown, fp)
+    logs = [r for r in shown if r.get('findings')]
+    if logs:
+        print('\nin the logs:', file=fp)
+        for r in logs:
+            print('  %s%s:' % (r['id'], pstore_label(r.get('pstore'))), file=fp)
+            for f in r['findings']:
+                print('    %s' % f, file=fp)
     skipped = {}
     for r in ordered:
         if r.get('status') == 'skipped':
@@ -101,7 +120,8 @@ def groups(results):
 
 
 SUMMARY_KEYS = ('id', 'path', 'origin', 'kind', 'status', 'reason', 'kernel', 'host', 'panic', 'verdict', 'score',
-                'netdev', 'driver', 'ring', 'flows', 'flagged', 'seconds', 'vmlinux', 'pcap')
+                'netdev', 'driver', 'ring', 'flows', 'flagged', 'seconds', 'vmlinux', 'pcap', 'arch', 'pstore',
+                'findings')
 
 
 def summary(results, extra):
@@ -259,8 +279,8 @@ document.querySelectorAll('table.sortable th').forEach(function (th, col) {
 '''
 
 
-FACT_KEYS = ('status', 'verdict', 'score', 'netdev', 'driver', 'ring', 'kernel', 'origin', 'host', 'panic', 'reason',
-             'crash_panic', 'vmlinux', 'pcap')
+FACT_KEYS = ('status', 'verdict', 'score', 'netdev', 'driver', 'ring', 'kernel', 'arch', 'origin', 'host', 'panic',
+             'reason', 'crash_panic', 'vmlinux', 'pcap')
 FACT_LABEL = {'origin': 'triaged on', 'host': 'nodename', 'crash_panic': "crash's PANIC"}
 
 
@@ -310,10 +330,15 @@ def write_html(path, results, summ, mode=None):
         facts = [(k, r.get(k)) for k in FACT_KEYS if r.get(k) not in (None, '', [])
                  and not (k == 'crash_panic' and r.get(k) == r.get('panic'))
                  and not (k == 'ring' and not (isinstance(r[k], int) and r[k] >= 0))]  # -1: unknown
+        if r.get('pstore'):
+            facts.append(('pstore', pstore_label(r['pstore']).strip(' ()')))
         parts.append('<table class="facts">%s</table>' % ''.join(
             '<tr><th>%s</th><td>%s</td></tr>' % (e(FACT_LABEL.get(k, k)), e(str(v))) for k, v in facts))
         if r.get('flows'):
             parts.append('<p>flows: %s</p>' % e('; '.join(map(str, r['flows']))))
+        if r.get('findings'):
+            parts.append('<p>in the log:</p><ul>%s</ul>' % ''.join(
+                '<li>%s</li>' % e(str(f)) for f in r['findings']))
         ev = r.get('evidence') or []
         if ev:
             parts.append('<table class="ev"><tr><th>n</th><th>kind</th><th>weight</th><th>address</th>'

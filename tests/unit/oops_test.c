@@ -235,7 +235,7 @@ static void dms_oops_parse_arm64_paging_request(void)
 	EXPECT_INT(o.code_rip, 16);
 	char buf[96];
 	EXPECT_STR(dms_oops_abort_describe(&o, buf, sizeof(buf)),
-		   "read, level 0 translation fault (ESR 0x96000004)");
+		   "read, level 0 translation fault, ESR 0x96000004");
 }
 
 static void dms_oops_parse_arm64_feeds_insn_analysis(void)
@@ -296,7 +296,7 @@ static void dms_oops_parse_arm64_null_and_write(void)
 	EXPECT_UINT(o.regs.r[DMS_REG_X(29)], 0xffffffc011ad3d30ULL);
 	EXPECT_TRUE(o.regs.valid[DMS_REG_X(0)] && o.regs.valid[DMS_REG_X(28)]);
 	EXPECT_STR(dms_oops_abort_describe(&o, buf, sizeof(buf)),
-		   "write, level 2 translation fault (ESR 0x96000046)");
+		   "write, level 2 translation fault, ESR 0x96000046");
 	struct dms_fault_insn fi;
 	EXPECT_TRUE(!dms_insn_analyze(o.arch, o.code + o.code_rip, 4, 0xffffffc0107a1234ULL, &o.regs,
 				      o.va_bits, &fi));
@@ -330,7 +330,7 @@ static void dms_oops_parse_arm64_bug_and_serror(void)
 	EXPECT_STR(o.headline, "Internal error: Oops - BUG: 00000000f2000800 [#1] SMP");
 	EXPECT_TRUE(!o.has_far);
 	EXPECT_UINT(o.esr, 0xf2000800);
-	EXPECT_STR(dms_oops_abort_describe(&o, buf, sizeof(buf)), "BRK (BUG/WARN) (ESR 0xf2000800)");
+	EXPECT_STR(dms_oops_abort_describe(&o, buf, sizeof(buf)), "BRK (BUG/WARN), ESR 0xf2000800");
 	dms_oops_parse(serror, strlen(serror), &o);
 	EXPECT_TRUE(o.found);
 	EXPECT_INT(o.arch, DMS_ARCH_ARM64);

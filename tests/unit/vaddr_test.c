@@ -84,7 +84,7 @@ static void dms_vaddr_describe_per_arch(void)
 	EXPECT_TRUE(strstr(dms_vaddr_describe(DMS_ARCH_ARM64, 48, 0x4500087d7dca0b00ULL, buf,
 					      sizeof(buf)),
 			   "0x45 in its top byte") != NULL);
-	EXPECT_TRUE(strstr(buf, "untagged as 0x87d7dca0b00") != NULL);
+	EXPECT_TRUE(strstr(buf, "untagged as 0x0000087d7dca0b00") != NULL);
 	EXPECT_TRUE(strstr(dms_vaddr_describe(DMS_ARCH_ARM64, 48, 0xff80c0a801020304ULL, buf,
 					      sizeof(buf)),
 			   "between the user and kernel") != NULL);
