@@ -2,6 +2,8 @@
 // Unit tests for lib/oops.c: the first oops of a kernel log, in the formats x86-64
 // kernels print (6.x with and without symbols, user-mode frames after it, CRLF), and in the
 // formats arm64 kernels print (5.10 and 6.1; pstore records), 32-bit ARM recognised.
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "oops.h"
@@ -401,6 +403,92 @@ static void dms_oops_parse_arm64_bounded(void)
 	EXPECT_UINT(o.esr, 0x96000005);
 }
 
+// Real arm64 oopses: the serial console (CRLF) of the lab's arm64 6.1 dumps, cut from the
+// line before "Unable to handle kernel ..." to the end of the panic (tests/data/oops/).
+static char *read_fixture(const char *name, size_t *len)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "tests/data/oops/%s", name);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = malloc(1 << 16);
+	*len = buf ? fread(buf, 1, 1 << 16, f) : 0;
+	fclose(f);
+	return buf;
+}
+
+static void dms_oops_parse_arm64_lab_console_virtio(void)
+{
+	size_t len;
+	char *log = read_fixture("arm64-6.1-virtio-vlan.log", &len);
+	struct dms_oops o;
+	struct dms_fault_insn fi;
+	struct dms_load_site ls;
+
+	if (!log) {
+		test_fail(__FILE__, __LINE__, "tests/data/oops/arm64-6.1-virtio-vlan.log unreadable");
+		return;
+	}
+	dms_oops_parse(log, len, &o);
+	free(log);
+	EXPECT_TRUE(o.found);
+	EXPECT_INT(o.arch, DMS_ARCH_ARM64);
+	EXPECT_STR(o.headline,
+		   "Unable to handle kernel paging request at virtual address ffbf1c372fb97457");
+	EXPECT_UINT(o.far, 0xffbf1c372fb97457ULL);
+	EXPECT_UINT(o.esr, 0x96000004);
+	EXPECT_STR(o.rip_sym, "anon_vma_interval_tree_insert+0x6c/0xe0");
+	EXPECT_STR(o.comm, "labctl");
+	EXPECT_UINT(o.regs.r[DMS_REG_X(3)], 0xffbf1c372fb973efULL);
+	EXPECT_UINT(o.regs.r[DMS_REG_X(29)], 0xffff800008343c70ULL);
+	EXPECT_INT(o.code_len, 20);
+	EXPECT_TRUE(!dms_insn_analyze(o.arch, o.code + o.code_rip, 4, 0xffff80000834c06cULL, &o.regs,
+				      48, &fi));
+	EXPECT_STR(fi.text, "ldr x3, [x3, #0x68]");
+	EXPECT_INT(fi.culprit, DMS_REG_X(3));
+	// Bit 55 set: the kernel printed the address as the instruction used it.
+	EXPECT_UINT(fi.ea, o.far);
+	EXPECT_TRUE(!dms_insn_find_load(o.arch, o.code, (size_t)o.code_rip, 0xffff80000834c06cULL,
+					fi.culprit, &o.regs, &ls));
+	EXPECT_STR(ls.text, "ldr x3, [x3]");
+	EXPECT_TRUE(!ls.ea_known); // x3 was its own base
+}
+
+static void dms_oops_parse_arm64_lab_console_e1000(void)
+{
+	size_t len;
+	char *log = read_fixture("arm64-6.1-e1000-vma.log", &len);
+	struct dms_oops o;
+	struct dms_fault_insn fi;
+	struct dms_load_site ls;
+
+	if (!log) {
+		test_fail(__FILE__, __LINE__, "tests/data/oops/arm64-6.1-e1000-vma.log unreadable");
+		return;
+	}
+	dms_oops_parse_arch(log, len, DMS_ARCH_ARM64, &o);
+	free(log);
+	EXPECT_TRUE(o.found);
+	EXPECT_STR(o.rip_sym, "kmem_cache_alloc_bulk+0xc4/0x304");
+	EXPECT_INT(o.code_rip, 16);
+	EXPECT_TRUE(!dms_insn_analyze(o.arch, o.code + o.code_rip, 4, 0xffffbb0104d7e6c4ULL, &o.regs,
+				      48, &fi));
+	// The hardened freelist: the object (x6) from the per-cpu freelist is no pointer;
+	// x1 = swab(x6 + x0) sits beside it in the register dump.
+	EXPECT_STR(fi.text, "ldr x0, [x6, x0]");
+	EXPECT_INT(fi.culprit, DMS_REG_X(6));
+	EXPECT_UINT(fi.ea, 0x6e523e0435681b99ULL);
+	EXPECT_UINT(__builtin_bswap64(fi.ea), o.regs.r[DMS_REG_X(1)]);
+	// Bit 55 clear: the kernel printed it with the top byte cleared.
+	EXPECT_UINT(o.far, 0x00523e0435681b99ULL);
+	EXPECT_TRUE(fi.ea != o.far && dms_vaddr_same_untagged(DMS_ARCH_ARM64, fi.ea, o.far));
+	// x6 was not loaded in the four instructions the Code: line shows.
+	EXPECT_TRUE(!dms_insn_find_load(o.arch, o.code, (size_t)o.code_rip, 0xffffbb0104d7e6c4ULL,
+					fi.culprit, &o.regs, &ls));
+	EXPECT_TRUE(!ls.found);
+}
+
 const struct dms_test oops_tests[] = {
 	TEST_ENTRY(dms_oops_parse_gpf_with_registers),
 	TEST_ENTRY(dms_oops_parse_feeds_insn_analysis),
@@ -415,5 +503,7 @@ const struct dms_test oops_tests[] = {
 	TEST_ENTRY(dms_oops_parse_arm64_bug_and_serror),
 	TEST_ENTRY(dms_oops_parse_arch_told_or_other),
 	TEST_ENTRY(dms_oops_parse_arm64_bounded),
+	TEST_ENTRY(dms_oops_parse_arm64_lab_console_virtio),
+	TEST_ENTRY(dms_oops_parse_arm64_lab_console_e1000),
 	{ 0 },
 };
