@@ -271,7 +271,7 @@ struct dms_feature {
 size_t dms_netdev_features(uint64_t features, struct dms_feature *ret, size_t max);
 
 struct dms_iommu {
-	bool on; // an intel/amd IOMMU is enabled
+	bool on; // an IOMMU is enabled (intel/amd on x86-64; any registered one, e.g. an ARM SMMU)
 	bool passthrough; // ... with an identity default domain
 	char which[64];
 	char text[192]; // one line for the user

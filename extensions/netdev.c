@@ -361,24 +361,67 @@ static bool read_int_sym(const char *sym, int32_t *ret)
 	return symbol_exists((char *)sym) && read_kv(symbol_value((char *)sym), ret, sizeof(*ret));
 }
 
+// IOMMUs registered with the core (iommu_device_list, drivers/iommu/iommu.c): how many
+// (at most 64; the list is dump data), and the first one's sysfs name: an ARM SMMU is
+// "smmu3.0x0000000009050000" (arm-smmu-v3) or "smmu.0x..." (arm-smmu), Intel's "dmar0",
+// AMD's "ivhd0".  -1 when this kernel has no such list.
+static int registered_iommus(char *name, size_t size)
+{
+	long list = member_off("iommu_device", "list"), dev = member_off("iommu_device", "dev");
+	long kobj = member_off("device", "kobj"), kname = member_off("kobject", "name");
+	uint64_t head, p, d, str;
+
+	name[0] = '\0';
+	if (!symbol_exists("iommu_device_list") || list < 0)
+		return -1;
+	head = symbol_value("iommu_device_list");
+	if (!read_u64(head, &p))
+		return -1;
+	int n = 0;
+	while (p && p != head && n < 64) {
+		uint64_t obj = p - (uint64_t)list;
+		if (!n && dev >= 0 && kobj >= 0 && kname >= 0 && read_u64(obj + (uint64_t)dev, &d) &&
+		    d && read_u64(d + (uint64_t)kobj + (uint64_t)kname, &str) && str)
+			read_string(str, name, (int)size - 1);
+		n++;
+		if (!read_u64(p, &p))
+			break;
+	}
+	for (char *c = name; *c; c++)
+		if (*c < 32 || *c > 126)
+			*c = '?';
+	return n;
+}
+
 void dms_iommu_get(struct dms_iommu *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	int32_t v;
+	// x86-64 kernels say which IOMMU driver is on; on arm64 (SMMU) and elsewhere the
+	// registered IOMMU devices do.
+	bool x86 = symbol_exists("intel_iommu_enabled") || symbol_exists("amd_iommus_present");
 	if (read_int_sym("intel_iommu_enabled", &v) && v) {
 		ret->on = true;
 		snprintf(ret->which, sizeof(ret->which), "intel (intel_iommu_enabled=%d)", v);
 	} else if (read_int_sym("amd_iommus_present", &v) && v > 0) {
 		ret->on = true;
 		snprintf(ret->which, sizeof(ret->which), "amd (amd_iommus_present=%d)", v);
+	} else if (!x86) {
+		char name[40];
+		int n = registered_iommus(name, sizeof(name));
+		if (n > 0) {
+			ret->on = true;
+			snprintf(ret->which, sizeof(ret->which), "%s (%d registered)",
+				 name[0] ? name : "?", n);
+		}
 	}
 	uint32_t type;
 	if (symbol_exists("iommu_def_domain_type") &&
 	    read_kv(symbol_value("iommu_def_domain_type"), &type, sizeof(type)))
 		ret->passthrough = (type & DMS_IOMMU_DOMAIN_PT) != 0;
 	if (!ret->on)
-		snprintf(ret->text, sizeof(ret->text),
-			 "off (no intel/amd IOMMU enabled): DMA address = physical address");
+		snprintf(ret->text, sizeof(ret->text), "%s: DMA address = physical address",
+			 x86 ? "off (no intel/amd IOMMU enabled)" : "off (no IOMMU registered)");
 	else if (ret->passthrough)
 		snprintf(ret->text, sizeof(ret->text),
 			 "%s, default domain passthrough: DMA address = physical address",
