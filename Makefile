@@ -19,7 +19,7 @@ CFLAGS  += -std=gnu11 $(WARN) -fPIC -Ilib
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:.c=.o)
 
-all: lib/libdmasleuth.a scripts/dmasleuth-logscan
+all: lib/libdmasleuth.a scripts/dmasleuth-logscan scripts/dmasleuth-verdict
 
 lib/libdmasleuth.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -31,6 +31,10 @@ lib/%.o: lib/%.c $(wildcard lib/*.h)
 # parser it also runs decodes the faulting instruction with capstone.
 scripts/dmasleuth-logscan: scripts/dmasleuth-logscan.c lib/libdmasleuth.a
 	$(CC) $(CFLAGS) -o $@ $< lib/libdmasleuth.a -lcapstone -lcrypto
+
+# dmaf's verdict from a facts file (dmaf -f), without crash: the replay of tests/facts/.
+scripts/dmasleuth-verdict: scripts/dmasleuth-verdict.c lib/libdmasleuth.a
+	$(CC) $(CFLAGS) -o $@ $< lib/libdmasleuth.a -lpcap -lcapstone -ldw -lelf -lcrypto
 
 -include tests/unit/unit.mk
 -include extensions/extensions.mk
@@ -55,9 +59,10 @@ demo:
 	$(MAKE) all
 	$(MAKE) --no-print-directory demo-run
 
-install: extension-install scripts/dmasleuth-logscan
+install: extension-install scripts/dmasleuth-logscan scripts/dmasleuth-verdict
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 scripts/dmasleuth-logscan $(DESTDIR)$(PREFIX)/bin/dmasleuth-logscan
+	install -m 0755 scripts/dmasleuth-verdict $(DESTDIR)$(PREFIX)/bin/dmasleuth-verdict
 	install -m 0755 scripts/dmasleuth-triage $(DESTDIR)$(PREFIX)/bin/dmasleuth-triage
 	install -d $(DESTDIR)$(PREFIX)/share/dmasleuth/python/dmasleuth_triage
 	install -m 0644 python/dmasleuth_triage/*.py $(DESTDIR)$(PREFIX)/share/dmasleuth/python/dmasleuth_triage/
@@ -73,6 +78,6 @@ triage-bench: all
 
 .PHONY: all check dumps deps demo install clean triage-bench
 clean:
-	rm -f lib/*.o lib/*.a scripts/dmasleuth-logscan
+	rm -f lib/*.o lib/*.a scripts/dmasleuth-logscan scripts/dmasleuth-verdict
 	-$(MAKE) unit-clean
 	-$(MAKE) -C dumps/lab clean

@@ -224,23 +224,6 @@ extern char *dms_help_slabcheck[];
 // Network devices and their RX rings (netdev.c; the rxring command: rxring.c).
 
 #include "nicring.h"
-#include "verdict.h" /* lib/verdict.h: struct dms_vnetdev, struct dms_vslot */
-
-/**
- * Every net_device of init_net (bounded walk, cycle-checked): name, driver name
- * (dev.parent->driver->name, or the module owning netdev_ops), dev_addr MAC, IFF_UP,
- * plus rx_buf_len/frame_offset when the driver table knows them. Returns the number
- * stored (<= max).
- */
-size_t dms_ext_netdevs(struct dms_vnetdev *out, size_t max);
-/**
- * Every RX ring slot of every netdev whose driver has a table entry: the driver's
- * slots (stale=false) and the slots read back from the device's descriptor ring
- * (stale=true where they differ from the driver's view, or where the driver freed its
- * ring but the descriptor memory still holds addresses). malloc'd array in *ret
- * (caller frees), returns the count; 0 with *ret NULL when nothing could be walked.
- */
-size_t dms_ext_rx_slots(struct dms_vslot **ret);
 
 // One net_device as rxring shows it.
 struct dms_netdev {
@@ -303,5 +286,34 @@ void dms_netdev_rings_destroy(struct dms_netdev_rings *r);
 
 void dms_cmd_rxring(void);
 extern char *dms_help_rxring[];
+
+// The facts dmaf's verdict is made from (facts.c; lib/facts.h).
+
+struct dms_facts;
+struct dms_vframe;
+struct dms_slub_cache;
+
+/**
+ * A carved frame at paddr with owner own as lib's verdict sees it (lib/facts.h): the
+ * one conversion of a hit, for dmaf's facts and pktscan's frame class.  Slab frames get
+ * the most telling object they overlap and its state from the SLUB model; returns that
+ * object's cache (its merged names matter to the packet-cache policy), or NULL.
+ */
+const struct dms_slub_cache *dms_ext_vframe(const struct dms_hit *hit, uint64_t paddr,
+					    const struct dms_owner *own, struct dms_vframe *ret);
+
+/**
+ * Per-IRQ counts into f (or a gap).  Run it before anything is allocated: crash's tree
+ * walkers may abort the command on a damaged IRQ tree.
+ */
+void dms_ext_facts_irqs(struct dms_facts *f);
+
+/**
+ * Read everything else the verdict needs into f: frames and owners, caches, slab
+ * findings, netdevs and ring slots, the log, the oops' reads,
+ * page_pool pools; what cannot be read is recorded as a gap.  Errors: out of memory,
+ * no struct page owners, Ctrl-C (DMS_ERR_STOP).
+ */
+struct dms_error *dms_ext_facts_gather(struct dms_facts *f, bool quiet);
 
 #endif // DMS_EXT_H

@@ -532,7 +532,7 @@ static void drv_resolve(struct drv_slot *s)
 		} else {
 			snprintf(s->why, sizeof(s->why),
 				 "debuginfo of module %s not found (looked in: %s); run `mod -s %s "
-				 "FILE` or dumps/fetch-debuginfo",
+				 "FILE`, or set DEBUG_MODULES to the directory of the debug modules",
 				 m, tried, m);
 			s->tried = false; // looked up again after a `mod -s`
 			goto out_destroy;
@@ -686,116 +686,4 @@ struct dms_error *dms_netdev_rings_get(const struct dms_netdev *dev,
 out_destroy:
 	dms_netdev_rings_destroy(r);
 	return err;
-}
-
-// ---- the contract with dmaf.c --------------------------------------------
-
-size_t dms_ext_netdevs(struct dms_vnetdev *out, size_t max)
-{
-	struct dms_netdev *devs = calloc(max ? max : 1, sizeof(*devs));
-	if (!devs)
-		return 0;
-	size_t n = dms_netdev_list(devs, max, NULL, 0);
-	for (size_t i = 0; i < n; i++) {
-		struct dms_vnetdev *v = &out[i];
-		memset(v, 0, sizeof(*v));
-		snprintf(v->name, sizeof(v->name), "%s", devs[i].name);
-		snprintf(v->driver, sizeof(v->driver), "%s", devs[i].driver);
-		memcpy(v->mac, devs[i].mac, 6);
-		v->up = devs[i].up;
-		if (!dms_nicring_driver_find(devs[i].driver))
-			continue;
-		struct dms_netdev_rings *r;
-		if (dms_netdev_rings_get(&devs[i], &r))
-			continue;
-		for (size_t k = 0; r->res && k < r->res->nrings; k++) {
-			if (r->res->rings[k].valid) {
-				v->rx_buf_len = r->res->rings[k].buf_len;
-				v->frame_offset = r->res->rings[k].frame_offset;
-				break;
-			}
-		}
-		dms_netdev_rings_destroy(r);
-	}
-	free(devs);
-	return n;
-}
-
-static bool slots_push(struct dms_vslot **arr, size_t *n, size_t *cap, const struct dms_vslot *s)
-{
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 256;
-		struct dms_vslot *a = realloc(*arr, nc * sizeof(**arr));
-		if (!a)
-			return false;
-		*arr = a;
-		*cap = nc;
-	}
-	(*arr)[(*n)++] = *s;
-	return true;
-}
-
-size_t dms_ext_rx_slots(struct dms_vslot **ret)
-{
-	*ret = NULL;
-	enum { MAXDEV = 256 };
-	struct dms_netdev *devs = calloc(MAXDEV, sizeof(*devs));
-	if (!devs)
-		return 0;
-	size_t ndev = dms_netdev_list(devs, MAXDEV, NULL, 0);
-	struct dms_vslot *arr = NULL;
-	size_t n = 0, cap = 0;
-	bool oom = false;
-	for (size_t d = 0; d < ndev && !oom; d++) {
-		if (!dms_nicring_driver_find(devs[d].driver))
-			continue;
-		struct dms_netdev_rings *r;
-		if (dms_netdev_rings_get(&devs[d], &r))
-			continue;
-		for (size_t k = 0; r->res && k < r->res->nrings && !oom; k++) {
-			const struct dms_nicring_ring *ring = &r->res->rings[k];
-			for (uint32_t i = 0; i < ring->nslots && !oom; i++) {
-				const struct dms_nicring_slot *sl = &ring->slots[i];
-				if (sl->state == DMS_NICRING_SLOT_EMPTY)
-					continue;
-				struct dms_vslot v = {.ring = (int)ring->index,
-						      .slot = (int)sl->index,
-						      .stale = false,
-						      .dma = sl->buf_dma,
-						      .paddr = sl->buf_phys,
-						      .len = sl->len};
-				snprintf(v.netdev, sizeof(v.netdev), "%s", devs[d].name);
-				oom = !slots_push(&arr, &n, &cap, &v);
-			}
-			const struct dms_nicring_hwdesc *hw = k < r->nhw ? r->hw[k] : NULL;
-			for (uint32_t i = 0; hw && i < ring->count && !oom; i++) {
-				const struct dms_nicring_hwdesc *h = &hw[i];
-				if (!h->present || !h->addr_valid || !h->addr)
-					continue;
-				bool differ = r->freed_hw[k] || i >= ring->nslots ||
-					      dms_nicring_compare(&ring->slots[i], h) ==
-						      DMS_NICRING_DIFFER ||
-					      ring->slots[i].state == DMS_NICRING_SLOT_EMPTY;
-				if (!differ)
-					continue;
-				bool ident = !r->iommu.on || r->iommu.passthrough;
-				struct dms_vslot v = {.ring = (int)ring->index,
-						      .slot = (int)i,
-						      .stale = true,
-						      .dma = h->addr,
-						      .paddr = ident ? h->addr : 0,
-						      .len = h->len ? h->len : ring->buf_len};
-				snprintf(v.netdev, sizeof(v.netdev), "%s", devs[d].name);
-				oom = !slots_push(&arr, &n, &cap, &v);
-			}
-		}
-		dms_netdev_rings_destroy(r);
-	}
-	free(devs);
-	if (!n) {
-		free(arr);
-		return 0;
-	}
-	*ret = arr;
-	return n;
 }

@@ -17,6 +17,7 @@
 
 #include "dms_ext.h"
 #include "slub.h"
+#include "verdict.h"
 
 #define MAX_DEVS 256
 #define MAX_TALLY 24
@@ -80,7 +81,12 @@ static void owner_of(struct run *r, uint64_t paddr, bool driver_live, struct slo
 		// A live ring's buffer in a cache that holds packets is skb data
 		// (e1000e allocates skb heads with kmalloc at open); anything
 		// else is a page the slab allocator took back.
-		const char *what = driver_live && dms_cache_may_hold_packets(p->cache_name)
+		const struct dms_slub_cache *sc =
+			r->slub ? dms_slub_cache_by_name(r->slub, p->cache_name) : NULL;
+		bool packets = dms_cache_holds_packets(p->cache_name,
+						       sc ? (const char *const *)sc->aliases : NULL,
+						       sc ? sc->naliases : 0);
+		const char *what = driver_live && packets
 					   ? "skb data in slab cache"
 					   : "reused by slab cache";
 		if (ret->o.has_obj && !ret->o.slab_tail)

@@ -26,6 +26,7 @@
 #include "pkt.h"
 #include "scan.h"
 #include "slub.h"
+#include "verdict.h"
 
 // Finding lines printed per cache without -v.
 #define MAX_LINES_PER_CACHE 20
@@ -39,15 +40,6 @@ enum {
 	CODE_OBJCHECK = DMS_SLUB_NUM_CODES,
 	CODE_PACKET,
 	CODE_OOPS_VALUE,
-};
-
-// Caches whose objects may hold network data legitimately: skb heads are
-// kmalloc'ed, skb structs have their own caches.  A frame in an object of
-// any other cache is a finding.  Prefixes; adding one is adding a line.
-static const char *const netbuf_caches[] = {
-	"kmalloc-",
-	"skbuff_",
-	"dma-kmalloc-",
 };
 
 struct cstat {
@@ -123,16 +115,10 @@ static bool tick(uint64_t pos, void *arg)
 	return true;
 }
 
+// The one policy of which caches hold packets (lib/verdict.h), with merged names.
 static bool is_netbuf_cache(const struct dms_slub_cache *c)
 {
-	for (size_t i = 0; i < sizeof(netbuf_caches) / sizeof(netbuf_caches[0]); i++) {
-		if (!strncmp(c->name, netbuf_caches[i], strlen(netbuf_caches[i])))
-			return true;
-		for (size_t a = 0; a < c->naliases; a++)
-			if (!strncmp(c->aliases[a], netbuf_caches[i], strlen(netbuf_caches[i])))
-				return true;
-	}
-	return false;
+	return dms_cache_holds_packets(c->name, (const char *const *)c->aliases, c->naliases);
 }
 
 static int cstat_cmp(const void *a, const void *b)

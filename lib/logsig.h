@@ -17,7 +17,7 @@
 #include "error.h"
 
 enum dms_logsig_kind {
-	// NIC / DMA trouble (EVIDENCE.md item 6).
+	// NIC / DMA trouble (docs/evidence.md item 6).
 	DMS_LOG_RX_RING_DISABLE_TIMEOUT, // i40e/ice "Rx ring N disable timeout" (also "dissable")
 	DMS_LOG_TX_RING_DISABLE_TIMEOUT,
 	DMS_LOG_HW_UNIT_HANG, // e1000e "Detected Hardware Unit Hang", igb/ixgbe "Tx Unit Hang"

@@ -5,23 +5,30 @@
 #include "memmap.h"
 #include "verdict.h"
 
+uint64_t dms_memmap_cell_size(uint64_t end, unsigned int *ncells)
+{
+	uint64_t cell = 1 << 20;
+
+	// end / cell rounded up must fit; the cap on cell keeps the loop bounded for any end.
+	while (cell < (1ULL << 62) && (end + cell - 1) / cell > DMS_MEMMAP_MAX_CELLS)
+		cell <<= 1;
+	uint64_t n = (end + cell - 1) / cell;
+	*ncells = n > DMS_MEMMAP_MAX_CELLS ? DMS_MEMMAP_MAX_CELLS : (unsigned int)n;
+	return cell;
+}
+
 void dms_memmap_init(struct dms_memmap *m, uint64_t end)
 {
 	memset(m, 0, sizeof(*m));
 	m->end = end;
-	m->cell = 1 << 20;
-	// end / cell rounded up must fit; the cap on cell keeps the loop bounded for any end.
-	while (m->cell < (1ULL << 62) && (end + m->cell - 1) / m->cell > DMS_MEMMAP_MAX_CELLS)
-		m->cell <<= 1;
-	uint64_t n = (end + m->cell - 1) / m->cell;
-	m->ncells = n > DMS_MEMMAP_MAX_CELLS ? DMS_MEMMAP_MAX_CELLS : (unsigned int)n;
+	m->cell = dms_memmap_cell_size(end, &m->ncells);
 }
 
 enum dms_memclass dms_memclass_of(enum dms_owner_kind kind, const char *cache, bool live)
 {
 	switch (kind) {
 	case DMS_OWNER_SLAB:
-		if (cache && cache[0] && !dms_cache_may_hold_packets(cache))
+		if (cache && cache[0] && !dms_cache_holds_packets(cache, NULL, 0))
 			return live ? DMS_MEM_FOREIGN_LIVE : DMS_MEM_FOREIGN_OTHER;
 		return DMS_MEM_PACKET;
 	case DMS_OWNER_PGTABLE:

@@ -37,6 +37,9 @@ struct dms_memmap {
 	uint32_t counts[DMS_MEMMAP_MAX_CELLS][DMS_NUM_MEMCLASSES];
 };
 
+/** Bytes per cell of a map of [0, end) (the smallest power-of-two MiB that fits), and the cells. */
+uint64_t dms_memmap_cell_size(uint64_t end, unsigned int *ncells);
+
 /** Empty map of physical memory [0, end): cells of the smallest power-of-two MiB that fits. */
 void dms_memmap_init(struct dms_memmap *m, uint64_t end);
 

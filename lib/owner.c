@@ -54,6 +54,22 @@ void dms_page_decode(const struct dms_kfacts *kf, const uint8_t *pg, struct dms_
 	ret->refcount = (int32_t)get32(pg, kf->page_refcount);
 }
 
+bool dms_page_is_pp(const struct dms_kfacts *kf, const struct dms_pagebits *p)
+{
+	return kf->pp_present && (p->pp_magic & kf->pp_magic_mask) == kf->pp_signature;
+}
+
+bool dms_page_pool_of(const struct dms_kfacts *kf, const uint8_t *pg, uint64_t *pool)
+{
+	struct dms_pagebits p;
+
+	dms_page_decode(kf, pg, &p);
+	if (!dms_page_is_pp(kf, &p))
+		return false;
+	*pool = get64(pg, kf->page_pp);
+	return true;
+}
+
 bool dms_page_has_type(const struct dms_kfacts *kf, const struct dms_kf_pgtype *t,
 		       const struct dms_pagebits *p)
 {
@@ -322,7 +338,7 @@ static void classify(struct dms_owner_model *m, uint64_t pfn, struct dms_page_ow
 		ret->slab_bytes = kf->page_size << ret->order;
 		return;
 	}
-	if (kf->pp_present && (hp.pp_magic & kf->pp_magic_mask) == kf->pp_signature) {
+	if (dms_page_is_pp(kf, &hp)) {
 		ret->kind = DMS_OWNER_PAGE_POOL;
 		return;
 	}

@@ -76,6 +76,18 @@ struct dms_pagebits {
 /** Decode a struct page's bytes (kf->page_struct_size of them). */
 void dms_page_decode(const struct dms_kfacts *kf, const uint8_t *pg, struct dms_pagebits *ret);
 
+/**
+ * Is this a page_pool page: (pp_magic & pp_magic_mask) == pp_signature (kfacts.h)?
+ * The one test of pp_magic: the owner model and dmaf's page_pool survey ask here.
+ */
+bool dms_page_is_pp(const struct dms_kfacts *kf, const struct dms_pagebits *p);
+
+/**
+ * The page_pool a struct page's bytes (kf->page_struct_size of them) belong to
+ * (page.pp, unchecked: a dump value); false if it is not a page_pool page.
+ */
+bool dms_page_pool_of(const struct dms_kfacts *kf, const uint8_t *pg, uint64_t *pool);
+
 /** Is the page of type t?  False when the type is absent. */
 bool dms_page_has_type(const struct dms_kfacts *kf, const struct dms_kf_pgtype *t,
 		       const struct dms_pagebits *p);

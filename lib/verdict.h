@@ -1,23 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// dmasleuth: the DMA-after-free verdict, from facts the glue gathered in a dump.
+// dmasleuth: the DMA-after-free verdict, from the facts the glue gathered in a dump.
 //
-// The engine weighs what EVIDENCE.md lists, strongest first: whole received frames in
-// live objects of caches that never hold packets; frames addressed to one of this
-// machine's NICs; device framing (a virtio_net header, one buffer offset shared by many
-// frames); ring provenance (a descriptor or buffer slot pointing into the page); the
-// kernel log; the panic itself.  Every conclusion is an evidence item with an address,
-// so a reader can re-check it with plain crash commands.  The verdict is categorical
-// (which kinds of evidence are present), not a threshold tuned to some dumps; the score
-// only says how much independent evidence agrees.
+// The engine weighs the signals of docs/dmaf.md ("Evidence, strongest first"): whole
+// received frames in live objects of caches that never hold packets; frames addressed
+// to one of this machine's NICs; device framing (a virtio_net header, one buffer offset
+// shared by many frames); ring provenance (a descriptor or buffer slot pointing into
+// the page); the kernel log; the panic itself.  Every conclusion is an evidence item
+// with an address, so a reader can re-check it with plain crash commands.  The verdict
+// is categorical (which kinds of evidence are present), not a threshold tuned to some
+// dumps; the score only says how much independent evidence agrees.
+//
+// Every judgement lives here, over struct dms_facts (facts.h): which caches hold
+// packets, what counts as legitimate traffic, IRQ storms, page_pool pages in flight,
+// which offloads matter, and the notes about what could not be gathered.
 #ifndef DMS_VERDICT_H
 #define DMS_VERDICT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
-#include "vaddr.h"
+#include "facts.h"
+#include "memmap.h"
+#include "panic.h"
+#include "redact.h"
 
 enum dms_verdict {
 	DMS_VERDICT_DMA_AFTER_FREE,
@@ -26,118 +34,63 @@ enum dms_verdict {
 	DMS_VERDICT_INCONCLUSIVE,
 };
 
-/** Who owned the memory a frame was found in. */
-enum dms_vowner {
-	DMS_VOWNER_UNKNOWN,
-	DMS_VOWNER_SLAB, // cache/state/offset say more
-	DMS_VOWNER_PAGE_POOL, // a page_pool page (pp_magic)
-	DMS_VOWNER_PAGE_FRAG, // a network page-frag / RX buffer page in use
-	DMS_VOWNER_BUDDY, // a free page in the buddy allocator
-	DMS_VOWNER_FREE, // refcount 0 (per-cpu free lists)
-	DMS_VOWNER_ANON, // user memory
-	DMS_VOWNER_PAGECACHE,
-	DMS_VOWNER_PGTABLE,
-	DMS_VOWNER_KERNEL_IMAGE,
+/**
+ * Does a slab cache hold packet bytes legitimately?  Its objects are buffers of
+ * arbitrary bytes the network stack fills (kmalloc-*, dma-kmalloc-*: skb data;
+ * skbuff_*: skb heads), under its own name or a name merged into it.  The one
+ * policy: dmaf, slabcheck, rxring and pktscan's frame classes all ask here.  An
+ * unknown (empty) name counts as holding packets: it accuses nobody.
+ */
+bool dms_cache_holds_packets(const char *name, const char *const *aliases, size_t naliases);
+
+/** What a carved frame means, one class per frame; the FRAMES counts sum to the total. */
+enum dms_frame_class {
+	// A whole frame (Ethernet header, valid IP header) in a page table or in an
+	// object of a cache that never holds packets, not known to be free.
+	DMS_FRAME_INCRIMINATING,
+	// Packet data in such an object, but not a whole frame.
+	DMS_FRAME_FOREIGN_PARTIAL,
+	// In a free object of such a cache: freed memory keeps what was last written.
+	DMS_FRAME_FREED,
+	// Where packets belong: packet caches, page_pool and other network buffer pages,
+	// free pages, user and page-cache pages.
+	DMS_FRAME_BELONGS,
+	// In the kernel image (static test vectors).
+	DMS_FRAME_KERNEL_IMAGE,
+	// In memory with no struct page in the dump.
+	DMS_FRAME_UNKNOWN_OWNER,
+	// In slab memory beyond the frames kept (DMS_FACTS_MAX_FRAMES): counted only.
+	DMS_FRAME_UNWEIGHED,
+	DMS_FRAME_NUM_CLASSES,
 };
 
-// UNKNOWN: the slab's freelist could not be walked to the end (often because a frame
-// overwrote a free object's free pointer), so the object is not known to be free.
-enum dms_vobj_state { DMS_VOBJ_UNKNOWN, DMS_VOBJ_LIVE, DMS_VOBJ_FREE };
+/** "incriminating", "foreign-partial", "freed", "belongs", "kernel-image", ... */
+const char *dms_frame_class_name(enum dms_frame_class c);
 
-/** One carved frame or packet and who owns its memory. */
-struct dms_vframe {
-	uint64_t paddr; // first byte of the frame (Ethernet header, or IP header if bare)
-	uint64_t kvaddr;
-	bool has_l2; // an Ethernet header is present
-	uint8_t dst_mac[6];
-	bool ip_csum_ok, l4_csum_ok; // header and transport checksums verified
-	bool virtio_hdr; // a plausible virtio_net_hdr precedes the frame
-	uint16_t vlan; // 0 = untagged
-	char summary[128]; // "IPv4 UDP a:p > b:q len n"
-	char flow[128]; // a flow key: "udp 203.0.113.3:40001 > 192.0.2.10:5001"
-	enum dms_vowner owner;
-	char cache[64]; // slab cache name when owner is SLAB
-	uint64_t obj; // object base (SLAB)
-	int32_t obj_offset; // frame start - object base (negative: the frame starts before it)
-	uint32_t obj_size;
-	enum dms_vobj_state state;
-	bool packet_cache; // the cache may legitimately hold packets (kmalloc, skbuff...)
-};
+/** The class of a frame whose cache (if in a slab) has these merged names. */
+enum dms_frame_class dms_frame_classify_one(const struct dms_vframe *fr,
+					    const char *const *aliases, size_t naliases);
 
-/** A network device of the dumped machine. */
-struct dms_vnetdev {
-	char name[32];
-	char driver[32];
-	uint8_t mac[6];
-	bool up;
-	uint32_t rx_buf_len; // typical RX buffer size (0 unknown)
-	uint32_t frame_offset; // where the device puts a frame in a buffer (0 unknown)
-};
+/** The class of one kept frame of f (its cache's aliases from f's cache table). */
+enum dms_frame_class dms_frame_classify(const struct dms_facts *f, const struct dms_vframe *fr);
 
-/** A ring slot (current or stale descriptor) whose DMA address points into a page. */
-struct dms_vslot {
-	char netdev[32];
-	int ring, slot;
-	bool stale; // from the device's descriptor ring copy, not the driver's bookkeeping
-	uint64_t dma, paddr; // buffer DMA address and the physical address it maps to
-	uint32_t len;
-};
+/** The class of a frame in memory of this owner kind that was counted, not kept. */
+enum dms_frame_class dms_frame_class_of_owner(enum dms_owner_kind k);
 
-/** A kernel log signature (lib/logsig.h), reduced to what the verdict needs. */
-struct dms_vlog {
-	char kind[32]; // dms_logsig_kind_name()
-	bool nic_class;
-	bool crash_class;
-	char netdev[32], driver[32];
-	char device[32]; // bus id ("0000:07:00.3") when the line names no netdev
-	double time; // printk seconds, -1 if none
-	char line[192];
-};
-
-/** The panic, decoded (lib/insn.h), and where the bad value came from. */
-struct dms_vpanic {
-	bool valid;
-	enum dms_arch arch; // of the decoded instruction (x86-64 registers print as %rax)
-	char insn[256]; // "mov 0x10(%rdx),%rax at anon_vma_interval_tree_insert+72"
-	char reg[8]; // culprit register
-	uint64_t value; // its value
-	// The value is no pointer kernel code may follow (lib/vaddr.h: non-canonical on
-	// x86-64; on arm64 between the ranges or tagged), and why, in words ("" reads
-	// "is non-canonical").
-	bool noncanonical;
-	char why[160];
-	bool value_in_frame; // the value's bytes lie inside a carved frame
-	uint64_t frame_paddr; // ... that one
-	uint64_t loaded_from; // where in memory the value was found (0 unknown)
-	int64_t loaded_delta; // what was stored there minus the value (container_of offsets)
-	char load_insn[192]; // the instruction that loaded the register, when the code says
-	char loaded_from_owner[160]; // "vm_area_struct 0xffff... +0x10 (live)"
-};
-
-struct dms_vinput {
-	const struct dms_vframe *frames;
-	size_t nframes;
-	const struct dms_vnetdev *netdevs;
-	size_t nnetdevs;
-	const struct dms_vslot *slots;
-	size_t nslots;
-	const struct dms_vlog *logs;
-	size_t nlogs;
-	struct dms_vpanic panic;
-	size_t slab_findings; // slabcheck findings (freelist/metadata corruption)
-	size_t slab_findings_packet; // ... of those, ones whose bytes are packet data
-	size_t objcheck_failures; // type-check failures in live objects
-	size_t objcheck_failures_packet; // ... whose overwritten bytes are packet data
-};
+/**
+ * Could these 12 bytes be a virtio_net_hdr_mrg_rxbuf as a device writes it in front of
+ * a received frame (flags, GSO type, sizes and num_buffers in their ranges)?
+ */
+bool dms_virtio_hdr_plausible(const uint8_t hdr[12]);
 
 enum dms_evidence_kind {
 	DMS_EV_FRAMES_IN_FOREIGN_OBJECTS, // 1: whole frames in live non-packet objects
-	DMS_EV_FRAMES_IN_FREED_OBJECTS, // frames in free slab objects / free pages
+	DMS_EV_FRAMES_IN_FREED_OBJECTS, // frames in free slab objects of non-packet caches
 	DMS_EV_DST_MAC, // 2: addressed to this NIC
 	DMS_EV_DEVICE_FRAMING, // 3: virtio header / shared buffer offset
 	DMS_EV_RING_PROVENANCE, // 4: descriptors point into the page
-	DMS_EV_LOG, // 6
-	DMS_EV_PANIC, // 7
+	DMS_EV_LOG, // 5: NIC signatures of the kernel log
+	DMS_EV_PANIC, // 6
 	DMS_EV_SOFTWARE_CORRUPTION, // corruption without packet bytes
 	DMS_EV_LEGIT_PACKETS, // packets only where packets belong
 	DMS_EV_NUM_KINDS,
@@ -155,6 +108,7 @@ struct dms_evidence {
 // kind has one item at most, so the list always has room for each kind.
 #define DMS_VERDICT_MAX_LOG_ITEMS 4
 #define DMS_VERDICT_MAX_EVIDENCE 24
+#define DMS_VERDICT_MAX_NOTES 32
 
 struct dms_vresult {
 	enum dms_verdict verdict;
@@ -163,31 +117,40 @@ struct dms_vresult {
 	int ring; // suspected RX ring, -1 unknown
 	char top_flows[4][160]; // most frequent flows among incriminating frames
 	size_t nflows;
-	size_t incriminating; // frames counted as evidence of DMA-after-free
+	// Frames by class (one number per definition): carved is their sum.
+	uint64_t carved;
+	uint64_t frames[DMS_FRAME_NUM_CLASSES];
+	// Slab findings (lib/slub.h), and those whose bytes are packet data (inside a
+	// carved frame, or the object holds packets).
+	uint64_t slab_findings, slab_findings_packet;
+	struct dms_vpanic panic;
 	size_t nevidence;
 	struct dms_evidence evidence[DMS_VERDICT_MAX_EVIDENCE];
+	// What could not be gathered, and context a driver engineer wants next to the
+	// verdict without weighing it (page_pool pages in flight, IRQ storms, offloads).
+	size_t nnotes;
+	char notes[DMS_VERDICT_MAX_NOTES][400];
+	// Where every carved frame was, by owner class (dmaf -j's memmap, for reports).
+	struct dms_memmap map;
 };
 
-/**
- * Could these 12 bytes be a virtio_net_hdr_mrg_rxbuf as a device writes it in front of
- * a received frame (flags, GSO type, sizes and num_buffers in their ranges)?
- */
-bool dms_virtio_hdr_plausible(const uint8_t hdr[12]);
-
-/**
- * Is this frame evidence of a device writing into memory it did not own: a frame with
- * an Ethernet header and a valid IP header in a page table or in an object of a
- * non-packet cache that is not known to be free?
- */
-bool dms_vframe_incriminating(const struct dms_vframe *f);
-
-/** Does a slab cache of this name legitimately hold packet bytes? (kmalloc, skbuff ...) */
-bool dms_cache_may_hold_packets(const char *name);
-
-/** Weigh the facts; fills ret.  Input arrays are only read. */
-struct dms_error *dms_verdict_compute(const struct dms_vinput *in, struct dms_vresult *ret);
+/** Weigh the facts; fills ret.  The facts are only read. */
+struct dms_error *dms_verdict_compute(const struct dms_facts *f, struct dms_vresult *ret);
 
 const char *dms_verdict_name(enum dms_verdict v); // "dma-after-free" ...
 const char *dms_evidence_kind_name(enum dms_evidence_kind k);
+
+/**
+ * The verdict as `dmaf` prints it (docs/dmaf.md): VERDICT, SUSPECT, FLOWS, FRAMES,
+ * EVIDENCE with a crash command per address, NOTE lines; verbose adds every
+ * incriminating frame.  With a redactor (dmaf -R, docs/redaction.md; NULL: none) the
+ * flows, evidence, notes and frame summaries show mapped addresses.
+ */
+void dms_verdict_write_text(FILE *out, const struct dms_facts *f, const struct dms_vresult *r,
+			    bool verbose, struct dms_redact *redact);
+
+/** The verdict as `dmaf -j` prints it: one JSON object on one line (docs/json.md). */
+void dms_verdict_write_json(FILE *out, const struct dms_facts *f, const struct dms_vresult *r,
+			    struct dms_redact *redact);
 
 #endif // DMS_VERDICT_H
