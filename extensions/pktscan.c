@@ -26,6 +26,8 @@
 #include "redact.h"
 #include "pkt.h"
 #include "scan.h"
+#include "slub.h"
+#include "verdict.h"
 
 #define MAX_FLOWS 16384 // a power of two
 #define MAX_OWNERS 256
@@ -58,7 +60,7 @@ struct run {
 	uint64_t start, end;
 	const char *cache_name;
 	bool json, summary_only, quiet, classic_pcap, no_owner, bare_read, no_pipeline,
-		force_thread;
+		force_thread, damaged;
 	const char *wfile;
 	const char *redact_spec;
 	// Resources (released by run_release()).
@@ -73,7 +75,7 @@ struct run {
 	// State.
 	struct dms_scan scan;
 	bool virt_positions;
-	uint64_t hits, flows_used, flows_dropped, write_errors;
+	uint64_t hits, damaged_hits, flows_used, flows_dropped, write_errors;
 	struct owner_count owners[MAX_OWNERS];
 	unsigned int nowners;
 	uint64_t total_bytes;
@@ -208,11 +210,23 @@ static void count_owner(struct run *r, const struct dms_owner *o)
 	r->owners[i].hits++;
 }
 
+// dmaf's class of the frame (lib/verdict.h: the one policy of which memory holds packets
+// legitimately), or NULL without an owner.
+static const char *frame_class(const struct dms_hit *hit, uint64_t paddr,
+			       const struct dms_owner *o)
+{
+	struct dms_vframe vf;
+	const struct dms_slub_cache *c = dms_ext_vframe(hit, paddr, o, &vf);
+	return dms_frame_class_name(dms_frame_classify_one(
+		&vf, c ? (const char *const *)c->aliases : NULL, c ? c->naliases : 0));
+}
+
 static void print_json(struct run *r, const struct dms_hit *hit, uint64_t paddr, bool has_paddr,
 		       uint64_t kvaddr, bool has_kvaddr, const struct dms_owner *o,
 		       const char *summary)
 {
 	const struct dms_pkt *p = &hit->pkt;
+	bool damaged = !dms_pkt_is_hit(p);
 	char pbuf[8], src[64], dst[64];
 	fprintf(fp, "{\"type\":\"hit\",");
 	if (has_paddr)
@@ -245,9 +259,13 @@ static void print_json(struct run *r, const struct dms_hit *hit, uint64_t paddr,
 	fprintf(fp,
 		"\"len\":%zu,\"caplen\":%zu,\"status\":\"%s\",\"csum\":\"%s\",\"ip_csum\":\"%s\","
 		"\"score\":%d,\"summary\":",
-		p->frame_len, p->caplen, dms_pkt_status_name(p->status), dms_csum_name(p->l4_csum),
-		dms_csum_name(p->ip_csum), p->score);
+		p->frame_len, p->caplen, damaged ? "damaged" : dms_pkt_status_name(p->status),
+		dms_csum_name(p->l4_csum), dms_csum_name(p->ip_csum), p->score);
 	dms_json_str(fp, summary);
+	if (damaged) {
+		fprintf(fp, ",\"damage\":");
+		dms_json_str(fp, p->reason ? p->reason : "payload written over");
+	}
 	fprintf(fp, ",\"owner\":{\"kind\":\"%s\"", dms_owner_kind_name(o->page.kind));
 	if (o->page.kind == DMS_OWNER_SLAB) {
 		fprintf(fp, ",\"cache\":");
@@ -271,6 +289,11 @@ static void print_json(struct run *r, const struct dms_hit *hit, uint64_t paddr,
 	fprintf(fp, ",\"order\":%u", o->page.order);
 	if (o->page.page)
 		fprintf(fp, ",\"page\":\"0x%" PRIx64 "\"", o->page.page);
+	fprintf(fp, ",\"class\":");
+	if (has_paddr && !r->no_owner)
+		fprintf(fp, "\"%s\"", frame_class(hit, paddr, o));
+	else
+		fprintf(fp, "null");
 	fprintf(fp, "}}\n");
 }
 
@@ -305,6 +328,7 @@ static struct dms_error *on_hit(const struct dms_hit *hit, void *arg)
 		}
 	}
 	r->hits++;
+	r->damaged_hits += !dms_pkt_is_hit(p); // reported with -D only
 	count_flow(r, p);
 	count_owner(r, &o);
 
@@ -360,9 +384,13 @@ static struct dms_error *on_hit(const struct dms_hit *hit, void *arg)
 		snprintf(pa, sizeof(pa), "%" PRIx64, paddr);
 	if (has_kvaddr)
 		snprintf(ka, sizeof(ka), "%" PRIx64, kvaddr);
-	fprintf(fp, "%9s %16s %3" PRIx64 " %-14s %-58s%s %s\n", pa, ka,
+	char damage[96] = "";
+	if (!dms_pkt_is_hit(p))
+		snprintf(damage, sizeof(damage), " DAMAGED (%.80s)",
+			 p->reason ? p->reason : "payload written over");
+	fprintf(fp, "%9s %16s %3" PRIx64 " %-14s %-58s%s%s %s\n", pa, ka,
 		has_paddr ? paddr & (PAGESIZE() - 1) : 0, csum, summary,
-		p->status == DMS_PKT_TRUNCATED ? " (truncated)" : "", owner);
+		p->status == DMS_PKT_TRUNCATED ? " (truncated)" : "", damage, owner);
 	return NULL;
 }
 
@@ -389,9 +417,12 @@ static void print_summary(struct run *r, double secs)
 	if (r->json) {
 		fprintf(fp,
 			"{\"type\":\"summary\",\"hits\":%" PRIu64 ",\"flows\":%" PRIu64
-			",\"bytes_read\":%" PRIu64 ",\"interrupted\":%s,\"owners\":{",
+			",\"bytes_read\":%" PRIu64 ",\"interrupted\":%s,",
 			r->hits, r->flows_used, r->cr ? dms_creader_bytes_read(r->cr) : 0,
 			dms_interrupted() ? "true" : "false");
+		if (r->damaged)
+			fprintf(fp, "\"damaged\":%" PRIu64 ",", r->damaged_hits);
+		fprintf(fp, "\"owners\":{");
 		for (unsigned int i = 0; i < r->nowners; i++) {
 			fprintf(fp, "%s", i ? "," : "");
 			dms_json_str(fp, r->owners[i].key);
@@ -401,6 +432,8 @@ static void print_summary(struct run *r, double secs)
 		return;
 	}
 	fprintf(fp, "\npktscan: %" PRIu64 " hits", r->hits);
+	if (r->damaged)
+		fprintf(fp, " (%" PRIu64 " damaged)", r->damaged_hits);
 	if (r->cr)
 		fprintf(fp, ", %" PRIu64 " MiB read", dms_creader_bytes_read(r->cr) >> 20);
 	fprintf(fp, ", %.2f s%s\n", secs, dms_interrupted() ? " (INTERRUPTED: partial results)" : "");
@@ -695,7 +728,7 @@ void dms_cmd_pktscan(void)
 	dms_owner_cache_reset();
 	bool info = false;
 	int c;
-	while ((c = getopt(argcnt, args, "p:v:c:o:P:w:F:R:jsqniBST")) != EOF) {
+	while ((c = getopt(argcnt, args, "p:v:c:o:P:w:F:R:jsqnDiBST")) != EOF) {
 		switch (c) {
 		case 'p':
 		case 'v':
@@ -738,6 +771,9 @@ void dms_cmd_pktscan(void)
 		case 'n':
 			r->no_owner = true;
 			break;
+		case 'D':
+			r->damaged = true;
+			break;
 		case 'i':
 			info = true;
 			break;
@@ -768,6 +804,7 @@ void dms_cmd_pktscan(void)
 
 	struct dms_error *err = NULL;
 	dms_scan_init(&r->scan);
+	r->scan.damaged = r->damaged;
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	r->progress.quiet = r->quiet;
 	dms_interrupt_begin(&r->intr);
@@ -883,8 +920,8 @@ char *dms_help_pktscan[] = {
 	"pktscan",
 	"carve network packets out of memory, with the owner of every hit",
 	"[-p start-end | -v start-end | -c cache | -o addr | -P page]\n"
-	"          [-w file [-F pcap|pcapng]] [-R key[,opts]] [-j] [-s] [-q] [-n] [-i]\n"
-	"          [-B] [-S|-T]",
+	"          [-w file [-F pcap|pcapng]] [-R key[,opts]] [-D] [-j] [-s] [-q] [-n]\n"
+	"          [-i] [-B] [-S|-T]",
 	"  Scans memory for Ethernet frames and bare IPv4/IPv6 packets (802.1Q/802.1ad",
 	"  tags, TCP, UDP, ICMP, ICMPv6, IGMP, ARP) at every byte offset.  A candidate",
 	"  is reported only when its headers are consistent and checksums that can be",
@@ -939,6 +976,12 @@ char *dms_help_pktscan[] = {
 	"                 oui: MACs keep their vendor's first three bytes.",
 	"   -j            JSON lines, one object per hit and a final summary object",
 	"                 (fields: docs/json.md).",
+	"   -D            also report damaged frames: Ethernet and IPv4 headers",
+	"                 intact (header checksum right), the rest written over since",
+	"                 the frame landed, as a frame in reused memory often is (dmaf",
+	"                 weighs them).  Flagged DAMAGED (what failed) on the line,",
+	"                 status \"damaged\" in JSON, status=damaged in the pcapng",
+	"                 comment.",
 	"   -s            summary tables only, no line per hit.",
 	"   -q            no progress output.",
 	"   -n            no owner look-up (faster on dumps with many hits).",

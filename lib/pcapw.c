@@ -26,11 +26,16 @@ size_t dms_pkt_comment(const struct dms_pkt *pkt, const struct dms_pkt_meta *met
 		snprintf(paddr, sizeof(paddr), "paddr=%#" PRIx64 " ", meta->paddr);
 	if (meta && meta->has_kvaddr)
 		snprintf(kvaddr, sizeof(kvaddr), "kvaddr=%#" PRIx64 " ", meta->kvaddr);
-	int n = snprintf(buf, size, "%s%sowner=%s score=%d status=%s ip_csum=%s l4_csum=%s",
+	// A damaged frame (dms_pkt_damaged(): headers intact, the rest written over) says
+	// so, and what failed.
+	bool damaged = !dms_pkt_is_hit(pkt) && dms_pkt_damaged(pkt);
+	int n = snprintf(buf, size, "%s%sowner=%s score=%d status=%s ip_csum=%s l4_csum=%s%s%s",
 			 paddr, kvaddr,
 			 meta && meta->owner ? meta->owner : "unknown",
-			 pkt->score, dms_pkt_status_name(pkt->status),
-			 dms_csum_name(pkt->ip_csum), dms_csum_name(pkt->l4_csum));
+			 pkt->score, damaged ? "damaged" : dms_pkt_status_name(pkt->status),
+			 dms_csum_name(pkt->ip_csum), dms_csum_name(pkt->l4_csum),
+			 damaged ? " damage=" : "",
+			 damaged ? (pkt->reason ? pkt->reason : "payload written over") : "");
 	if (n < 0) {
 		if (size)
 			buf[0] = '\0';

@@ -41,7 +41,8 @@ int dms_pkt_linktype(const struct dms_pkt *pkt);
 /**
  * Format the pcapng comment of a packet into buf (NUL-terminated if
  * size > 0), e.g. "paddr=0x1000 kvaddr=0xffff888000001000 owner=... score=90
- * status=ok ip_csum=ok l4_csum=ok".  Returns the full length.
+ * status=ok ip_csum=ok l4_csum=ok"; a damaged frame (dms_pkt_damaged()) has
+ * "status=damaged ... damage=WHAT FAILED".  Returns the full length.
  */
 size_t dms_pkt_comment(const struct dms_pkt *pkt, const struct dms_pkt_meta *meta,
 		       char *buf, size_t size);

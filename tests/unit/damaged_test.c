@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fixtures.h"
+#include "pcapw.h"
 #include "pkt.h"
 #include "scan.h"
 #include "test.h"
@@ -54,6 +55,26 @@ static void dms_pkt_damaged_intact_frame_is_not(void)
 	EXPECT_TRUE(!dms_pkt_damaged(&p));
 }
 
+static void dms_pkt_comment_flags_damage(void)
+{
+	uint8_t f[sizeof(fx_eth_ipv4_udp)];
+	struct dms_pkt p;
+	struct dms_pkt_meta meta = { .paddr = 0x1f9d0840, .has_paddr = true, .owner = "slab filp" };
+	char c[256];
+
+	memcpy(f, fx_eth_ipv4_udp, sizeof(f));
+	f[sizeof(f) - 3] ^= 0x5a;
+	dms_pkt_decode(f, sizeof(f), DMS_L2_ETHERNET, &p);
+	dms_pkt_comment(&p, &meta, c, sizeof(c));
+	EXPECT_TRUE(strstr(c, "status=damaged ") != NULL);
+	EXPECT_TRUE(strstr(c, " damage=") != NULL);
+	// An intact frame's comment is as before.
+	dms_pkt_decode(fx_eth_ipv4_udp, sizeof(fx_eth_ipv4_udp), DMS_L2_ETHERNET, &p);
+	dms_pkt_comment(&p, &meta, c, sizeof(c));
+	EXPECT_TRUE(strstr(c, "status=ok ") != NULL);
+	EXPECT_TRUE(strstr(c, "damage") == NULL);
+}
+
 static void dms_scan_buffer_damaged_only_when_asked(void)
 {
 	uint8_t buf[256];
@@ -98,5 +119,6 @@ const struct dms_test damaged_tests[] = {
 	TEST_ENTRY(dms_pkt_damaged_ip_header_broken),
 	TEST_ENTRY(dms_pkt_damaged_intact_frame_is_not),
 	TEST_ENTRY(dms_scan_buffer_damaged_only_when_asked),
+	TEST_ENTRY(dms_pkt_comment_flags_damage),
 	{ 0 },
 };
