@@ -98,8 +98,8 @@ def main():
     check('log holds the first oops or sysrq',
           re.search(r'\[#1\]|sysrq: Trigger a crash', ans[3]) is not None, ans[3][-300:])
     tail = '\n'.join(ans[3].splitlines()[-60:])
-    check('log | tail shows the panic', re.search(r'Kernel panic|Trigger a crash|end trace|Fatal exception|Modules linked in', tail)
-          is not None, tail[-300:])
+    panic = r'Kernel panic|Trigger a crash|end trace|Fatal exception|Modules linked in'
+    check('log | tail shows the panic', re.search(panic, tail) is not None, tail[-300:])
     mac = truth['nic']['mac'] if truth.get('nic') else None
     if truth['expected']['verdict'] == 'no-dma-after-free':
         ip = truth['nic']['ip'][0].split('/')[0]

@@ -3,7 +3,13 @@
 # independently of lib/ (checksums computed here, in Python), then checked
 # by tshark with checksum validation on when tshark is present.
 #   python3 tests/data/gen_fixtures.py   (writes fixtures.c and fixtures.h here)
-import struct, subprocess, sys, tempfile, os, shutil
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
 
 def csum(data):
     if len(data) % 2:
@@ -13,11 +19,19 @@ def csum(data):
         s = (s & 0xffff) + (s >> 16)
     return s
 
-def ip4(a): return bytes(int(x) for x in a.split('.'))
+
+def ip4(a):
+    return bytes(int(x) for x in a.split('.'))
+
+
 def ip6(a):
     import ipaddress
     return ipaddress.IPv6Address(a).packed
-def mac(m): return bytes(int(x, 16) for x in m.split(':'))
+
+
+def mac(m):
+    return bytes(int(x, 16) for x in m.split(':'))
+
 
 def ipv4(src, dst, proto, payload, options=b'', ttl=64, ident=0x1234, frag=0x4000):
     ihl = 5 + len(options) // 4
@@ -26,30 +40,38 @@ def ipv4(src, dst, proto, payload, options=b'', ttl=64, ident=0x1234, frag=0x400
     c = 0xffff - csum(hdr)
     return hdr[:10] + struct.pack('!H', c) + hdr[12:] + payload
 
+
 def pseudo4(src, dst, proto, length):
     return ip4(src) + ip4(dst) + struct.pack('!BBH', 0, proto, length)
 
+
 def pseudo6(src, dst, proto, length):
     return ip6(src) + ip6(dst) + struct.pack('!IxxxB', length, proto)
+
 
 def l4csum(pseudo, seg, off, partial=False):
     if partial:
         c = csum(pseudo)
     else:
         c = 0xffff - csum(pseudo + seg)
-        if c == 0: c = 0xffff
+        if c == 0:
+            c = 0xffff
     return seg[:off] + struct.pack('!H', c) + seg[off + 2:]
+
 
 def udp(sport, dport, payload):
     return struct.pack('!HHHH', sport, dport, 8 + len(payload), 0) + payload
+
 
 def tcp(sport, dport, flags, payload, options=b'', seq=1000, ack=0):
     doff = 5 + len(options) // 4
     return struct.pack('!HHIIBBHHH', sport, dport, seq, ack, doff << 4, flags,
                        65535, 0, 0) + options + payload
 
+
 def icmp(typ, code, payload):
     return struct.pack('!BBHHH', typ, code, 0, 0x42, 1) + payload
+
 
 def eth(dst, src, etype, payload, vlans=()):
     out = mac(dst) + mac(src)
@@ -57,15 +79,18 @@ def eth(dst, src, etype, payload, vlans=()):
         out += struct.pack('!HH', tpid, vid)
     return out + struct.pack('!H', etype) + payload
 
+
 def ipv4_l4(src, dst, proto, seg, csum_off, partial=False, **kw):
     if csum_off is not None:
         seg = l4csum(pseudo4(src, dst, proto, len(seg)) if proto != 1 else b'', seg,
                      csum_off, partial)
     return ipv4(src, dst, proto, seg, **kw)
 
+
 def ipv6(src, dst, nh, payload, hlim=64):
     return struct.pack('!IHBB16s16s', 0x60000000, len(payload), nh, hlim,
                        ip6(src), ip6(dst)) + payload
+
 
 MAC_A, MAC_B = '02:00:00:00:00:0a', '02:00:00:00:00:0b'
 payload32 = bytes(range(0x20, 0x40))
@@ -134,6 +159,7 @@ fx['eth_ipv4_frag'] = ('Ethernet, IPv4 198.51.100.7 > 198.51.100.9 UDP fragment 
     eth(MAC_B, MAC_A, 0x0800, ipv4('198.51.100.7', '198.51.100.9', 17, payload32 * 2,
                                    frag=1480 // 8)))
 
+
 def tshark_check(name, data, linktype):
     if not shutil.which('tshark') or not shutil.which('text2pcap'):
         return
@@ -157,6 +183,7 @@ def tshark_check(name, data, linktype):
         if bad:
             sys.exit('fixture %s: tshark says %s' % (name, out))
         cout.write('// %-18s %s\n' % (name, out.strip().split('\t')[-1]))
+
 
 here = os.path.dirname(os.path.abspath(__file__))
 cout = open(os.path.join(here, 'fixtures.c'), 'w')

@@ -89,7 +89,8 @@ def main():
               (r.get('pstore'), r.get('arch'), r.get('verdict')))
         check('dmesg-ramoops-1: panic is the fault line, with its (untagged) address, in the function at pc',
               r.get('panic') == 'Unable to handle kernel paging request at virtual address 00000054d2f34000'
-              ' in page_pool_put_unrefed_netmem+0x44/0x1f0' and o.get('fault_address') == '0x00000054d2f34000', (r.get('panic'), o.get('fault_address')))
+              ' in page_pool_put_unrefed_netmem+0x44/0x1f0' and o.get('fault_address') == '0x00000054d2f34000',
+              (r.get('panic'), o.get('fault_address')))
         check('dmesg-ramoops-1: abort decoded from the ESR (a write, level 0 translation fault)',
               o.get('abort') == 'write, level 0 translation fault, ESR 0x96000044', o.get('abort'))
         check('dmesg-ramoops-1: faulting instruction decoded from the Code: words (LSE atomic)',

@@ -384,8 +384,10 @@ def main():
     check('resume: finished inputs not redone (their files untouched)', not redone, redone)
     again = [r['id'] for r in done if re.search(r'^dmasleuth-triage: %s: ' % re.escape(r['id']), p2.stderr, re.M)]
     check('resume: no finished crash session run again', not again, again)
-    s1 = {r['id']: {k: r.get(k) for k in COMPARE} for r in json.load(open(os.path.join(out1, 'summary.json')))['results']}
-    s2 = {r['id']: {k: r.get(k) for k in COMPARE} for r in json.load(open(os.path.join(out2, 'summary.json')))['results']}
+    r1 = json.load(open(os.path.join(out1, 'summary.json')))['results']
+    r2 = json.load(open(os.path.join(out2, 'summary.json')))['results']
+    s1 = {r['id']: {k: r.get(k) for k in COMPARE} for r in r1}
+    s2 = {r['id']: {k: r.get(k) for k in COMPARE} for r in r2}
     diff = {i: (s1.get(i), s2.get(i)) for i in set(s1) | set(s2) if s1.get(i) != s2.get(i)}
     check('resume: summary.json equals the uninterrupted run (%s per input)' % '/'.join(COMPARE),
           not diff and p2.returncode == p1.returncode, diff or (p1.returncode, p2.returncode))

@@ -1,5 +1,4 @@
 """Helpers of the vmcore tests: TESTLIST, truth files, crash sessions, the normaliser."""
-import json
 import os
 import re
 import sys
