@@ -35,16 +35,35 @@ def top_flow(r):
     return re.sub(r' \(\d+\)$', '', str(flows[0])) if flows else ''
 
 
+# The terminal table's panic column says the same in fewer characters (the report and
+# summary.json keep the words): what died, then where.
+SHORT = ((r'^general protection fault, probably for non-canonical address ', 'GPF, non-canonical '),
+         (r'^general protection fault', 'GPF'),
+         (r'^BUG: kernel NULL pointer dereference, address: ', 'NULL deref at '),
+         (r'^BUG: unable to handle page fault for address: ', 'page fault at '),
+         (r'^Unable to handle kernel NULL pointer dereference at virtual address ', 'NULL deref at '),
+         (r'^Unable to handle kernel paging request at virtual address ', 'page fault at '),
+         (r'^Kernel panic - not syncing: ', 'panic: '))
+
+
+def short_panic(text):
+    for pat, rep in SHORT:
+        text = re.sub(pat, rep, text)
+    return text
+
+
 def row(r, cols, wide=False):
     cut = (lambda s, n: s) if wide else (lambda s, n: s if len(s) <= n else s[:n - 1] + '~')
     verdict = r.get('verdict') if r.get('status') == 'ok' else r.get('status')
     panic = r.get('panic') or ('' if r.get('status') == 'ok' else r.get('reason')) or '-'
+    if not wide and r.get('panic'):
+        panic = short_panic(panic)
     nic = r.get('netdev') or '-'
     if r.get('driver'):
         nic += ' (%s)' % r['driver']
     score = r.get('score')
     cells = {'dump': cut(r['id'], 36), 'host': r.get('origin') or '-', 'kernel': r.get('kernel') or '-',
-             'panic': cut(panic, 48), 'verdict': verdict or '-', 'score': '-' if score is None else str(score),
+             'panic': cut(panic, 80), 'verdict': verdict or '-', 'score': '-' if score is None else str(score),
              'netdev': nic, 'top flow': cut(top_flow(r), 44) or '-', 'time': '%.0fs' % (r.get('seconds') or 0)}
     return [cells[c] for c in cols]
 

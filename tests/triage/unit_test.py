@@ -142,6 +142,11 @@ def test_report(work):
     order = [r['id'] for r in report.report_order(rs)]
     check('report order: flagged, failed, the rest; skipped left out',
           order == ['d-dma', 'c-trunc', 'a-clean', 'e-noring'], order)
+    cols = report.columns(rs)
+    cell = report.row(result('x', panic='BUG: kernel NULL pointer dereference, address: 0000000000000008 in '
+                             'ixgbe_clean_rx_irq+0x1a4/0x9e0'), cols)[cols.index('panic')]
+    check('terminal table: the panic said short, the function kept', cell ==
+          'NULL deref at 0000000000000008 in ixgbe_clean_rx_irq+0x1a4/0x9e0', cell)
     summ = report.summary(rs, {})
     page = os.path.join(work, 'r.html')
     report.write_html(page, rs, summ)
