@@ -43,7 +43,8 @@ static bool tick(uint64_t pos, void *arg)
 	if (dms_interrupted())
 		return false;
 	if (dms_progress_due(&g->progress))
-		fprintf(stderr, "\rdmaf: scanning %#" PRIx64 " of %#" PRIx64 ", %" PRIu64 " frames ", pos,
+		fprintf(stderr,
+			"\rdmaf: scanning %#" PRIx64 " of %#" PRIx64 ", %" PRIu64 " frames ", pos,
 			dms_max_paddr(), g->hits);
 	return true;
 }
@@ -118,7 +119,8 @@ static const struct dms_slub_cache *frame_object(struct dms_slub *slub, uint64_t
 		    (s == DMS_VOBJ_UNKNOWN && best == DMS_VOBJ_FREE)) {
 			best = s;
 			f->obj = o.object;
-			f->obj_offset = (int32_t)(int64_t)(f->paddr - (o.paddr - (uint64_t)o.offset));
+			f->obj_offset =
+				(int32_t)(int64_t)(f->paddr - (o.paddr - (uint64_t)o.offset));
 			f->obj_size = o.cache->object_size;
 			snprintf(f->cache, sizeof(f->cache), "%s", o.cache->name);
 			cache = o.cache;
@@ -152,7 +154,8 @@ const struct dms_slub_cache *dms_ext_vframe(const struct dms_hit *hit, uint64_t 
 	ret->has_l2 = p->l2 == DMS_L2_ETHERNET;
 	memcpy(ret->dst_mac, p->dst_mac, 6);
 	// IPv6 has no header checksum: its "header is valid" is the whole decode.
-	ret->ip_csum_ok = p->ip_csum == DMS_CSUM_OK || (p->ip_version == 6 && p->status == DMS_PKT_OK);
+	ret->ip_csum_ok =
+		p->ip_csum == DMS_CSUM_OK || (p->ip_version == 6 && p->status == DMS_PKT_OK);
 	ret->l4_csum_ok = p->l4_csum == DMS_CSUM_OK;
 	ret->damaged = !dms_pkt_is_hit(p) && dms_pkt_damaged(p);
 	ret->vlan = p->nvlans ? p->vlan_id[0] : 0;
@@ -213,7 +216,8 @@ static uint32_t object_packets(const struct dms_slub_slab *slab, uint64_t object
 	if (to > slab->data_len || from >= to)
 		return 0;
 	struct dms_class_result cr;
-	struct dms_error *err = dms_classify(slab->data + from, to - from, slab->base + from, NULL, &cr);
+	struct dms_error *err =
+		dms_classify(slab->data + from, to - from, slab->base + from, NULL, &cr);
 	if (err) {
 		dms_error_destroy(err);
 		return 0;
@@ -285,12 +289,13 @@ static void gather_netdevs(struct gather *g)
 		v.up = dev->up;
 		if (dev->has_features) {
 			struct dms_feature feat[DMS_FNETDEV_MAX_FEATURES];
-			size_t nf = dms_netdev_features(dev->features, feat, DMS_FNETDEV_MAX_FEATURES);
+			size_t nf =
+				dms_netdev_features(dev->features, feat, DMS_FNETDEV_MAX_FEATURES);
 			for (size_t k = 0; k < nf; k++) {
 				if (!feat[k].known)
 					continue;
-				snprintf(v.features[v.nfeatures].name, sizeof(v.features[0].name), "%s",
-					 feat[k].name);
+				snprintf(v.features[v.nfeatures].name, sizeof(v.features[0].name),
+					 "%s", feat[k].name);
 				v.features[v.nfeatures++].on = feat[k].on;
 			}
 		}
@@ -313,9 +318,11 @@ static void gather_netdevs(struct gather *g)
 				const struct dms_nicring_slot *sl = &ring->slots[i];
 				if (sl->state == DMS_NICRING_SLOT_EMPTY)
 					continue;
-				struct dms_vslot s = { .ring = (int)ring->index, .slot = (int)sl->index,
-						       .dma = sl->buf_dma, .paddr = sl->buf_phys,
-						       .len = sl->len };
+				struct dms_vslot s = {.ring = (int)ring->index,
+						      .slot = (int)sl->index,
+						      .dma = sl->buf_dma,
+						      .paddr = sl->buf_phys,
+						      .len = sl->len};
 				snprintf(s.netdev, sizeof(s.netdev), "%s", dev->name);
 				keep(g, dms_facts_add_slot(g->f, &s));
 			}
@@ -327,16 +334,19 @@ static void gather_netdevs(struct gather *g)
 				if (!h->present || !h->addr_valid || !h->addr)
 					continue;
 				bool differ = r->freed_hw[k] || i >= ring->nslots ||
-					      dms_nicring_compare(&ring->slots[i], h) == DMS_NICRING_DIFFER ||
+					      dms_nicring_compare(&ring->slots[i], h) ==
+						      DMS_NICRING_DIFFER ||
 					      ring->slots[i].state == DMS_NICRING_SLOT_EMPTY;
 				if (!differ)
 					continue;
 				// With the IOMMU off (or passthrough), DMA address == physical.
 				bool ident = !r->iommu.on || r->iommu.passthrough;
-				struct dms_vslot s = { .ring = (int)ring->index, .slot = (int)i,
-						       .stale = true, .dma = h->addr,
-						       .paddr = ident ? h->addr : 0,
-						       .len = h->len ? h->len : ring->buf_len };
+				struct dms_vslot s = {.ring = (int)ring->index,
+						      .slot = (int)i,
+						      .stale = true,
+						      .dma = h->addr,
+						      .paddr = ident ? h->addr : 0,
+						      .len = h->len ? h->len : ring->buf_len};
 				snprintf(s.netdev, sizeof(s.netdev), "%s", dev->name);
 				keep(g, dms_facts_add_slot(g->f, &s));
 			}
@@ -456,8 +466,10 @@ static struct dms_error *gather_panic(struct gather *g)
 			p->sym_addr = symbol_value(plan->sym);
 			dms_panic_plan(f->log, f->log_len, f->arch, f->va_bits, p, plan);
 		} else {
-			err = dms_facts_add_gap(f, "panic", "the faulting function %s is not in the "
-						"vmlinux's symbols: is it the dump's vmlinux?", plan->sym);
+			err = dms_facts_add_gap(f, "panic",
+						"the faulting function %s is not in the "
+						"vmlinux's symbols: is it the dump's vmlinux?",
+						plan->sym);
 			goto out;
 		}
 	}
@@ -476,7 +488,7 @@ static struct dms_error *gather_panic(struct gather *g)
 	}
 	if (!plan->search)
 		goto out;
-	struct valsearch vs = { .g = g, .p = p, .value = plan->value, .buf = malloc(1 << 20) };
+	struct valsearch vs = {.g = g, .p = p, .value = plan->value, .buf = malloc(1 << 20)};
 	if (!vs.buf) {
 		err = &dms_enomem;
 		goto out;
@@ -513,10 +525,11 @@ static void gather_pools(struct gather *g)
 	bool more = false;
 
 	if (!kf->pp_present || kf->page_pp < 0) {
-		keep(g, dms_facts_add_gap(g->f, "page_pool", "%s",
-					  kf->pp_present ? "no page.pp in the debuginfo"
-							 : "this kernel's struct page has no pp_magic "
-							   "(page_pool pages carry it since 5.14)"));
+		keep(g,
+		     dms_facts_add_gap(g->f, "page_pool", "%s",
+				       kf->pp_present ? "no page.pp in the debuginfo"
+						      : "this kernel's struct page has no pp_magic "
+							"(page_pool pages carry it since 5.14)"));
 		return;
 	}
 	if (hold < 0 || rel < 0 || psz <= 0 || psz > 256) {
@@ -570,8 +583,10 @@ static void gather_pools(struct gather *g)
 		keep(g, dms_facts_add_pool(g->f, p));
 	}
 	if (more)
-		keep(g, dms_facts_add_gap(g->f, "page_pool", "pages of more than %d pools: the rest "
-					  "were not counted", MAX_POOLS));
+		keep(g, dms_facts_add_gap(g->f, "page_pool",
+					  "pages of more than %d pools: the rest "
+					  "were not counted",
+					  MAX_POOLS));
 out:
 	free(buf);
 }
@@ -583,21 +598,25 @@ out:
 static void gather_irqs(struct dms_facts *f)
 {
 	long kstat = MEMBER_OFFSET("irq_desc", "kstat_irqs");
-	long action = MEMBER_OFFSET("irq_desc", "action"), aname = MEMBER_OFFSET("irqaction", "name");
+	long action = MEMBER_OFFSET("irq_desc", "action"),
+	     aname = MEMBER_OFFSET("irqaction", "name");
 	long idata = MEMBER_OFFSET("irq_desc", "irq_data"), iirq = MEMBER_OFFSET("irq_data", "irq");
 
 	if (!symbol_exists("irq_desc_tree")) {
 		dms_error_destroy(dms_facts_add_gap(
 			f, "irqs", "%s",
-			symbol_exists("sparse_irqs")
-				? "this kernel keeps its IRQ descriptors in the sparse_irqs maple tree "
-				  "(6.5+), which dmaf does not walk; crash's `irq -s` prints the counts"
-				: "no irq_desc_tree: a kernel without SPARSE_IRQ; crash's `irq -s` prints "
-				  "the counts"));
+			symbol_exists("sparse_irqs") ? "this kernel keeps its IRQ descriptors in "
+						       "the sparse_irqs maple tree "
+						       "(6.5+), which dmaf does not walk; crash's "
+						       "`irq -s` prints the counts"
+						     : "no irq_desc_tree: a kernel without "
+						       "SPARSE_IRQ; crash's `irq -s` prints "
+						       "the counts"));
 		return;
 	}
 	if (kstat < 0 || idata < 0 || iirq < 0) {
-		dms_error_destroy(dms_facts_add_gap(f, "irqs", "irq_desc.kstat_irqs or irq_data.irq "
+		dms_error_destroy(dms_facts_add_gap(f, "irqs",
+						    "irq_desc.kstat_irqs or irq_data.irq "
 						    "not in the debuginfo"));
 		return;
 	}
@@ -605,14 +624,17 @@ static void gather_irqs(struct dms_facts *f)
 	// (and aborts the command on a format it does not know: check first).
 	bool xa = MEMBER_EXISTS("xarray", "xa_head");
 	if (!xa && !MEMBER_EXISTS("radix_tree_root", "rnode")) {
-		dms_error_destroy(dms_facts_add_gap(f, "irqs", "irq_desc_tree is neither an xarray "
+		dms_error_destroy(dms_facts_add_gap(f, "irqs",
+						    "irq_desc_tree is neither an xarray "
 						    "nor a radix tree crash knows"));
 		return;
 	}
 	ulong root = symbol_value("irq_desc_tree");
-	ulong n = xa ? do_xarray(root, XARRAY_COUNT, NULL) : do_radix_tree(root, RADIX_TREE_COUNT, NULL);
+	ulong n = xa ? do_xarray(root, XARRAY_COUNT, NULL)
+		     : do_radix_tree(root, RADIX_TREE_COUNT, NULL);
 	if (!n || n > MAX_IRQS) {
-		dms_error_destroy(dms_facts_add_gap(f, "irqs", "irq_desc_tree holds %lu entries", n));
+		dms_error_destroy(
+			dms_facts_add_gap(f, "irqs", "irq_desc_tree holds %lu entries", n));
 		return;
 	}
 	struct list_pair *lp = calloc(n + 1, sizeof(*lp));
@@ -625,8 +647,10 @@ static void gather_irqs(struct dms_facts *f)
 		ulong desc = (ulong)lp[i].value, pcpu = 0;
 		struct dms_firq q;
 		memset(&q, 0, sizeof(q));
-		if (!IS_KVADDR(desc) || !readmem(desc + kstat, KVADDR, &pcpu, sizeof(pcpu),
-						 "irq_desc.kstat_irqs", QUIET | RETURN_ON_ERROR) || !pcpu)
+		if (!IS_KVADDR(desc) ||
+		    !readmem(desc + kstat, KVADDR, &pcpu, sizeof(pcpu), "irq_desc.kstat_irqs",
+			     QUIET | RETURN_ON_ERROR) ||
+		    !pcpu)
 			continue;
 		for (int cpu = 0; cpu < kt->cpus && cpu < NR_CPUS; cpu++) {
 			uint32_t c = 0;
@@ -641,9 +665,11 @@ static void gather_irqs(struct dms_facts *f)
 		ulong act = 0, str = 0;
 		if (action >= 0 && aname >= 0 &&
 		    readmem(desc + action, KVADDR, &act, sizeof(act), "irq_desc.action",
-			    QUIET | RETURN_ON_ERROR) && IS_KVADDR(act) &&
+			    QUIET | RETURN_ON_ERROR) &&
+		    IS_KVADDR(act) &&
 		    readmem(act + aname, KVADDR, &str, sizeof(str), "irqaction.name",
-			    QUIET | RETURN_ON_ERROR) && IS_KVADDR(str))
+			    QUIET | RETURN_ON_ERROR) &&
+		    IS_KVADDR(str))
 			read_string(str, q.name, sizeof(q.name) - 1);
 		for (char *c = q.name; *c; c++)
 			if (*c < 32 || *c > 126)
@@ -677,7 +703,7 @@ void dms_ext_facts_irqs(struct dms_facts *f)
 
 struct dms_error *dms_ext_facts_gather(struct dms_facts *f, bool quiet)
 {
-	struct gather g = { .f = f };
+	struct gather g = {.f = f};
 	struct dms_error *err = NULL;
 
 	g.progress.quiet = quiet;
@@ -711,7 +737,7 @@ struct dms_error *dms_ext_facts_gather(struct dms_facts *f, bool quiet)
 	if (err)
 		goto out;
 	if (g.slub) {
-		struct slabwalk w = { .g = &g };
+		struct slabwalk w = {.g = &g};
 		dms_ext_slub_set_tick(tick, &g);
 		err = dms_slub_for_each_slab(g.slub, NULL, on_slab, &w);
 		dms_ext_slub_set_tick(NULL, NULL);

@@ -47,7 +47,8 @@ static struct dms_error *push(void **arr, size_t *n, size_t *cap, size_t size, c
 	return NULL;
 }
 
-#define PUSH(f, arr, n, cap, elem) push((void **)&(f)->arr, &(f)->n, &(f)->cap, sizeof(*(elem)), elem)
+#define PUSH(f, arr, n, cap, elem)                                                                 \
+	push((void **)&(f)->arr, &(f)->n, &(f)->cap, sizeof(*(elem)), elem)
 
 // Count a frame that is not kept at its memmap cell.
 static struct dms_error *count_at(struct dms_facts *f, uint64_t paddr, unsigned int kind)
@@ -69,8 +70,8 @@ static struct dms_error *count_at(struct dms_facts *f, uint64_t paddr, unsigned 
 
 struct dms_error *dms_facts_add_frame(struct dms_facts *f, const struct dms_vframe *frame)
 {
-	unsigned int k = (unsigned int)frame->owner < DMS_NUM_OWNER_KINDS ? frame->owner
-									  : DMS_OWNER_UNKNOWN;
+	unsigned int k =
+		(unsigned int)frame->owner < DMS_NUM_OWNER_KINDS ? frame->owner : DMS_OWNER_UNKNOWN;
 
 	if (k != DMS_OWNER_SLAB && k != DMS_OWNER_PGTABLE) {
 		f->frames_counted[k]++;
@@ -110,7 +111,8 @@ struct dms_error *dms_facts_add_cache(struct dms_facts *f, const char *name,
 		for (size_t j = 0; j < c->naliases && !seen; j++)
 			seen = !strcmp(c->aliases[j], aliases[i]);
 		if (!seen)
-			snprintf(c->aliases[c->naliases++], sizeof(c->aliases[0]), "%s", aliases[i]);
+			snprintf(c->aliases[c->naliases++], sizeof(c->aliases[0]), "%s",
+				 aliases[i]);
 	}
 	return NULL;
 }
@@ -175,8 +177,7 @@ struct dms_error *dms_facts_add_gap(struct dms_facts *f, const char *what, const
 // ---------------------------------------------------------------- writing
 
 static const char *const state_names[] = {
-	[DMS_VOBJ_UNKNOWN] = "unknown", [DMS_VOBJ_LIVE] = "allocated", [DMS_VOBJ_FREE] = "free"
-};
+	[DMS_VOBJ_UNKNOWN] = "unknown", [DMS_VOBJ_LIVE] = "allocated", [DMS_VOBJ_FREE] = "free"};
 
 static void w_key(FILE *out, bool *first, const char *key)
 {
@@ -285,7 +286,8 @@ static void write_slots(FILE *out, const struct dms_facts *f)
 		} else {
 			fputs((i % 8) ? "," : ",\n", out);
 		}
-		fprintf(out, "[%d,%d,%d,\"0x%" PRIx64 "\",", s->ring, s->slot, s->stale ? 1 : 0, s->dma);
+		fprintf(out, "[%d,%d,%d,\"0x%" PRIx64 "\",", s->ring, s->slot, s->stale ? 1 : 0,
+			s->dma);
 		if (s->paddr == s->dma)
 			fputs("null", out);
 		else
@@ -380,8 +382,8 @@ bool dms_facts_write(const struct dms_facts *f, FILE *out)
 	for (unsigned int c = 0; f->cell_counts && c < DMS_MEMMAP_MAX_CELLS; c++)
 		for (unsigned int k = 0; k < DMS_NUM_OWNER_KINDS; k++)
 			if (f->cell_counts[c][k]) {
-				fprintf(out, "%s[%u,\"%s\",%u]", fc ? "" : ",", c, dms_owner_kind_name(k),
-					f->cell_counts[c][k]);
+				fprintf(out, "%s[%u,\"%s\",%u]", fc ? "" : ",", c,
+					dms_owner_kind_name(k), f->cell_counts[c][k]);
 				fc = false;
 			}
 	fputc(']', out);
@@ -651,7 +653,8 @@ static void read_netdev(struct rd *r, const struct dms_json_value *o, struct dms
 		}
 		bool on;
 		if (!dms_json_bool(m, &on) || strlen(m->key) >= sizeof(nd->features[0].name)) {
-			bad(r, "feature \"%.32s\" is not a boolean or its name is too long", m->key);
+			bad(r, "feature \"%.32s\" is not a boolean or its name is too long",
+			    m->key);
 			return;
 		}
 		snprintf(nd->features[nd->nfeatures].name, sizeof(nd->features[0].name), "%s",
@@ -676,17 +679,18 @@ static void read_slots(struct rd *r, const struct dms_json_value *root, struct d
 		const struct dms_json_value *rows = r_array(r, g, "slots", false);
 		for (const struct dms_json_value *row = rows ? rows->child : NULL; row && !r->err;
 		     row = row->next) {
-			const struct dms_json_value *c[6] = { NULL };
+			const struct dms_json_value *c[6] = {NULL};
 			size_t n = 0;
-			for (const struct dms_json_value *v = row->type == DMS_JSON_ARRAY ? row->child : NULL;
+			for (const struct dms_json_value *v =
+				     row->type == DMS_JSON_ARRAY ? row->child : NULL;
 			     v && n < 6; v = v->next)
 				c[n++] = v;
 			int64_t ring, slot, stale;
 			uint64_t len;
 			if (n != 6 || row->len != 6 || !dms_json_i64(c[0], &ring) ||
 			    !dms_json_i64(c[1], &slot) || !dms_json_i64(c[2], &stale) ||
-			    !dms_json_u64(c[3], &s.dma) || !dms_json_u64(c[5], &len) ||
-			    ring < 0 || ring > INT32_MAX || slot < 0 || slot > INT32_MAX ||
+			    !dms_json_u64(c[3], &s.dma) || !dms_json_u64(c[5], &len) || ring < 0 ||
+			    ring > INT32_MAX || slot < 0 || slot > INT32_MAX ||
 			    (stale != 0 && stale != 1) || len > UINT32_MAX ||
 			    (c[4]->type != DMS_JSON_NULL && !dms_json_u64(c[4], &s.paddr))) {
 				bad(r, "a slot is not [ring, slot, stale, dma, paddr|null, len]");
@@ -745,7 +749,8 @@ static void read_panic(struct rd *r, const struct dms_json_value *o, struct dms_
 		const struct dms_json_value *a = r_array(r, o, "hits", false);
 		if (a && a->len > DMS_FPANIC_MAX_HITS)
 			bad(r, "more than %d value hits", DMS_FPANIC_MAX_HITS);
-		for (const struct dms_json_value *h = a ? a->child : NULL; h && !r->err; h = h->next) {
+		for (const struct dms_json_value *h = a ? a->child : NULL; h && !r->err;
+		     h = h->next) {
 			struct dms_fvalue_hit *x = &p->hits[p->nhits++];
 			x->paddr = r_u64(r, h, "paddr");
 			x->kvaddr = r_u64(r, h, "kvaddr");
@@ -757,21 +762,21 @@ static void read_panic(struct rd *r, const struct dms_json_value *o, struct dms_
 }
 
 // Read every element of array key with fn into the facts' array via add.
-#define READ_ARRAY(r, root, key, nullable, type, readfn, addfn, f, has)                     \
-	do {                                                                               \
-		const struct dms_json_value *a_ = r_array(r, root, key, nullable);         \
-		if (has)                                                                   \
-			*(bool *)(has) = a_ != NULL;                                       \
-		(r)->where = key;                                                          \
-		(r)->index = 0;                                                            \
-		for (const struct dms_json_value *e_ = a_ ? a_->child : NULL; e_ && !(r)->err; \
-		     e_ = e_->next, (r)->index++) {                                        \
-			type x_;                                                           \
-			readfn(r, e_, &x_);                                                \
-			if (!(r)->err)                                                     \
-				(r)->err = addfn(f, &x_);                                  \
-		}                                                                          \
-		(r)->where = NULL;                                                         \
+#define READ_ARRAY(r, root, key, nullable, type, readfn, addfn, f, has)                            \
+	do {                                                                                       \
+		const struct dms_json_value *a_ = r_array(r, root, key, nullable);                 \
+		if (has)                                                                           \
+			*(bool *)(has) = a_ != NULL;                                               \
+		(r)->where = key;                                                                  \
+		(r)->index = 0;                                                                    \
+		for (const struct dms_json_value *e_ = a_ ? a_->child : NULL; e_ && !(r)->err;     \
+		     e_ = e_->next, (r)->index++) {                                                \
+			type x_;                                                                   \
+			readfn(r, e_, &x_);                                                        \
+			if (!(r)->err)                                                             \
+				(r)->err = addfn(f, &x_);                                          \
+		}                                                                                  \
+		(r)->where = NULL;                                                                 \
 	} while (0)
 
 static void read_cache(struct rd *r, const struct dms_json_value *o, struct dms_fcache *c)
@@ -834,12 +839,14 @@ static void read_cells(struct rd *r, const struct dms_json_value *root, struct d
 	unsigned int ncells;
 
 	dms_memmap_cell_size(f->memory_end, &ncells);
-	for (const struct dms_json_value *row = a ? a->child : NULL; row && !r->err; row = row->next) {
+	for (const struct dms_json_value *row = a ? a->child : NULL; row && !r->err;
+	     row = row->next) {
 		const struct dms_json_value *c = row->type == DMS_JSON_ARRAY ? row->child : NULL;
 		uint64_t cell, count;
 		unsigned int k = 0;
-		if (!c || row->len != 3 || !dms_json_u64(c, &cell) || c->next->type != DMS_JSON_STRING ||
-		    !dms_json_u64(c->next->next, &count) || cell >= ncells || count > UINT32_MAX) {
+		if (!c || row->len != 3 || !dms_json_u64(c, &cell) ||
+		    c->next->type != DMS_JSON_STRING || !dms_json_u64(c->next->next, &count) ||
+		    cell >= ncells || count > UINT32_MAX) {
 			bad(r, "a cell is not [cell, owner kind, count] within the memory");
 			return;
 		}
@@ -849,8 +856,8 @@ static void read_cells(struct rd *r, const struct dms_json_value *root, struct d
 			bad(r, "a cell's owner kind \"%.32s\" is unknown", c->next->str);
 			return;
 		}
-		if (!f->cell_counts && !(f->cell_counts = calloc(DMS_MEMMAP_MAX_CELLS,
-								 sizeof(*f->cell_counts)))) {
+		if (!f->cell_counts &&
+		    !(f->cell_counts = calloc(DMS_MEMMAP_MAX_CELLS, sizeof(*f->cell_counts)))) {
 			r->err = &dms_enomem;
 			return;
 		}
@@ -861,7 +868,7 @@ static void read_cells(struct rd *r, const struct dms_json_value *root, struct d
 struct dms_error *dms_facts_read(const char *text, size_t len, struct dms_facts *f)
 {
 	struct dms_json *doc;
-	struct rd r = { 0 };
+	struct rd r = {0};
 
 	dms_facts_init(f);
 	struct dms_error *err = dms_json_parse(text, len, &doc);
@@ -911,8 +918,8 @@ struct dms_error *dms_facts_read(const char *text, size_t len, struct dms_facts 
 	if (r.err)
 		goto out;
 	// Every frame goes through the builder (the same caps as when recorded).
-	READ_ARRAY(&r, root, "frames", false, struct dms_vframe, read_frame, dms_facts_add_frame,
-		   f, NULL);
+	READ_ARRAY(&r, root, "frames", false, struct dms_vframe, read_frame, dms_facts_add_frame, f,
+		   NULL);
 	READ_ARRAY(&r, root, "caches", false, struct dms_fcache, read_cache, add_cache, f, NULL);
 	READ_ARRAY(&r, root, "netdevs", false, struct dms_vnetdev, read_netdev,
 		   dms_facts_add_netdev, f, NULL);
@@ -953,7 +960,8 @@ struct dms_error *dms_facts_read_file(const char *path, struct dms_facts *f)
 	for (;;) {
 		if (cap - len < 65536) {
 			if (cap > ((size_t)1 << 30)) {
-				err = dms_error_create(DMS_ERR_INVALID_DATA, "%s: larger than 1 GiB", path);
+				err = dms_error_create(DMS_ERR_INVALID_DATA,
+						       "%s: larger than 1 GiB", path);
 				break;
 			}
 			size_t ncap = cap ? cap * 2 : 1 << 20;

@@ -34,21 +34,21 @@ enum dms_vobj_state { DMS_VOBJ_UNKNOWN, DMS_VOBJ_LIVE, DMS_VOBJ_FREE };
 
 /** One carved frame or packet and who owns its memory. */
 struct dms_vframe {
-	uint64_t paddr; // first byte of the frame (Ethernet header, or IP header if bare)
+	uint64_t paddr;	 // first byte of the frame (Ethernet header, or IP header if bare)
 	uint64_t kvaddr; // direct-map address, 0 if none
-	uint32_t len; // bytes the headers declare (or the bytes present, if fewer)
-	bool has_l2; // an Ethernet header is present
+	uint32_t len;	 // bytes the headers declare (or the bytes present, if fewer)
+	bool has_l2;	 // an Ethernet header is present
 	uint8_t dst_mac[6];
-	bool ip_csum_ok; // IPv4 header checksum verified (IPv6: the header decodes)
-	bool l4_csum_ok; // transport checksum verified
-	bool damaged; // headers intact, payload written over since (dms_pkt_damaged)
-	bool virtio_hdr; // a plausible virtio_net_hdr precedes the frame
-	uint16_t vlan; // 0 = untagged
+	bool ip_csum_ok;   // IPv4 header checksum verified (IPv6: the header decodes)
+	bool l4_csum_ok;   // transport checksum verified
+	bool damaged;	   // headers intact, payload written over since (dms_pkt_damaged)
+	bool virtio_hdr;   // a plausible virtio_net_hdr precedes the frame
+	uint16_t vlan;	   // 0 = untagged
 	char summary[128]; // "IPv4 UDP a:p > b:q len n"
-	char flow[128]; // a flow key: "udp 203.0.113.3:40001 > 192.0.2.10:5001"
+	char flow[128];	   // a flow key: "udp 203.0.113.3:40001 > 192.0.2.10:5001"
 	enum dms_owner_kind owner;
-	char cache[64]; // slab cache name when owner is SLAB
-	uint64_t obj; // object base (SLAB)
+	char cache[64];	    // slab cache name when owner is SLAB
+	uint64_t obj;	    // object base (SLAB)
 	int32_t obj_offset; // frame start - object base (negative: the frame starts before it)
 	uint32_t obj_size;
 	enum dms_vobj_state state;
@@ -88,7 +88,7 @@ struct dms_vnetdev {
 struct dms_vslot {
 	char netdev[32];
 	int ring, slot;
-	bool stale; // from the device's descriptor ring copy, not the driver's bookkeeping
+	bool stale;	     // from the device's descriptor ring copy, not the driver's bookkeeping
 	uint64_t dma, paddr; // buffer DMA address and the physical address it maps to (0: unknown)
 	uint32_t len;
 };
@@ -98,8 +98,8 @@ struct dms_ffinding {
 	char code[24]; // "FREELIST_OUTSIDE" ... (dms_slub_code_name)
 	char cache[64];
 	uint64_t object; // 0 when not about one object
-	uint64_t addr; // the offending bytes
-	uint64_t paddr; // ... their physical address, 0 outside the direct map
+	uint64_t addr;	 // the offending bytes
+	uint64_t paddr;	 // ... their physical address, 0 outside the direct map
 	uint64_t value;
 	char field[32];
 	// Frames lib/classify finds in the object's bytes (and the 64 bytes before it).
@@ -110,7 +110,7 @@ struct dms_ffinding {
 /** An address where the oops' bad value (or the value plus a small offset) is stored. */
 struct dms_fvalue_hit {
 	uint64_t paddr, kvaddr; // kvaddr 0: outside the direct map
-	int64_t delta; // the stored word minus the value (container_of offsets)
+	int64_t delta;		// the stored word minus the value (container_of offsets)
 	enum dms_owner_kind owner;
 	char owner_text[160]; // "slab anon_vma_chain obj ff19...+0x0 state=allocated"
 };
@@ -146,8 +146,8 @@ struct dms_firq {
 /** A page_pool found through its pages (pp_magic, page.pp). */
 struct dms_fpool {
 	uint64_t addr;
-	uint64_t pages; // of its pages in the dump
-	bool counters; // hold/release were read
+	uint64_t pages;		// of its pages in the dump
+	bool counters;		// hold/release were read
 	uint32_t hold, release; // pages_state_hold_cnt, pages_state_release_cnt
 };
 

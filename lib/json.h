@@ -35,9 +35,9 @@ struct dms_json_value {
 	enum dms_json_type type;
 	const char *key; // member name inside an object, else NULL
 	const char *str; // STRING: decoded bytes (NUL-terminated); NUMBER: its text
-	size_t len; // STRING: bytes in str; ARRAY/OBJECT: members
+	size_t len;	 // STRING: bytes in str; ARRAY/OBJECT: members
 	const struct dms_json_value *child; // ARRAY/OBJECT: first member
-	const struct dms_json_value *next; // next member of the parent
+	const struct dms_json_value *next;  // next member of the parent
 };
 
 struct dms_json;

@@ -49,8 +49,9 @@ void dms_panic_plan(const char *log, size_t len, enum dms_arch arch, unsigned in
 	// Where the bad value came from: first the code, the instruction before RIP that
 	// loaded the register and the address it read (the seed's `dis -r` + `rd`).
 	if (o->code_rip > 0)
-		dms_error_destroy(dms_insn_find_load(o->arch, o->code, (size_t)o->code_rip, ret->rip,
-						     ret->insn.culprit, &o->regs, &ret->ls));
+		dms_error_destroy(dms_insn_find_load(o->arch, o->code, (size_t)o->code_rip,
+						     ret->rip, ret->insn.culprit, &o->regs,
+						     &ret->ls));
 	// Else (or if that word is not the value any more): where memory holds it.
 	ret->search = !(ret->ls.found && ret->ls.ea_known && reads && reads->has_load &&
 			reads->load_ea == ret->ls.ea && reads->load_value == ret->value);

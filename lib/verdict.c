@@ -80,7 +80,7 @@ static bool packet_name(const char *name)
 	// legitimately puts packets: kmalloc (skb data, copies, TX data; also kmalloc-cg-,
 	// kmalloc-rcl-, kmalloc-rnd-), dma-kmalloc, and skb heads (skbuff_head_cache,
 	// skbuff_fclone_cache, skbuff_small_head).
-	static const char *const prefixes[] = { "kmalloc-", "dma-kmalloc-", "skbuff_" };
+	static const char *const prefixes[] = {"kmalloc-", "dma-kmalloc-", "skbuff_"};
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
@@ -123,8 +123,8 @@ enum dms_frame_class dms_frame_class_of_owner(enum dms_owner_kind k)
 	}
 }
 
-enum dms_frame_class dms_frame_classify_one(const struct dms_vframe *fr,
-					    const char *const *aliases, size_t naliases)
+enum dms_frame_class dms_frame_classify_one(const struct dms_vframe *fr, const char *const *aliases,
+					    size_t naliases)
 {
 	// Evidence of a device writing into memory it did not own: a page table, or an
 	// object of a non-packet cache that is not known to be free (live, or in a slab
@@ -142,7 +142,8 @@ enum dms_frame_class dms_frame_classify_one(const struct dms_vframe *fr,
 
 enum dms_frame_class dms_frame_classify(const struct dms_facts *f, const struct dms_vframe *fr)
 {
-	const struct dms_fcache *c = fr->owner == DMS_OWNER_SLAB ? dms_facts_cache(f, fr->cache) : NULL;
+	const struct dms_fcache *c =
+		fr->owner == DMS_OWNER_SLAB ? dms_facts_cache(f, fr->cache) : NULL;
 	const char *al[DMS_FCACHE_MAX_ALIASES];
 	size_t n = 0;
 
@@ -163,8 +164,8 @@ _Static_assert(DMS_EV_NUM_KINDS - 1 + DMS_VERDICT_MAX_LOG_ITEMS <= DMS_VERDICT_M
 	       "the evidence list has room for every kind");
 
 static __attribute__((format(printf, 5, 6))) void add(struct dms_vresult *r,
-						       enum dms_evidence_kind kind, int weight,
-						       uint64_t address, const char *fmt, ...)
+						      enum dms_evidence_kind kind, int weight,
+						      uint64_t address, const char *fmt, ...)
 {
 	va_list ap;
 	size_t same = 0;
@@ -265,7 +266,7 @@ struct vlog {
 	char kind[32]; // dms_logsig_kind_name()
 	char netdev[32], driver[32];
 	char device[32]; // bus id ("0000:07:00.3") when the line names no netdev
-	double time; // printk seconds, -1 if none
+	double time;	 // printk seconds, -1 if none
 	char line[192];
 };
 
@@ -354,14 +355,15 @@ static void log_evidence(struct dms_vresult *r, const struct logscan *ls, bool f
 				ungrouped++;
 				continue;
 			}
-			groups[ngroups++] = (struct loggroup){ .first = l };
+			groups[ngroups++] = (struct loggroup){.first = l};
 		}
 		groups[g].n++;
 		groups[g].last = l->time;
 	}
 	// The busiest groups first; the last item sums up those not listed.
 	qsort(groups, ngroups, sizeof(groups[0]), by_lines);
-	size_t shown = ngroups <= DMS_VERDICT_MAX_LOG_ITEMS ? ngroups : DMS_VERDICT_MAX_LOG_ITEMS - 1;
+	size_t shown =
+		ngroups <= DMS_VERDICT_MAX_LOG_ITEMS ? ngroups : DMS_VERDICT_MAX_LOG_ITEMS - 1;
 	for (size_t g = 0; g < shown; g++) {
 		const struct vlog *l = groups[g].first;
 		char span[64] = "";
@@ -374,14 +376,15 @@ static void log_evidence(struct dms_vresult *r, const struct logscan *ls, bool f
 			snprintf(span, sizeof(span), ", %.1f s to %.1f s", l->time, groups[g].last);
 		add(r, DMS_EV_LOG, 10, 0, "log: %s from %s%s%s, %zu lines%s; first: %s", l->kind,
 		    l->driver, l->driver[0] && source(l)[0] ? " " : "",
-		    l->driver[0] || source(l)[0] ? source(l) : "an unnamed device", groups[g].n, span,
-		    l->line);
+		    l->driver[0] || source(l)[0] ? source(l) : "an unnamed device", groups[g].n,
+		    span, l->line);
 	}
 	if (shown < ngroups || ungrouped) {
 		size_t lines = ungrouped;
 		for (size_t g = shown; g < ngroups; g++)
 			lines += groups[g].n;
-		add(r, DMS_EV_LOG, 10, 0, "log: %zu%s more NIC signature%s or device%s (%zu lines), e.g. %s",
+		add(r, DMS_EV_LOG, 10, 0,
+		    "log: %zu%s more NIC signature%s or device%s (%zu lines), e.g. %s",
 		    ngroups - shown, ungrouped ? "+" : "", ngroups - shown == 1 ? "" : "s",
 		    ngroups - shown == 1 ? "" : "s", lines,
 		    shown < ngroups ? groups[shown].first->line : "");
@@ -396,12 +399,12 @@ static void gap_notes(const struct dms_facts *f, struct dms_vresult *r)
 	static const struct {
 		const char *what, *head, *lost;
 	} gaps[] = {
-		{ "slub", "no SLUB model", "objects' allocation state unknown" },
-		{ "netdevs", "network devices not listed", "frames name no NIC" },
-		{ "log", "the kernel log could not be read", "no log signatures, no oops analysis" },
-		{ "panic", "the oops' bad value was not looked up", "its source is unknown" },
-		{ "irqs", "IRQ counts not read", "IRQ storms not checked" },
-		{ "page_pool", "page_pool pages not surveyed", "pages in flight not checked" },
+		{"slub", "no SLUB model", "objects' allocation state unknown"},
+		{"netdevs", "network devices not listed", "frames name no NIC"},
+		{"log", "the kernel log could not be read", "no log signatures, no oops analysis"},
+		{"panic", "the oops' bad value was not looked up", "its source is unknown"},
+		{"irqs", "IRQ counts not read", "IRQ storms not checked"},
+		{"page_pool", "page_pool pages not surveyed", "pages in flight not checked"},
 	};
 
 	for (size_t i = 0; i < f->ngaps; i++) {
@@ -419,14 +422,19 @@ static void gap_notes(const struct dms_facts *f, struct dms_vresult *r)
 	for (size_t i = 0; i < f->nnetdevs; i++) {
 		const struct dms_vnetdev *nd = &f->netdevs[i];
 		if (nd->bus_driver && !nd->rings_read)
-			note(r, "%s (%s): RX rings not read (%s): its ring slots cannot name frames",
-			     nd->name, nd->driver, nd->rings_why[0] ? nd->rings_why : "no reason given");
+			note(r,
+			     "%s (%s): RX rings not read (%s): its ring slots cannot name frames",
+			     nd->name, nd->driver,
+			     nd->rings_why[0] ? nd->rings_why : "no reason given");
 	}
 	if (f->frames_unweighed)
-		note(r, "%" PRIu64 " frames in slab memory beyond the first %u were counted, not weighed",
+		note(r,
+		     "%" PRIu64
+		     " frames in slab memory beyond the first %u were counted, not weighed",
 		     f->frames_unweighed, DMS_FACTS_MAX_FRAMES);
 	if (f->findings_dropped)
-		note(r, "%" PRIu64 " slab findings beyond the first %u were counted, not classified",
+		note(r,
+		     "%" PRIu64 " slab findings beyond the first %u were counted, not classified",
 		     f->findings_dropped, DMS_FACTS_MAX_FINDINGS);
 }
 
@@ -451,7 +459,8 @@ static void irq_notes(const struct dms_facts *f, struct dms_vresult *r)
 	}
 	if (!best || best->count < IRQ_STORM_MIN || best->count <= 10 * second)
 		return;
-	note(r, "IRQ %u (%s) fired %" PRIu64 " times, %" PRIu64 "x the next busiest IRQ: an IRQ storm",
+	note(r,
+	     "IRQ %u (%s) fired %" PRIu64 " times, %" PRIu64 "x the next busiest IRQ: an IRQ storm",
 	     best->irq, best->name[0] ? best->name : "?", best->count,
 	     second ? best->count / second : best->count);
 }
@@ -464,17 +473,21 @@ static void pool_notes(const struct dms_facts *f, struct dms_vresult *r)
 		const struct dms_fpool *p = &f->pools[i];
 		int32_t inflight = (int32_t)(p->hold - p->release);
 		if (p->counters && inflight > 0)
-			note(r, "page_pool %#" PRIx64 ": %d pages in flight (hold %u, release %u), %" PRIu64
-			     " of its pages in the dump", p->addr, inflight, p->hold, p->release, p->pages);
+			note(r,
+			     "page_pool %#" PRIx64
+			     ": %d pages in flight (hold %u, release %u), %" PRIu64
+			     " of its pages in the dump",
+			     p->addr, inflight, p->hold, p->release, p->pages);
 	}
 }
 
 // For each NIC the log complains about (checksum faults, hangs, watchdogs), the offloads
 // that bear on it: hardware checksums, segmentation and receive coalescing.
-static void offload_notes(const struct dms_facts *f, const struct logscan *ls, struct dms_vresult *r)
+static void offload_notes(const struct dms_facts *f, const struct logscan *ls,
+			  struct dms_vresult *r)
 {
-	static const char *const relevant[] = { "rx-csum", "tx-csum", "tso", "gso", "lro", "gro-hw",
-						"sg", "rx-vlan-hw" };
+	static const char *const relevant[] = {"rx-csum", "tx-csum", "tso", "gso",
+					       "lro",	  "gro-hw",  "sg",  "rx-vlan-hw"};
 
 	for (size_t i = 0; i < ls->n; i++) {
 		const struct vlog *l = &ls->logs[i];
@@ -483,21 +496,24 @@ static void offload_notes(const struct dms_facts *f, const struct logscan *ls, s
 			continue;
 		for (size_t j = 0; j < i && !seen; j++) // one note per device and kind
 			seen = !strcmp(ls->logs[j].netdev, l->netdev) &&
-			       !strcmp(ls->logs[j].driver, l->driver) && !strcmp(ls->logs[j].kind, l->kind);
+			       !strcmp(ls->logs[j].driver, l->driver) &&
+			       !strcmp(ls->logs[j].kind, l->kind);
 		if (seen)
 			continue;
 		for (size_t k = 0; k < f->nnetdevs; k++) {
 			const struct dms_vnetdev *nd = &f->netdevs[k];
-			if (!nd->nfeatures ||
-			    (l->netdev[0] ? strcmp(nd->name, l->netdev) : strcmp(nd->driver, l->driver)))
+			if (!nd->nfeatures || (l->netdev[0] ? strcmp(nd->name, l->netdev)
+							    : strcmp(nd->driver, l->driver)))
 				continue;
 			char on[160] = "", *p = on;
 			for (size_t j = 0; j < nd->nfeatures; j++) {
 				bool rel = false;
 				for (size_t q = 0; q < sizeof(relevant) / sizeof(relevant[0]); q++)
-					rel |= !strncmp(nd->features[j].name, relevant[q], strlen(relevant[q]));
+					rel |= !strncmp(nd->features[j].name, relevant[q],
+							strlen(relevant[q]));
 				if (rel && nd->features[j].on && p < on + sizeof(on) - 1)
-					p += snprintf(p, (size_t)(on + sizeof(on) - p), " %s", nd->features[j].name);
+					p += snprintf(p, (size_t)(on + sizeof(on) - p), " %s",
+						      nd->features[j].name);
 			}
 			note(r, "%s (%s) is in the log (%s); offloads on:%s", nd->name, nd->driver,
 			     l->kind, on[0] ? on : " none");
@@ -554,7 +570,7 @@ struct dms_error *dms_verdict_compute(const struct dms_facts *f, struct dms_vres
 	size_t nwhole = 0, nattrib = 0, nvirtio = 0, nbcast = 0, nunknown = 0, nl4 = 0;
 	const struct dms_vframe *first = NULL;
 	char buf[256], mac[24];
-	struct logscan ls = { 0 };
+	struct logscan ls = {0};
 	uint64_t *starts = NULL;
 	struct dms_error *err = NULL;
 
@@ -585,8 +601,8 @@ struct dms_error *dms_verdict_compute(const struct dms_facts *f, struct dms_vres
 			nunknown++;
 		if (!first || (first->state != DMS_VOBJ_LIVE && fr->state == DMS_VOBJ_LIVE))
 			first = fr;
-		bump(caches, MAXC, &ncaches, fr->owner == DMS_OWNER_PGTABLE ? "page table" : fr->cache,
-		     fr->obj);
+		bump(caches, MAXC, &ncaches,
+		     fr->owner == DMS_OWNER_PGTABLE ? "page table" : fr->cache, fr->obj);
 		bump(flows, MAXC, &nflows, fr->flow, fr->paddr);
 		int nd = netdev_of(f, fr);
 		if (nd >= 0) {
@@ -605,7 +621,8 @@ struct dms_error *dms_verdict_compute(const struct dms_facts *f, struct dms_vres
 	}
 	for (int c = 0; c < DMS_FRAME_NUM_CLASSES; c++)
 		r->carved += r->frames[c];
-	uint64_t nforeign = r->frames[DMS_FRAME_INCRIMINATING] + r->frames[DMS_FRAME_FOREIGN_PARTIAL];
+	uint64_t nforeign =
+		r->frames[DMS_FRAME_INCRIMINATING] + r->frames[DMS_FRAME_FOREIGN_PARTIAL];
 
 	// 1. Whole frames in live objects of caches that never hold packets.
 	if (nwhole) {
@@ -614,18 +631,22 @@ struct dms_error *dms_verdict_compute(const struct dms_facts *f, struct dms_vres
 		    first->owner == DMS_OWNER_SLAB ? first->obj : first->paddr,
 		    "%zu received frame%s (Ethernet header, valid IP header; %zu also with a valid "
 		    "L4 checksum) inside objects of caches that never hold packets (%zu allocated, "
-		    "%zu in slabs whose freelist is broken): %s; e.g. %s %#llx (frame at %s%#x): %s",
+		    "%zu in slabs whose freelist is broken): %s; e.g. %s %#llx (frame at %s%#x): "
+		    "%s",
 		    nwhole, nwhole == 1 ? "" : "s", nl4, nwhole - nunknown, nunknown, buf,
 		    first->owner == DMS_OWNER_PGTABLE ? "page table" : first->cache,
-		    (unsigned long long)(first->owner == DMS_OWNER_SLAB ? first->obj : first->paddr),
+		    (unsigned long long)(first->owner == DMS_OWNER_SLAB ? first->obj
+									: first->paddr),
 		    first->obj_offset < 0 ? "-" : "+",
-		    (unsigned int)(first->obj_offset < 0 ? -(int64_t)first->obj_offset : first->obj_offset),
+		    (unsigned int)(first->obj_offset < 0 ? -(int64_t)first->obj_offset
+							 : first->obj_offset),
 		    first->summary);
 	} else if (nforeign) {
 		add(r, DMS_EV_FRAMES_IN_FOREIGN_OBJECTS, 15, 0,
-		    "%" PRIu64 " packet%s inside live objects of caches that never hold packets, but "
-		    "none is a frame with an Ethernet header and a valid IP header", nforeign,
-		    nforeign == 1 ? "" : "s");
+		    "%" PRIu64
+		    " packet%s inside live objects of caches that never hold packets, but "
+		    "none is a frame with an Ethernet header and a valid IP header",
+		    nforeign, nforeign == 1 ? "" : "s");
 	}
 
 	// 2. Addressed to this machine's NIC.
@@ -642,13 +663,15 @@ struct dms_error *dms_verdict_compute(const struct dms_facts *f, struct dms_vres
 		snprintf(r->netdev, sizeof(r->netdev), "%s", nd->name);
 		snprintf(r->driver, sizeof(r->driver), "%s", nd->driver);
 		add(r, DMS_EV_DST_MAC, 20, nics[0].example,
-		    "%zu of %zu are addressed to %s (%s, MAC %s%s): frames this machine's NIC received",
+		    "%zu of %zu are addressed to %s (%s, MAC %s%s): frames this machine's NIC "
+		    "received",
 		    nics[0].n, nwhole, nd->name, nd->driver[0] ? nd->driver : "driver unknown", mac,
 		    nd->up ? "" : ", now down");
 		nattrib = nics[0].n;
 	} else if (nbcast) {
 		add(r, DMS_EV_DST_MAC, 5, 0,
-		    "%zu are broadcast/multicast frames: received, but they do not name a NIC", nbcast);
+		    "%zu are broadcast/multicast frames: received, but they do not name a NIC",
+		    nbcast);
 	}
 
 	// 3. Device framing.
@@ -660,8 +683,10 @@ struct dms_error *dms_verdict_compute(const struct dms_facts *f, struct dms_vres
 		qsort(residues, nres, sizeof(residues[0]), by_count);
 		if (residues[0].n * 2 > nwhole)
 			add(r, DMS_EV_DEVICE_FRAMING, 10, residues[0].example,
-			    "%zu of %zu frames start at %s: fixed-size device buffers, not copies at "
-			    "object offsets", residues[0].n, nwhole, residues[0].key);
+			    "%zu of %zu frames start at %s: fixed-size device buffers, not copies "
+			    "at "
+			    "object offsets",
+			    residues[0].n, nwhole, residues[0].key);
 	}
 
 	// 4. Ring provenance: a slot's buffer holds an incriminating frame.
@@ -692,9 +717,11 @@ struct dms_error *dms_verdict_compute(const struct dms_facts *f, struct dms_vres
 	}
 	if (slot) {
 		add(r, DMS_EV_RING_PROVENANCE, 15, slot->paddr,
-		    "%zu %s slot%s point%s into memory that holds these frames, e.g. %s RX ring %d slot %d: "
-		    "DMA address %#llx", nslot, slot->stale ? "stale descriptor" : "ring",
-		    nslot == 1 ? "" : "s", nslot == 1 ? "s" : "", slot->netdev, slot->ring, slot->slot,
+		    "%zu %s slot%s point%s into memory that holds these frames, e.g. %s RX ring %d "
+		    "slot %d: "
+		    "DMA address %#llx",
+		    nslot, slot->stale ? "stale descriptor" : "ring", nslot == 1 ? "" : "s",
+		    nslot == 1 ? "s" : "", slot->netdev, slot->ring, slot->slot,
 		    (unsigned long long)slot->dma);
 		r->ring = slot->ring;
 		if (!r->netdev[0])
@@ -724,9 +751,10 @@ struct dms_error *dms_verdict_compute(const struct dms_facts *f, struct dms_vres
 		if (pn->value_in_frame)
 			add(r, DMS_EV_PANIC, 15, pn->loaded_from,
 			    "panic: %s; %s%s = %#llx %s; %s%s%sit was loaded from frame bytes: "
-			    "%#llx%s%s%s (frame at %#llx)", pn->insn, pct, pn->reg,
-			    (unsigned long long)pn->value, why, pn->load_insn[0] ? "loaded by `" : "",
-			    pn->load_insn, pn->load_insn[0] ? "`; " : "",
+			    "%#llx%s%s%s (frame at %#llx)",
+			    pn->insn, pct, pn->reg, (unsigned long long)pn->value, why,
+			    pn->load_insn[0] ? "loaded by `" : "", pn->load_insn,
+			    pn->load_insn[0] ? "`; " : "",
 			    (unsigned long long)(pn->value + (uint64_t)pn->loaded_delta),
 			    pn->loaded_delta ? " (the value plus a member offset)" : "",
 			    pn->loaded_from_owner[0] ? " is stored in " : "", pn->loaded_from_owner,
@@ -734,7 +762,8 @@ struct dms_error *dms_verdict_compute(const struct dms_facts *f, struct dms_vres
 		else
 			add(r, DMS_EV_PANIC, 5, pn->loaded_from, "panic: %s; %s%s = %#llx %s%s%s",
 			    pn->insn, pct, pn->reg, (unsigned long long)pn->value, why,
-			    pn->loaded_from_owner[0] ? "; loaded from " : "", pn->loaded_from_owner);
+			    pn->loaded_from_owner[0] ? "; loaded from " : "",
+			    pn->loaded_from_owner);
 	}
 
 	// Slab damage, and whether it is packet data: inside a carved frame, or the object
@@ -749,17 +778,22 @@ struct dms_error *dms_verdict_compute(const struct dms_facts *f, struct dms_vres
 	if (soft)
 		add(r, DMS_EV_SOFTWARE_CORRUPTION, 20, 0,
 		    "%" PRIu64 " slab finding%s whose bytes are not packet data (pointers, text, "
-		    "small integers): the marks of a software bug", soft, soft == 1 ? "" : "s");
+		    "small integers): the marks of a software bug",
+		    soft, soft == 1 ? "" : "s");
 	uint64_t nfreed = r->frames[DMS_FRAME_FREED];
 	if (nfreed)
 		add(r, DMS_EV_FRAMES_IN_FREED_OBJECTS, 0, 0,
-		    "%" PRIu64 " frame%s in free objects of non-packet caches (consistent with either "
-		    "story: freed memory keeps whatever was last written)", nfreed, nfreed == 1 ? "" : "s");
+		    "%" PRIu64
+		    " frame%s in free objects of non-packet caches (consistent with either "
+		    "story: freed memory keeps whatever was last written)",
+		    nfreed, nfreed == 1 ? "" : "s");
 	uint64_t nlegit = r->frames[DMS_FRAME_BELONGS];
 	if (nlegit)
 		add(r, DMS_EV_LEGIT_PACKETS, 0, 0,
-		    "%" PRIu64 " packet%s where packets belong (network buffers, packet caches, free or "
-		    "user pages)", nlegit, nlegit == 1 ? "" : "s");
+		    "%" PRIu64
+		    " packet%s where packets belong (network buffers, packet caches, free or "
+		    "user pages)",
+		    nlegit, nlegit == 1 ? "" : "s");
 
 	// The verdict: categorical, from which kinds of evidence are present.
 	bool device = nattrib || nvirtio || slot;
@@ -776,7 +810,7 @@ struct dms_error *dms_verdict_compute(const struct dms_facts *f, struct dms_vres
 
 	// Score: per kind of evidence that supports the verdict, the weight of its
 	// strongest item; the kinds present count, not the number of items.
-	int best[DMS_EV_NUM_KINDS] = { 0 };
+	int best[DMS_EV_NUM_KINDS] = {0};
 	for (size_t i = 0; i < r->nevidence; i++) {
 		enum dms_evidence_kind k = r->evidence[i].kind;
 		bool for_dma = k != DMS_EV_SOFTWARE_CORRUPTION && k != DMS_EV_LEGIT_PACKETS;
@@ -803,8 +837,8 @@ struct dms_error *dms_verdict_compute(const struct dms_facts *f, struct dms_vres
 
 	qsort(flows, nflows, sizeof(flows[0]), by_count);
 	for (size_t i = 0; i < nflows && r->nflows < 4; i++)
-		snprintf(r->top_flows[r->nflows++], sizeof(r->top_flows[0]), "%.140s (%zu)", flows[i].key,
-			 flows[i].n);
+		snprintf(r->top_flows[r->nflows++], sizeof(r->top_flows[0]), "%.140s (%zu)",
+			 flows[i].key, flows[i].n);
 
 	// Notes: what could not be gathered, then context.
 	gap_notes(f, r);
@@ -860,7 +894,7 @@ static const char *shown(struct shown *sh, const char *text)
 void dms_verdict_write_text(FILE *out, const struct dms_facts *f, const struct dms_vresult *r,
 			    bool verbose, struct dms_redact *redact)
 {
-	struct shown sh = { .redact = redact };
+	struct shown sh = {.redact = redact};
 	char cmd[64];
 
 	fprintf(out, "VERDICT: %s   score %d/100\n", dms_verdict_name(r->verdict), r->score);
@@ -873,9 +907,10 @@ void dms_verdict_write_text(FILE *out, const struct dms_facts *f, const struct d
 	}
 	for (size_t i = 0; i < r->nflows; i++)
 		fprintf(out, "%s %s\n", i ? "      " : "FLOWS:", shown(&sh, r->top_flows[i]));
-	fprintf(out, "FRAMES: %" PRIu64 " carved, %" PRIu64 " incriminating, %" PRIu64
-		" where packets belong", r->carved, r->frames[DMS_FRAME_INCRIMINATING],
-		r->frames[DMS_FRAME_BELONGS]);
+	fprintf(out,
+		"FRAMES: %" PRIu64 " carved, %" PRIu64 " incriminating, %" PRIu64
+		" where packets belong",
+		r->carved, r->frames[DMS_FRAME_INCRIMINATING], r->frames[DMS_FRAME_BELONGS]);
 	for (int c = 0; c < DMS_FRAME_NUM_CLASSES; c++)
 		if (class_text[c] && r->frames[c])
 			fprintf(out, ", %" PRIu64 " %s", r->frames[c], class_text[c]);
@@ -901,8 +936,8 @@ void dms_verdict_write_text(FILE *out, const struct dms_facts *f, const struct d
 			fprintf(out, "  %#" PRIx64 "  page table  %s\n", fr->paddr,
 				shown(&sh, fr->summary));
 		else
-			fprintf(out, "  %#" PRIx64 "  %s %#" PRIx64 " %+d %s  %s\n", fr->paddr, fr->cache,
-				fr->obj, fr->obj_offset,
+			fprintf(out, "  %#" PRIx64 "  %s %#" PRIx64 " %+d %s  %s\n", fr->paddr,
+				fr->cache, fr->obj, fr->obj_offset,
 				fr->state == DMS_VOBJ_LIVE ? "allocated" : "state-unknown",
 				shown(&sh, fr->summary));
 	}
@@ -941,7 +976,7 @@ static void write_memmap(FILE *out, const struct dms_facts *f, const struct dms_
 void dms_verdict_write_json(FILE *out, const struct dms_facts *f, const struct dms_vresult *r,
 			    struct dms_redact *redact)
 {
-	struct shown sh = { .redact = redact };
+	struct shown sh = {.redact = redact};
 
 	fprintf(out, "{\"verdict\":\"%s\",\"score\":%d,\"netdev\":", dms_verdict_name(r->verdict),
 		r->score);
@@ -959,16 +994,21 @@ void dms_verdict_write_json(FILE *out, const struct dms_facts *f, const struct d
 		fprintf(out, i ? "," : "");
 		dms_json_write_str(out, shown(&sh, r->top_flows[i]));
 	}
-	fprintf(out, "],\"frames\":%" PRIu64 ",\"incriminating\":%" PRIu64 ",\"legit\":%" PRIu64
-		",\"frame_classes\":{", r->carved, r->frames[DMS_FRAME_INCRIMINATING],
-		r->frames[DMS_FRAME_BELONGS]);
+	fprintf(out,
+		"],\"frames\":%" PRIu64 ",\"incriminating\":%" PRIu64 ",\"legit\":%" PRIu64
+		",\"frame_classes\":{",
+		r->carved, r->frames[DMS_FRAME_INCRIMINATING], r->frames[DMS_FRAME_BELONGS]);
 	for (int c = 0; c < DMS_FRAME_NUM_CLASSES; c++)
-		fprintf(out, "%s\"%s\":%" PRIu64, c ? "," : "", dms_frame_class_name(c), r->frames[c]);
-	fprintf(out, "},\"slab_findings\":%" PRIu64 ",\"slab_findings_packet\":%" PRIu64
-		",\"evidence\":[", r->slab_findings, r->slab_findings_packet);
+		fprintf(out, "%s\"%s\":%" PRIu64, c ? "," : "", dms_frame_class_name(c),
+			r->frames[c]);
+	fprintf(out,
+		"},\"slab_findings\":%" PRIu64 ",\"slab_findings_packet\":%" PRIu64
+		",\"evidence\":[",
+		r->slab_findings, r->slab_findings_packet);
 	for (size_t i = 0; i < r->nevidence; i++) {
 		const struct dms_evidence *e = &r->evidence[i];
-		fprintf(out, "%s{\"n\":%zu,\"kind\":\"%s\",\"weight\":%d,\"address\":", i ? "," : "",
+		fprintf(out,
+			"%s{\"n\":%zu,\"kind\":\"%s\",\"weight\":%d,\"address\":", i ? "," : "",
 			i + 1, dms_evidence_kind_name(e->kind), e->weight);
 		if (e->address)
 			fprintf(out, "\"%#" PRIx64 "\"", e->address);

@@ -68,8 +68,8 @@ enum dms_frame_class {
 const char *dms_frame_class_name(enum dms_frame_class c);
 
 /** The class of a frame whose cache (if in a slab) has these merged names. */
-enum dms_frame_class dms_frame_classify_one(const struct dms_vframe *fr,
-					    const char *const *aliases, size_t naliases);
+enum dms_frame_class dms_frame_classify_one(const struct dms_vframe *fr, const char *const *aliases,
+					    size_t naliases);
 
 /** The class of one kept frame of f (its cache's aliases from f's cache table). */
 enum dms_frame_class dms_frame_classify(const struct dms_facts *f, const struct dms_vframe *fr);
@@ -85,20 +85,20 @@ bool dms_virtio_hdr_plausible(const uint8_t hdr[12]);
 
 enum dms_evidence_kind {
 	DMS_EV_FRAMES_IN_FOREIGN_OBJECTS, // 1: whole frames in live non-packet objects
-	DMS_EV_FRAMES_IN_FREED_OBJECTS, // frames in free slab objects of non-packet caches
-	DMS_EV_DST_MAC, // 2: addressed to this NIC
-	DMS_EV_DEVICE_FRAMING, // 3: virtio header / shared buffer offset
-	DMS_EV_RING_PROVENANCE, // 4: descriptors point into the page
-	DMS_EV_LOG, // 5: NIC signatures of the kernel log
-	DMS_EV_PANIC, // 6
-	DMS_EV_SOFTWARE_CORRUPTION, // corruption without packet bytes
-	DMS_EV_LEGIT_PACKETS, // packets only where packets belong
+	DMS_EV_FRAMES_IN_FREED_OBJECTS,	  // frames in free slab objects of non-packet caches
+	DMS_EV_DST_MAC,			  // 2: addressed to this NIC
+	DMS_EV_DEVICE_FRAMING,		  // 3: virtio header / shared buffer offset
+	DMS_EV_RING_PROVENANCE,		  // 4: descriptors point into the page
+	DMS_EV_LOG,			  // 5: NIC signatures of the kernel log
+	DMS_EV_PANIC,			  // 6
+	DMS_EV_SOFTWARE_CORRUPTION,	  // corruption without packet bytes
+	DMS_EV_LEGIT_PACKETS,		  // packets only where packets belong
 	DMS_EV_NUM_KINDS,
 };
 
 struct dms_evidence {
 	enum dms_evidence_kind kind;
-	int weight; // contribution to the score
+	int weight;	  // contribution to the score
 	uint64_t address; // where to look (0 none)
 	char text[512];
 };
@@ -114,8 +114,8 @@ struct dms_vresult {
 	enum dms_verdict verdict;
 	int score; // 0..100: how much independent evidence agrees with the verdict
 	char netdev[32], driver[32]; // the suspected NIC ("" if none)
-	int ring; // suspected RX ring, -1 unknown
-	char top_flows[4][160]; // most frequent flows among incriminating frames
+	int ring;		     // suspected RX ring, -1 unknown
+	char top_flows[4][160];	     // most frequent flows among incriminating frames
 	size_t nflows;
 	// Frames by class (one number per definition): carved is their sum.
 	uint64_t carved;
