@@ -16,6 +16,9 @@ endif
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -fPIC -Ilib
 
+# The dump reader's decompressors (lib/dumpfile.c) and its worker threads.
+DUMP_LIBS := -lz -llzo2 -lsnappy -lzstd -lpthread
+
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:.c=.o)
 

@@ -21,6 +21,7 @@
 	DMS_ERROR(INVALID_DATA, "invalid data")                          \
 	DMS_ERROR(NOT_FOUND, "not found")                                \
 	DMS_ERROR(STOP, "stopped by callback")                           \
+	DMS_ERROR(UNSUPPORTED, "not supported")                          \
 	DMS_ERROR(PCAP, "pcap writer error")
 
 enum dms_error_code {

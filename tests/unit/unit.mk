@@ -8,11 +8,11 @@
 CLANG        ?= clang
 UNIT_DIR     := tests/unit
 UNIT_SRC     := $(UNIT_DIR)/main.c $(wildcard $(UNIT_DIR)/*_test.c) $(UNIT_DIR)/jsonlayout.c \
-                tests/data/fixtures.c
-UNIT_HDR     := $(UNIT_DIR)/test.h $(UNIT_DIR)/jsonlayout.h $(UNIT_DIR)/slub_fake.h tests/data/fixtures.h \
+                tests/data/fixtures.c tests/data/dumpgen.c
+UNIT_HDR     := $(UNIT_DIR)/test.h $(UNIT_DIR)/jsonlayout.h $(UNIT_DIR)/slub_fake.h tests/data/fixtures.h tests/data/dumpgen.h \
                 $(wildcard lib/*.h) $(wildcard tests/data/layouts/*.json)
 UNIT_INC     := -Ilib -I$(UNIT_DIR) -Itests/data
-UNIT_LIBS    := -lpcap -lcapstone -ldw -lelf -lcrypto
+UNIT_LIBS    := -lpcap -lcapstone -ldw -lelf -lcrypto $(DUMP_LIBS)
 SAN_FLAGS    := -O1 -g -fno-omit-frame-pointer \
                 -fsanitize=address,undefined -fno-sanitize-recover=all
 
@@ -73,7 +73,8 @@ fuzz: fuzz-build
 		mkdir -p $(FUZZ_DIR)/work/$$n; \
 		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
 		./$(FUZZ_DIR)/$$n-fuzzer -max_total_time=$(FUZZ_SECONDS) \
-			-max_len=9000 $(FUZZ_DIR)/work/$$n $(FUZZ_DIR)/corpus/$$n; \
+			-max_len=$$(case $$n in dumpfile) echo 131072;; *) echo 9000;; esac) \
+			$(FUZZ_DIR)/work/$$n $(FUZZ_DIR)/corpus/$$n; \
 	done
 
 unit-clean:
