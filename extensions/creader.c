@@ -13,9 +13,12 @@
 #include <string.h>
 
 #include "dms_ext.h"
+#include "dumpfile.h"
 
 struct dms_creader {
 	struct dms_reader reader;
+	// A parallel pass over crash's dump file, when attached (dms_creader_stream()).
+	struct dms_pstream *ps;
 	bool virt;
 	dms_creader_tick_fn *tick;
 	void *tick_arg;
@@ -68,7 +71,14 @@ static struct dms_error *phys_read(void *ctx, uint64_t paddr, void *buf, size_t 
 	struct dms_creader *cr = ctx;
 	if (cr->tick && !cr->tick(paddr, cr->tick_arg))
 		return stop_error(cr, paddr);
-	*ret = dms_read_phys(paddr, buf, len);
+	if (cr->ps) {
+		struct dms_error *err =
+			dms_reader_read_phys(dms_pstream_reader(cr->ps), paddr, buf, len, ret);
+		if (err)
+			return err;
+	} else {
+		*ret = dms_read_phys(paddr, buf, len);
+	}
 	cr->bytes_read += *ret;
 	return NULL;
 }
@@ -250,5 +260,126 @@ uint64_t dms_creader_bytes_read(const struct dms_creader *cr)
 
 void dms_creader_destroy(struct dms_creader *cr)
 {
+	if (!cr)
+		return;
+	dms_pstream_destroy(cr->ps);
 	free(cr);
+}
+
+// The dump file crash opened, read by lib/dumpfile: opened (and, if flattened,
+// indexed) once per session.
+static struct {
+	char *path;
+	struct dms_dumpfile *df;
+	char why[200];
+} dump;
+
+// Pages compared with readmem before a dump file is trusted: the first
+// present ones and some spread over the dump.
+#define CHECK_PAGES 16
+
+static bool dump_agrees(struct dms_dumpfile *df, char *why, size_t whylen)
+{
+	const struct dms_dumpfile_info *in = dms_dumpfile_info(df);
+	uint64_t ps = PAGESIZE();
+	if (in->page_size != ps) {
+		snprintf(why, whylen, "the dump file's page size %llu is not crash's %llu",
+			 (unsigned long long)in->page_size, (unsigned long long)ps);
+		return false;
+	}
+	uint8_t *a = malloc(ps), *b = malloc(ps);
+	bool ok = a && b;
+	int checked = 0;
+	uint64_t step = in->max_pfn / CHECK_PAGES + 1;
+	for (uint64_t pfn = 0; ok && pfn < in->max_pfn && checked < CHECK_PAGES; pfn++) {
+		if (!dms_dumpfile_present(df, pfn))
+			continue;
+		size_t got = 0;
+		dms_error_destroy(
+			dms_reader_read_phys(dms_dumpfile_reader(df), pfn * ps, a, ps, &got));
+		bool crash_has = readmem(pfn * ps, PHYSADDR, b, ps, "dmasleuth check",
+					 QUIET | RETURN_ON_ERROR);
+		if (got != ps || !crash_has || memcmp(a, b, ps)) {
+			snprintf(why, whylen,
+				 "the dump file does not read as crash reads it (page %#llx)",
+				 (unsigned long long)(pfn * ps));
+			ok = false;
+		}
+		checked++;
+		// The first few present pages, then one in each stretch of the dump.
+		if (checked >= 4 && pfn + step > pfn)
+			pfn = (pfn / step + 1) * step - 1;
+	}
+	free(a);
+	free(b);
+	return ok;
+}
+
+static struct dms_dumpfile *session_dump(char *why, size_t whylen)
+{
+	if (!pc->dumpfile || LIVE() || !(pc->flags & (DISKDUMP | KDUMP))) {
+		snprintf(why, whylen,
+			 "crash did not open a kdump-compressed or ELF dump file (the parallel "
+			 "reader reads only those)");
+		return NULL;
+	}
+	if (dump.path && strcmp(dump.path, pc->dumpfile) == 0) {
+		if (!dump.df)
+			snprintf(why, whylen, "%s", dump.why);
+		return dump.df;
+	}
+	dms_dumpfile_destroy(dump.df);
+	free(dump.path);
+	dump.df = NULL;
+	dump.why[0] = '\0';
+	dump.path = strdup(pc->dumpfile);
+	struct dms_dumpfile *df = NULL;
+	struct dms_error *err = dms_dumpfile_open(pc->dumpfile, NULL, &df);
+	if (err) {
+		snprintf(dump.why, sizeof(dump.why), "%s", err->message ? err->message : "?");
+		dms_error_destroy(err);
+	} else if (!dump_agrees(df, dump.why, sizeof(dump.why))) {
+		dms_dumpfile_destroy(df);
+		df = NULL;
+	}
+	dump.df = df;
+	if (!df)
+		snprintf(why, whylen, "%s", dump.why);
+	return df;
+}
+
+bool dms_creader_stream(struct dms_creader *cr, uint64_t start, uint64_t end,
+			unsigned int threads, char *why, size_t whylen)
+{
+	if (cr->virt || cr->ps) {
+		snprintf(why, whylen, "not a physical reader");
+		return false;
+	}
+	struct dms_dumpfile *df = session_dump(why, whylen);
+	if (!df)
+		return false;
+	// Only read_phys goes to the stream: ranges stay crash's node table.
+	struct dms_pstream_config cfg = {.threads = threads};
+	struct dms_error *err = dms_pstream_create(df, start, end, &cfg, &cr->ps);
+	if (err) {
+		snprintf(why, whylen, "%s", err->message ? err->message : "?");
+		dms_error_destroy(err);
+		cr->ps = NULL;
+		return false;
+	}
+	return true;
+}
+
+unsigned int dms_creader_stream_threads(const struct dms_creader *cr)
+{
+	if (!cr->ps)
+		return 0;
+	struct dms_pstream_stats st;
+	dms_pstream_stats(cr->ps, &st);
+	return st.threads;
+}
+
+const char *dms_creader_dump_format(void)
+{
+	return dump.df ? dms_dump_format_name(dms_dumpfile_info(dump.df)->format) : NULL;
 }

@@ -24,7 +24,7 @@
 char *dms_help_dmaf[] = {
 	"dmaf",
 	"the verdict: did a NIC DMA-write frames into freed memory?",
-	"[-j] [-w FILE] [-f FILE] [-R key[,opts]] [-q] [-v]",
+	"[-j] [-w FILE] [-f FILE] [-R key[,opts]] [-q] [-v] [-M]",
 	"  Scans all dumpable physical memory for network frames, finds who owns the",
 	"  memory each one sits in (slab object and whether it is allocated, page table,",
 	"  page_pool, free page ...), walks every NIC's RX rings, reads the kernel log's",
@@ -63,6 +63,9 @@ char *dms_help_dmaf[] = {
 	"             The facts (-f) are not redacted: they hold the log and addresses.",
 	"    -q       no progress on the terminal",
 	"    -v       list every incriminating frame",
+	"    -M       read memory through crash's readmem only: by default the scan",
+	"             reads a kdump-compressed or ELF dump file itself, with one",
+	"             thread per CPU decompressing pages (pktscan -t; same results)",
 	"",
 	"EXAMPLE",
 #include "dmaf_example.h" // generated from docs/examples/dmaf.txt
@@ -162,7 +165,8 @@ void dms_cmd_dmaf(void)
 
 	dmaf_release(d); // what an interrupted run left behind
 	dms_facts_init(&d->facts);
-	while ((c = getopt_long(argcnt, args, "jw:f:R:qv", longopts, NULL)) != EOF) {
+	dms_facts_readmem_only = false;
+	while ((c = getopt_long(argcnt, args, "jw:f:R:qvM", longopts, NULL)) != EOF) {
 		switch (c) {
 		case 'j':
 			d->json = true;
@@ -181,6 +185,9 @@ void dms_cmd_dmaf(void)
 			break;
 		case 'v':
 			d->verbose = true;
+			break;
+		case 'M':
+			dms_facts_readmem_only = true;
 			break;
 		default:
 			argerrs++;

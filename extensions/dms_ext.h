@@ -123,6 +123,23 @@ uint64_t dms_creader_bytes_read(const struct dms_creader *cr);
 /** Destroy a crash reader; accepts NULL. */
 void dms_creader_destroy(struct dms_creader *cr);
 
+/**
+ * Serve a physical reader's reads of [start, end) from a parallel pass over
+ * crash's dump file (lib/dumpfile.h, threads workers, 0: one per CPU): the
+ * extension reads a kdump-compressed (plain or flattened) or ELF dump itself
+ * once it agrees with readmem on sample pages; ranges stay crash's node
+ * table, so results are those of the readmem path.  false with a one-line
+ * reason in why when it cannot: the reader then goes on through readmem.
+ */
+bool dms_creader_stream(struct dms_creader *cr, uint64_t start, uint64_t end,
+			unsigned int threads, char *why, size_t whylen);
+
+/** Worker threads of the attached pass (0: reads go through readmem). */
+unsigned int dms_creader_stream_threads(const struct dms_creader *cr);
+
+/** The format of the dump file the extension opened itself ("kdump-compressed", ...), or NULL. */
+const char *dms_creader_dump_format(void);
+
 /** Read physical memory, stopping at the first page not in the dump. */
 size_t dms_read_phys(uint64_t paddr, void *buf, size_t len);
 
@@ -315,5 +332,8 @@ void dms_ext_facts_irqs(struct dms_facts *f);
  * no struct page owners, Ctrl-C (DMS_ERR_STOP).
  */
 struct dms_error *dms_ext_facts_gather(struct dms_facts *f, bool quiet);
+
+/** dmaf -M: the facts' frame scan reads through crash's readmem, not the parallel reader. */
+extern bool dms_facts_readmem_only;
 
 #endif // DMS_EXT_H

@@ -28,7 +28,7 @@ EXT_CFLAGS = $(CFLAGS) -DX86_64 -D_GNU_SOURCE -fPIC -fvisibility=hidden -isystem
 # Every lib/ object; the version script keeps every symbol but the constructor local.
 EXT_LIB_OBJ := $(LIB_OBJ)
 EXT_LDFLAGS = -shared -Wl,--version-script=extensions/dmasleuth.map
-EXT_LIBS = -lpcap -lpthread -lcapstone -ldw -lelf -lcrypto
+EXT_LIBS = -lpcap -lpthread -lcapstone -ldw -lelf -lcrypto $(DUMP_LIBS)
 
 .PHONY: extension extension-compat extension-install vmcore-check bench demo-run ext-clean FORCE
 

@@ -701,6 +701,8 @@ void dms_ext_facts_irqs(struct dms_facts *f)
 	gather_irqs(f);
 }
 
+bool dms_facts_readmem_only;
+
 struct dms_error *dms_ext_facts_gather(struct dms_facts *f, bool quiet)
 {
 	struct gather g = {.f = f};
@@ -733,6 +735,13 @@ struct dms_error *dms_ext_facts_gather(struct dms_facts *f, bool quiet)
 	struct dms_scan scan;
 	dms_scan_init(&scan);
 	scan.damaged = true;
+	// Pages from the parallel reader (crash's dump file, read by the extension) unless
+	// dmaf -M; the same pages either way.
+	char rwhy[256];
+	if (!dms_facts_readmem_only &&
+	    !dms_creader_stream(g.cr, 0, dms_max_paddr(), 0, rwhy, sizeof(rwhy)))
+		keep(&g, dms_facts_add_gap(f, "reader", "memory read through crash's readmem: %s",
+					   rwhy));
 	err = dms_pipescan(&scan, dms_creader_reader(g.cr), 0, dms_max_paddr(), false, on_hit, &g);
 	if (err)
 		goto out;

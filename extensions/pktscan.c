@@ -60,7 +60,9 @@ struct run {
 	uint64_t start, end;
 	const char *cache_name;
 	bool json, summary_only, quiet, classic_pcap, no_owner, bare_read, no_pipeline,
-		force_thread, damaged;
+		force_thread, damaged, readmem_only;
+	// Parallel reader threads (-t; 0: one per CPU).
+	unsigned int threads;
 	const char *wfile;
 	const char *redact_spec;
 	// Resources (released by run_release()).
@@ -428,7 +430,9 @@ static void print_summary(struct run *r, double secs)
 			dms_json_str(fp, r->owners[i].key);
 			fprintf(fp, ":%" PRIu64, r->owners[i].hits);
 		}
-		fprintf(fp, "}}\n");
+		unsigned int nt = r->cr ? dms_creader_stream_threads(r->cr) : 0;
+		fprintf(fp, "},\"reader\":\"%s\",\"reader_threads\":%u}\n",
+			nt ? "parallel" : "readmem", nt);
 		return;
 	}
 	fprintf(fp, "\npktscan: %" PRIu64 " hits", r->hits);
@@ -502,7 +506,17 @@ static struct dms_error *scan_reader(struct run *r, bool virt)
 	if (virt)
 		return dms_scan_reader(&r->scan, dms_creader_reader(r->cr), r->start, r->end,
 				       on_hit, r);
-	return dms_pipescan(&r->scan, dms_creader_reader(r->cr), r->start, r->end, use_thread(r),
+	// Pages from the parallel reader when the dump file allows it; the scan
+	// then runs on this thread (the workers decompress).
+	bool threaded = use_thread(r);
+	char why[256];
+	if (!r->readmem_only) {
+		if (dms_creader_stream(r->cr, r->start, r->end, r->threads, why, sizeof(why)))
+			threaded = r->force_thread;
+		else if (!r->json)
+			fprintf(fp, "pktscan: NOTE: reading through crash's readmem: %s\n", why);
+	}
+	return dms_pipescan(&r->scan, dms_creader_reader(r->cr), r->start, r->end, threaded,
 			    on_hit, r);
 }
 
@@ -728,7 +742,7 @@ void dms_cmd_pktscan(void)
 	dms_owner_cache_reset();
 	bool info = false;
 	int c;
-	while ((c = getopt(argcnt, args, "p:v:c:o:P:w:F:R:jsqnDiBST")) != EOF) {
+	while ((c = getopt(argcnt, args, "p:v:c:o:P:w:F:R:jsqnDiBSTMt:")) != EOF) {
 		switch (c) {
 		case 'p':
 		case 'v':
@@ -786,6 +800,17 @@ void dms_cmd_pktscan(void)
 		case 'T':
 			r->force_thread = true;
 			break;
+		case 'M':
+			r->readmem_only = true;
+			break;
+		case 't': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (*end || end == optarg || n > 64)
+				argerrs++;
+			r->threads = (unsigned int)n;
+			break;
+		}
 		default:
 			argerrs++;
 			break;
@@ -921,7 +946,7 @@ char *dms_help_pktscan[] = {
 	"carve network packets out of memory, with the owner of every hit",
 	"[-p start-end | -v start-end | -c cache | -o addr | -P page]\n"
 	"          [-w file [-F pcap|pcapng]] [-R key[,opts]] [-D] [-j] [-s] [-q] [-n]\n"
-	"          [-i] [-B] [-S|-T]",
+	"          [-i] [-B] [-S|-T] [-M | -t threads]",
 	"  Scans memory for Ethernet frames and bare IPv4/IPv6 packets (802.1Q/802.1ad",
 	"  tags, TCP, UDP, ICMP, ICMPv6, IGMP, ARP) at every byte offset.  A candidate",
 	"  is reported only when its headers are consistent and checksums that can be",
@@ -989,9 +1014,18 @@ char *dms_help_pktscan[] = {
 	"                 features) and exit.",
 	"   -B            benchmark aid: read the range (default: all) page by page",
 	"                 without scanning and print the time (see make bench).",
-	"   -S, -T        full/-p scans: -T scans on a worker thread while crash reads",
-	"                 the next chunk, -S reads and scans in turn on one thread.",
+	"   -S, -T        with -M: -T scans on a worker thread while crash reads the",
+	"                 next chunk, -S reads and scans in turn on one thread.",
 	"                 Default: -T if a CPU is idle (load average < CPUs - 1).",
+	"   -t threads    full/-p scans of a kdump-compressed (also flattened) or ELF",
+	"                 dump: the extension reads crash's dump file itself, with",
+	"                 this many threads decompressing pages ahead of the scan",
+	"                 (default 0: one per CPU).  It first checks sample pages",
+	"                 against crash's readmem; on any other dump, or if they",
+	"                 differ, a NOTE says so and the scan reads through readmem.",
+	"                 Ranges are crash's memory nodes either way: the results",
+	"                 are the same (docs/performance.md).",
+	"   -M            read through crash's readmem only (no parallel reader).",
 	"\nEXAMPLE",
 #include "pktscan_example.h" // generated from docs/examples/pktscan.txt
 	NULL,
