@@ -75,12 +75,8 @@ void dms_progress_clear(struct dms_progress *p);
 /** Seconds from a to b (CLOCK_MONOTONIC readings). */
 double dms_elapsed(const struct timespec *a, const struct timespec *b);
 
-/**
- * A JSON string (RFC 8259): quotes and backslashes escaped, everything outside
- * printable ASCII as \u00XX (docs/json.md).  Text from a dump is never a format.
- * NULL prints "".
- */
-void dms_json_str(FILE *out, const char *s);
+// dms_json_str(): lib/report.h.
+#include "report.h"
 
 /**
  * Make an output file readable by its owner only (mode 0600): redacted evidence is for

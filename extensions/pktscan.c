@@ -25,13 +25,11 @@
 #include "pcapw.h"
 #include "redact.h"
 #include "pkt.h"
+#include "report.h"
 #include "scan.h"
 #include "slub.h"
 #include "verdict.h"
 
-#define MAX_FLOWS 16384 // a power of two
-#define MAX_OWNERS 256
-#define TOP_FLOWS 20
 // Slabs larger than this are scanned only up to it (corruption guard).
 #define MAX_SLAB_BYTES (8ULL << 20)
 // Bytes read past the end of an object or slab so that a frame that starts
@@ -39,20 +37,6 @@
 #define LOOKAHEAD (65535 + DMS_SCAN_MAX_L2_HDR)
 
 enum mode { MODE_FULL, MODE_PHYS, MODE_VIRT, MODE_CACHE, MODE_OBJ, MODE_PAGE };
-
-struct flow {
-	bool used;
-	uint8_t ip_version, proto;
-	uint8_t src[16], dst[16];
-	uint16_t sport, dport;
-	int vlan; // outermost VLAN id, -1 if untagged
-	uint64_t hits;
-};
-
-struct owner_count {
-	char key[DMS_CACHE_NAME_MAX + 24];
-	uint64_t hits;
-};
 
 struct run {
 	// Options.
@@ -71,19 +55,16 @@ struct run {
 	struct dms_pcapng *png;
 	struct dms_pcap *pcap;
 	char *raw_path;
-	struct flow *flows;
+	struct dms_report *rep;
 	uint8_t *buf;
 	struct dms_interrupt intr;
 	// State.
 	struct dms_scan scan;
 	bool virt_positions;
-	uint64_t hits, damaged_hits, flows_used, flows_dropped, write_errors;
-	struct owner_count owners[MAX_OWNERS];
-	unsigned int nowners;
+	uint64_t hits, write_errors;
 	uint64_t total_bytes;
 	struct timespec t0;
 	struct dms_progress progress;
-	bool header_done;
 	struct dms_error *write_err;
 };
 
@@ -102,8 +83,8 @@ static void run_release(struct run *r)
 	r->pcap = NULL;
 	free(r->raw_path);
 	r->raw_path = NULL;
-	free(r->flows);
-	r->flows = NULL;
+	dms_report_destroy(r->rep);
+	r->rep = NULL;
 	free(r->buf);
 	r->buf = NULL;
 	dms_error_destroy(r->write_err);
@@ -125,63 +106,6 @@ static bool tick(uint64_t pos, void *arg)
 	return true;
 }
 
-// An address as text; with -R its pseudonym.
-static void addr_str(struct run *r, const struct dms_pkt *p, const uint8_t *a, char *buf,
-		     size_t size)
-{
-	uint8_t m[16];
-
-	if (r->redact) {
-		dms_redact_ip(r->redact, a, m, p->ip_version == 6 ? 16 : 4);
-		a = m;
-	}
-	if (!inet_ntop(p->ip_version == 6 ? AF_INET6 : AF_INET, a, buf, (socklen_t)size))
-		snprintf(buf, size, "?");
-}
-
-static bool has_ports(const struct dms_pkt *p)
-{
-	return p->l4_off && (p->proto == 6 || p->proto == 17) && p->ip_version;
-}
-
-static void count_flow(struct run *r, const struct dms_pkt *p)
-{
-	struct flow key;
-	memset(&key, 0, sizeof(key));
-	key.ip_version = (uint8_t)p->ip_version;
-	key.proto = p->ip_version ? p->proto : 0;
-	size_t alen = p->ip_version == 6 ? 16 : 4;
-	memcpy(key.src, p->src_addr, alen);
-	memcpy(key.dst, p->dst_addr, alen);
-	if (has_ports(p)) {
-		key.sport = p->sport;
-		key.dport = p->dport;
-	}
-	key.vlan = p->nvlans ? p->vlan_id[0] : -1;
-	uint32_t h = 2166136261u;
-	const uint8_t *b = (const uint8_t *)&key.ip_version;
-	size_t n = offsetof(struct flow, hits) - offsetof(struct flow, ip_version);
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619u;
-	for (uint32_t i = 0; i < MAX_FLOWS; i++) {
-		struct flow *f = &r->flows[(h + i) & (MAX_FLOWS - 1)];
-		if (!f->used) {
-			if (r->flows_used >= MAX_FLOWS / 2)
-				break;
-			*f = key;
-			f->used = true;
-			f->hits = 1;
-			r->flows_used++;
-			return;
-		}
-		if (memcmp((const uint8_t *)f + offsetof(struct flow, ip_version), b, n) == 0) {
-			f->hits++;
-			return;
-		}
-	}
-	r->flows_dropped++;
-}
-
 static void owner_key(const struct dms_owner *o, char *buf, size_t size)
 {
 	const struct dms_page_owner *p = &o->page;
@@ -191,25 +115,6 @@ static void owner_key(const struct dms_owner *o, char *buf, size_t size)
 		snprintf(buf, size, "%s order %u", dms_owner_kind_name(p->kind), p->order);
 	else
 		snprintf(buf, size, "%s", dms_owner_kind_name(p->kind));
-}
-
-static void count_owner(struct run *r, const struct dms_owner *o)
-{
-	char key[sizeof(r->owners[0].key)];
-	owner_key(o, key, sizeof(key));
-	for (unsigned int i = 0; i < r->nowners; i++) {
-		if (strcmp(r->owners[i].key, key) == 0) {
-			r->owners[i].hits++;
-			return;
-		}
-	}
-	unsigned int i = r->nowners < MAX_OWNERS ? r->nowners++ : MAX_OWNERS - 1;
-	if (i == MAX_OWNERS - 1 && r->owners[i].key[0] && strcmp(r->owners[i].key, "other")) {
-		snprintf(r->owners[i].key, sizeof(r->owners[i].key), "other");
-	} else if (!r->owners[i].key[0]) {
-		memcpy(r->owners[i].key, key, sizeof(key));
-	}
-	r->owners[i].hits++;
 }
 
 // dmaf's class of the frame (lib/verdict.h: the one policy of which memory holds packets
@@ -223,80 +128,48 @@ static const char *frame_class(const struct dms_hit *hit, uint64_t paddr,
 		&vf, c ? (const char *const *)c->aliases : NULL, c ? c->naliases : 0));
 }
 
-static void print_json(struct run *r, const struct dms_hit *hit, uint64_t paddr, bool has_paddr,
-		       uint64_t kvaddr, bool has_kvaddr, const struct dms_owner *o,
-		       const char *summary)
+struct owner_arg {
+	struct run *r;
+	const struct dms_hit *hit;
+	uint64_t paddr;
+	bool has_paddr;
+	const struct dms_owner *o;
+};
+
+// The owner object of a JSON hit line (docs/json.md), with dmaf's class of the frame.
+static void owner_json(FILE *out, const void *arg)
 {
-	const struct dms_pkt *p = &hit->pkt;
-	bool damaged = !dms_pkt_is_hit(p);
-	char pbuf[8], src[64], dst[64];
-	fprintf(fp, "{\"type\":\"hit\",");
-	if (has_paddr)
-		fprintf(fp, "\"paddr\":\"0x%" PRIx64 "\",\"page_offset\":%" PRIu64 ",", paddr,
-			paddr & (PAGESIZE() - 1));
-	else
-		fprintf(fp, "\"paddr\":null,\"page_offset\":null,");
-	if (has_kvaddr)
-		fprintf(fp, "\"vaddr\":\"0x%" PRIx64 "\",", kvaddr);
-	else
-		fprintf(fp, "\"vaddr\":null,");
-	fprintf(fp, "\"l2\":\"%s\",\"ip_version\":%u,\"proto\":",
-		p->l2 == DMS_L2_ETHERNET ? "ethernet" : "raw", p->ip_version);
-	dms_json_str(fp, dms_pkt_proto_name(p, pbuf, sizeof(pbuf)));
-	addr_str(r, p, p->src_addr, src, sizeof(src));
-	addr_str(r, p, p->dst_addr, dst, sizeof(dst));
-	fprintf(fp, ",\"src\":\"%s\",\"dst\":\"%s\",", src, dst);
-	if (has_ports(p))
-		fprintf(fp, "\"sport\":%u,\"dport\":%u,", p->sport, p->dport);
-	else
-		fprintf(fp, "\"sport\":null,\"dport\":null,");
-	if (p->nvlans) {
-		fprintf(fp, "\"vlan\":%u,\"vlans\":[", p->vlan_id[0]);
-		for (unsigned int i = 0; i < p->nvlans && i < DMS_PKT_MAX_VLANS; i++)
-			fprintf(fp, "%s%u", i ? "," : "", p->vlan_id[i]);
-		fprintf(fp, "],");
-	} else {
-		fprintf(fp, "\"vlan\":null,\"vlans\":[],");
-	}
-	fprintf(fp,
-		"\"len\":%zu,\"caplen\":%zu,\"status\":\"%s\",\"csum\":\"%s\",\"ip_csum\":\"%s\","
-		"\"score\":%d,\"summary\":",
-		p->frame_len, p->caplen, damaged ? "damaged" : dms_pkt_status_name(p->status),
-		dms_csum_name(p->l4_csum), dms_csum_name(p->ip_csum), p->score);
-	dms_json_str(fp, summary);
-	if (damaged) {
-		fprintf(fp, ",\"damage\":");
-		dms_json_str(fp, p->reason ? p->reason : "payload written over");
-	}
-	fprintf(fp, ",\"owner\":{\"kind\":\"%s\"", dms_owner_kind_name(o->page.kind));
+	const struct owner_arg *a = arg;
+	const struct dms_owner *o = a->o;
+	fprintf(out, "{\"kind\":\"%s\"", dms_owner_kind_name(o->page.kind));
 	if (o->page.kind == DMS_OWNER_SLAB) {
-		fprintf(fp, ",\"cache\":");
-		dms_json_str(fp, o->page.cache_name);
+		fprintf(out, ",\"cache\":");
+		dms_json_str(out, o->page.cache_name);
 		if (o->has_obj && !o->slab_tail)
-			fprintf(fp,
+			fprintf(out,
 				",\"obj\":\"0x%" PRIx64 "\",\"offset\":%" PRIu64
 				",\"obj_size\":%u,\"state\":",
 				o->obj, o->offset, o->page.obj_size);
 		if (o->has_obj && !o->slab_tail) {
 			if (o->state)
-				dms_json_str(fp, o->state);
+				dms_json_str(out, o->state);
 			else
-				fprintf(fp, "null");
+				fprintf(out, "null");
+		} else {
+			fprintf(out, ",\"obj\":null,\"offset\":null,\"state\":null");
 		}
-		else
-			fprintf(fp, ",\"obj\":null,\"offset\":null,\"state\":null");
 	} else {
-		fprintf(fp, ",\"cache\":null,\"obj\":null,\"offset\":null");
+		fprintf(out, ",\"cache\":null,\"obj\":null,\"offset\":null");
 	}
-	fprintf(fp, ",\"order\":%u", o->page.order);
+	fprintf(out, ",\"order\":%u", o->page.order);
 	if (o->page.page)
-		fprintf(fp, ",\"page\":\"0x%" PRIx64 "\"", o->page.page);
-	fprintf(fp, ",\"class\":");
-	if (has_paddr && !r->no_owner)
-		fprintf(fp, "\"%s\"", frame_class(hit, paddr, o));
+		fprintf(out, ",\"page\":\"0x%" PRIx64 "\"", o->page.page);
+	fprintf(out, ",\"class\":");
+	if (a->has_paddr && !a->r->no_owner)
+		fprintf(out, "\"%s\"", frame_class(a->hit, a->paddr, o));
 	else
-		fprintf(fp, "null");
-	fprintf(fp, "}}\n");
+		fprintf(out, "null");
+	fprintf(out, "}");
 }
 
 static struct dms_error *on_hit(const struct dms_hit *hit, void *arg)
@@ -330,9 +203,6 @@ static struct dms_error *on_hit(const struct dms_hit *hit, void *arg)
 		}
 	}
 	r->hits++;
-	r->damaged_hits += !dms_pkt_is_hit(p); // reported with -D only
-	count_flow(r, p);
-	count_owner(r, &o);
 
 	if (r->png || r->pcap) {
 		struct dms_pkt_meta meta = {
@@ -366,116 +236,39 @@ static struct dms_error *on_hit(const struct dms_hit *hit, void *arg)
 				dms_error_destroy(err);
 		}
 	}
-	if (r->summary_only)
-		return NULL;
-	dms_progress_clear(&r->progress);
-	if (r->json) {
-		print_json(r, hit, paddr, has_paddr, kvaddr, has_kvaddr, &o, summary);
-		return NULL;
-	}
-	if (!r->header_done) {
-		fprintf(fp, "%9s %16s %3s %-14s %-58s %s\n", "PADDR", "KVADDR", "OFF", "CSUM IP/L4",
-			"PACKET", "OWNER");
-		r->header_done = true;
-	}
-	char csum[24];
-	snprintf(csum, sizeof(csum), "%s/%s", p->ip_version == 4 ? dms_csum_name(p->ip_csum) : "-",
-		 dms_csum_name(p->l4_csum));
-	char pa[20] = "-", ka[20] = "-";
-	if (has_paddr)
-		snprintf(pa, sizeof(pa), "%" PRIx64, paddr);
-	if (has_kvaddr)
-		snprintf(ka, sizeof(ka), "%" PRIx64, kvaddr);
-	char damage[96] = "";
-	if (!dms_pkt_is_hit(p))
-		snprintf(damage, sizeof(damage), " DAMAGED (%.80s)",
-			 p->reason ? p->reason : "payload written over");
-	fprintf(fp, "%9s %16s %3" PRIx64 " %-14s %-58s%s%s %s\n", pa, ka,
-		has_paddr ? paddr & (PAGESIZE() - 1) : 0, csum, summary,
-		p->status == DMS_PKT_TRUNCATED ? " (truncated)" : "", damage, owner);
+	if (!r->summary_only)
+		dms_progress_clear(&r->progress);
+	char key[DMS_CACHE_NAME_MAX + 24];
+	owner_key(&o, key, sizeof(key));
+	struct owner_arg oa = {r, hit, paddr, has_paddr, &o};
+	struct dms_report_hit h = {
+		.hit = hit,
+		.paddr = paddr,
+		.kvaddr = kvaddr,
+		.has_paddr = has_paddr,
+		.has_kvaddr = has_kvaddr,
+		.summary = summary,
+		.owner = owner,
+		.owner_key = key,
+		.owner_json = owner_json,
+		.owner_arg = &oa,
+	};
+	dms_report_hit(r->rep, &h);
 	return NULL;
-}
-
-// Summary tables.
-
-static int flow_cmp(const void *a, const void *b)
-{
-	const struct flow *x = a, *y = b;
-	if (x->used != y->used)
-		return x->used ? -1 : 1;
-	return x->hits < y->hits ? 1 : x->hits > y->hits ? -1 : 0;
-}
-
-static int owner_cmp(const void *a, const void *b)
-{
-	const struct owner_count *x = a, *y = b;
-	return x->hits < y->hits ? 1 : x->hits > y->hits ? -1 : strcmp(x->key, y->key);
 }
 
 static void print_summary(struct run *r, double secs)
 {
-	qsort(r->flows, MAX_FLOWS, sizeof(r->flows[0]), flow_cmp);
-	qsort(r->owners, r->nowners, sizeof(r->owners[0]), owner_cmp);
-	if (r->json) {
-		fprintf(fp,
-			"{\"type\":\"summary\",\"hits\":%" PRIu64 ",\"flows\":%" PRIu64
-			",\"bytes_read\":%" PRIu64 ",\"interrupted\":%s,",
-			r->hits, r->flows_used, r->cr ? dms_creader_bytes_read(r->cr) : 0,
-			dms_interrupted() ? "true" : "false");
-		if (r->damaged)
-			fprintf(fp, "\"damaged\":%" PRIu64 ",", r->damaged_hits);
-		fprintf(fp, "\"owners\":{");
-		for (unsigned int i = 0; i < r->nowners; i++) {
-			fprintf(fp, "%s", i ? "," : "");
-			dms_json_str(fp, r->owners[i].key);
-			fprintf(fp, ":%" PRIu64, r->owners[i].hits);
-		}
-		unsigned int nt = r->cr ? dms_creader_stream_threads(r->cr) : 0;
-		fprintf(fp, "},\"reader\":\"%s\",\"reader_threads\":%u}\n",
-			nt ? "parallel" : "readmem", nt);
-		return;
-	}
-	fprintf(fp, "\npktscan: %" PRIu64 " hits", r->hits);
-	if (r->damaged)
-		fprintf(fp, " (%" PRIu64 " damaged)", r->damaged_hits);
-	if (r->cr)
-		fprintf(fp, ", %" PRIu64 " MiB read", dms_creader_bytes_read(r->cr) >> 20);
-	fprintf(fp, ", %.2f s%s\n", secs, dms_interrupted() ? " (INTERRUPTED: partial results)" : "");
-	if (!r->hits)
-		return;
-	uint64_t shown = r->flows_used < TOP_FLOWS ? r->flows_used : TOP_FLOWS;
-	fprintf(fp, "\nFLOWS (%" PRIu64 " of %" PRIu64 "%s)\n", shown, r->flows_used,
-		r->flows_dropped ? ", table full: some hits not counted" : "");
-	fprintf(fp, "  %7s  %-6s  %-5s  %-41s  %s\n", "HITS", "PROTO", "VLAN", "SOURCE",
-		"DESTINATION");
-	for (uint64_t i = 0; i < shown; i++) {
-		const struct flow *f = &r->flows[i];
-		struct dms_pkt p;
-		memset(&p, 0, sizeof(p));
-		p.ip_version = f->ip_version;
-		p.proto = f->proto;
-		char pbuf[8], src[64], dst[64], s[72], d[72], vlan[12] = "-";
-		addr_str(r, &p, f->src, src, sizeof(src));
-		addr_str(r, &p, f->dst, dst, sizeof(dst));
-		bool ports = f->ip_version && (f->proto == 6 || f->proto == 17);
-		bool v6 = f->ip_version == 6;
-		if (ports) {
-			snprintf(s, sizeof(s), "%s%s%s:%u", v6 ? "[" : "", src, v6 ? "]" : "",
-				 f->sport);
-			snprintf(d, sizeof(d), "%s%s%s:%u", v6 ? "[" : "", dst, v6 ? "]" : "",
-				 f->dport);
-		} else {
-			snprintf(s, sizeof(s), "%s", src);
-			snprintf(d, sizeof(d), "%s", dst);
-		}
-		if (f->vlan >= 0)
-			snprintf(vlan, sizeof(vlan), "%d", f->vlan);
-		fprintf(fp, "  %7" PRIu64 "  %-6s  %-5s  %-41s  %s\n", f->hits,
-			dms_pkt_proto_name(&p, pbuf, sizeof(pbuf)), vlan, s, d);
-	}
-	fprintf(fp, "\nOWNERS\n  %7s  %s\n", "HITS", "OWNER");
-	for (unsigned int i = 0; i < r->nowners; i++)
-		fprintf(fp, "  %7" PRIu64 "  %s\n", r->owners[i].hits, r->owners[i].key);
+	unsigned int nt = r->cr ? dms_creader_stream_threads(r->cr) : 0;
+	struct dms_report_end e = {
+		.secs = secs,
+		.interrupted = dms_interrupted(),
+		.has_bytes_read = r->cr != NULL,
+		.bytes_read = r->cr ? dms_creader_bytes_read(r->cr) : 0,
+		.reader = nt ? "parallel" : "readmem",
+		.reader_threads = nt,
+	};
+	dms_report_summary(r->rep, &e);
 }
 
 // Scans by mode.
@@ -524,6 +317,7 @@ static struct dms_error *scan_reader(struct run *r, bool virt)
 // no scanning: the floor a scan is measured against (make bench).
 struct bare {
 	struct run *r;
+	bool parallel;
 	uint8_t *page;
 	uint64_t pages, bytes;
 };
@@ -535,8 +329,13 @@ static struct dms_error *bare_range(uint64_t paddr, uint64_t len, void *arg)
 	for (uint64_t pa = paddr; pa < paddr + len; pa += ps) {
 		if (((pa / ps) & 255) == 0 && !tick(pa, b->r))
 			return dms_error_create_at(DMS_ERR_STOP, pa, "interrupted");
-		if (readmem(pa, PHYSADDR, b->page, ps, "dmasleuth bare read",
-			    QUIET | RETURN_ON_ERROR)) {
+		size_t got = 0;
+		if (b->parallel)
+			dms_error_destroy(dms_reader_read_phys(dms_creader_reader(b->r->cr), pa,
+							       b->page, ps, &got));
+		if (b->parallel ? got == ps
+				: readmem(pa, PHYSADDR, b->page, ps, "dmasleuth bare read",
+					  QUIET | RETURN_ON_ERROR)) {
 			b->pages++;
 			b->bytes += b->page[pa & 63]; // keep the read observable
 		}
@@ -551,14 +350,21 @@ static struct dms_error *bare_read(struct run *r)
 	if (!r->cr || !r->buf)
 		return &dms_enomem;
 	struct bare b = {.r = r, .page = r->buf};
+	char why[256];
+	if (!r->readmem_only) {
+		b.parallel = dms_creader_stream(r->cr, r->start, r->end, r->threads, why, sizeof(why));
+		if (!b.parallel)
+			fprintf(fp, "pktscan: NOTE: reading through crash's readmem: %s\n", why);
+	}
 	struct timespec t1;
 	struct dms_error *err = dms_reader_for_each_range(dms_creader_reader(r->cr), r->start,
 							  r->end, bare_range, &b);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!err)
 		fprintf(fp,
-			"pktscan: bare read pass: %" PRIu64 " pages (%" PRIu64 " MiB) in %.3f s\n",
-			b.pages, b.pages * PAGESIZE() >> 20, dms_elapsed(&r->t0, &t1));
+			"pktscan: bare read pass: %" PRIu64 " pages (%" PRIu64 " MiB) in %.3f s (%s)\n",
+			b.pages, b.pages * PAGESIZE() >> 20, dms_elapsed(&r->t0, &t1),
+			b.parallel ? "parallel reader" : "readmem");
 	return err;
 }
 
@@ -833,16 +639,23 @@ void dms_cmd_pktscan(void)
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	r->progress.quiet = r->quiet;
 	dms_interrupt_begin(&r->intr);
-	r->flows = calloc(MAX_FLOWS, sizeof(*r->flows));
-	if (!r->flows) {
-		err = &dms_enomem;
-		goto out;
-	}
 	if (r->redact_spec) {
 		err = dms_redact_create_spec(r->redact_spec, &r->redact);
 		if (err)
 			goto out;
 	}
+	struct dms_report_config rc = {
+		.out = fp,
+		.name = "pktscan",
+		.json = r->json,
+		.summary_only = r->summary_only,
+		.damaged = r->damaged,
+		.page_size = PAGESIZE(),
+		.redact = r->redact,
+	};
+	err = dms_report_create(&rc, &r->rep);
+	if (err)
+		goto out;
 	// Redacted output is for sharing, but not with this machine's other users.
 	mode_t mask = r->redact ? umask(077) : 0;
 	if (r->wfile && r->classic_pcap) {
@@ -1013,7 +826,8 @@ char *dms_help_pktscan[] = {
 	"   -i            print the kernel facts resolved at load (offsets, enabled",
 	"                 features) and exit.",
 	"   -B            benchmark aid: read the range (default: all) page by page",
-	"                 without scanning and print the time (see make bench).",
+	"                 without scanning and print the time (see make bench); with",
+	"                 -M through readmem, else through the parallel reader.",
 	"   -S, -T        with -M: -T scans on a worker thread while crash reads the",
 	"                 next chunk, -S reads and scans in turn on one thread.",
 	"                 Default: -T if a CPU is idle (load average < CPUs - 1).",
