@@ -22,7 +22,7 @@ DUMP_LIBS := -lz -llzo2 -lsnappy -lzstd -lpthread
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:.c=.o)
 
-all: lib/libdmasleuth.a scripts/dmasleuth-logscan scripts/dmasleuth-verdict
+all: lib/libdmasleuth.a scripts/dmasleuth-logscan scripts/dmasleuth-verdict scripts/dmasleuth-scan
 
 lib/libdmasleuth.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -38,6 +38,10 @@ scripts/dmasleuth-logscan: scripts/dmasleuth-logscan.c lib/libdmasleuth.a
 # dmaf's verdict from a facts file (dmaf -f), without crash: the replay of tests/facts/.
 scripts/dmasleuth-verdict: scripts/dmasleuth-verdict.c lib/libdmasleuth.a
 	$(CC) $(CFLAGS) -o $@ $< lib/libdmasleuth.a -lpcap -lcapstone -ldw -lelf -lcrypto
+
+# The packet carver without crash (docs/dmasleuth-scan.md).
+scripts/dmasleuth-scan: scripts/dmasleuth-scan.c lib/libdmasleuth.a
+	$(CC) $(CFLAGS) -o $@ $< lib/libdmasleuth.a -lpcap -lcrypto $(DUMP_LIBS)
 
 -include tests/unit/unit.mk
 -include extensions/extensions.mk
@@ -62,25 +66,37 @@ demo:
 	$(MAKE) all
 	$(MAKE) --no-print-directory demo-run
 
-install: extension-install scripts/dmasleuth-logscan scripts/dmasleuth-verdict
+install: extension-install scripts/dmasleuth-logscan scripts/dmasleuth-verdict scripts/dmasleuth-scan
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 scripts/dmasleuth-logscan $(DESTDIR)$(PREFIX)/bin/dmasleuth-logscan
 	install -m 0755 scripts/dmasleuth-verdict $(DESTDIR)$(PREFIX)/bin/dmasleuth-verdict
+	install -m 0755 scripts/dmasleuth-scan $(DESTDIR)$(PREFIX)/bin/dmasleuth-scan
 	install -m 0755 scripts/dmasleuth-triage $(DESTDIR)$(PREFIX)/bin/dmasleuth-triage
 	install -d $(DESTDIR)$(PREFIX)/share/dmasleuth/python/dmasleuth_triage
 	install -m 0644 python/dmasleuth_triage/*.py $(DESTDIR)$(PREFIX)/share/dmasleuth/python/dmasleuth_triage/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0644 docs/dmasleuth-triage.1 $(DESTDIR)$(PREFIX)/share/man/man1/dmasleuth-triage.1
+	install -m 0644 docs/dmasleuth-scan.1 $(DESTDIR)$(PREFIX)/share/man/man1/dmasleuth-scan.1
 	install -d $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 0644 docs/dmasleuth.7 $(DESTDIR)$(PREFIX)/share/man/man7/dmasleuth.7
 
-# make bench: the extension's benchmarks (extensions/extensions.mk) and triage -j 1 vs -j 2.
-bench: triage-bench
+# make bench: the extension's benchmarks (extensions/extensions.mk), triage -j 1 vs -j 2,
+# and the dump reader without crash (tests/bench/reader-bench).
+bench: triage-bench reader-bench
 triage-bench: all
 	@tests/triage/bench
 
-.PHONY: all check dumps deps demo install clean triage-bench
+# libkdumpfile, when installed, for the reader comparison (docs/performance.md).
+KDUMPFILE_FLAGS := $(shell pkg-config --exists libkdumpfile 2>/dev/null && \
+	echo -DHAVE_KDUMPFILE $$(pkg-config --cflags --libs libkdumpfile))
+tests/bench/dumpbench: tests/bench/dumpbench.c lib/libdmasleuth.a
+	$(CC) $(CFLAGS) -o $@ $< lib/libdmasleuth.a $(DUMP_LIBS) $(KDUMPFILE_FLAGS)
+reader-bench: all tests/bench/dumpbench
+	@tests/bench/reader-bench
+
+.PHONY: all check dumps deps demo install clean triage-bench reader-bench
 clean:
-	rm -f lib/*.o lib/*.a scripts/dmasleuth-logscan scripts/dmasleuth-verdict
+	rm -f lib/*.o lib/*.a scripts/dmasleuth-logscan scripts/dmasleuth-verdict scripts/dmasleuth-scan \
+		tests/bench/dumpbench
 	-$(MAKE) unit-clean
 	-$(MAKE) -C dumps/lab clean
