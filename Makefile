@@ -90,7 +90,7 @@ triage-bench: all
 KDUMPFILE_FLAGS := $(shell pkg-config --exists libkdumpfile 2>/dev/null && \
 	echo -DHAVE_KDUMPFILE $$(pkg-config --cflags --libs libkdumpfile))
 tests/bench/dumpbench: tests/bench/dumpbench.c lib/libdmasleuth.a
-	$(CC) $(CFLAGS) -o $@ $< lib/libdmasleuth.a $(DUMP_LIBS) $(KDUMPFILE_FLAGS)
+	$(CC) $(CFLAGS) -o $@ $< lib/libdmasleuth.a -lcrypto $(DUMP_LIBS) $(KDUMPFILE_FLAGS)
 reader-bench: all tests/bench/dumpbench
 	@tests/bench/reader-bench
 

@@ -123,7 +123,7 @@ static int cmd_kdumpfile(char **argv)
 	}
 	int fd = open(argv[0], O_RDONLY);
 	kdump_ctx_t *ctx = kdump_new();
-	if (fd < 0 || !ctx || kdump_set_number_attr(ctx, KDUMP_ATTR_FILE_FD, fd) != KDUMP_OK) {
+	if (fd < 0 || !ctx || kdump_open_fd(ctx, fd) != KDUMP_OK) {
 		printf("%s libkdumpfile cannot open it: %s\n", argv[0],
 		       ctx ? kdump_get_err(ctx) : "?");
 		return 0;
