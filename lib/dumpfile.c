@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1348,6 +1349,11 @@ struct dms_error *dms_pstream_create(struct dms_dumpfile *df, uint64_t start, ui
 	}
 	for (unsigned int i = 0; i < ps->nslots; i++)
 		ps->slots[i].data = ps->data + (size_t)i * BATCH * psz;
+	// Workers take no signals: a handler of the caller's (crash's SIGINT
+	// longjmps) must never run on them.  They inherit this mask.
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (unsigned int i = 0; i < nt; i++) {
 		if (!dctx_init(&ps->dctx[i], BATCH * psz)) {
 			dctx_deinit(&ps->dctx[i]);
@@ -1367,6 +1373,7 @@ struct dms_error *dms_pstream_create(struct dms_dumpfile *df, uint64_t start, ui
 		}
 		ps->nthreads++;
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!ps->nthreads) {
 		err = dms_error_create(DMS_ERR_NOMEM, "no worker thread could be started");
 		goto out_err;
