@@ -251,6 +251,7 @@ int main(int argc, char **argv)
 		.name = "dmasleuth-scan",
 		.json = r.json,
 		.summary_only = r.summary_only,
+		.damaged = r.damaged,
 		.page_size = in->page_size,
 	};
 	err = dms_report_create(&rc, &r.rep);
