@@ -73,8 +73,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	char *vi = NULL;
 	size_t vlen = 0;
-	if (!dms_dumpfile_vmcoreinfo(df, &vi, &vlen))
+	struct dms_error *verr = dms_dumpfile_vmcoreinfo(df, &vi, &vlen);
+	if (!verr)
 		FUZZ_CHECK(strlen(vi) == vlen);
+	dms_error_destroy(verr);
 	free(vi);
 	free(a.buf);
 	free(b.buf);
