@@ -517,8 +517,7 @@ out:
 static void gather_pools(struct gather *g)
 {
 	const struct dms_kfacts *kf = &dms_kf;
-	long hold = MEMBER_OFFSET("page_pool", "pages_state_hold_cnt");
-	long rel = MEMBER_OFFSET("page_pool", "pages_state_release_cnt");
+	long hold = kf->pp_hold_cnt, rel = kf->pp_release_cnt;
 	long psz = kf->page_struct_size;
 	struct dms_fpool pools[MAX_POOLS];
 	size_t npools = 0;
@@ -597,10 +596,9 @@ out:
 // crash's `irq -s` prints.
 static void gather_irqs(struct dms_facts *f)
 {
-	long kstat = MEMBER_OFFSET("irq_desc", "kstat_irqs");
-	long action = MEMBER_OFFSET("irq_desc", "action"),
-	     aname = MEMBER_OFFSET("irqaction", "name");
-	long idata = MEMBER_OFFSET("irq_desc", "irq_data"), iirq = MEMBER_OFFSET("irq_data", "irq");
+	const struct dms_kfacts *kf = &dms_kf;
+	long kstat = kf->irqd_kstat_irqs, action = kf->irqd_action, aname = kf->irqaction_name;
+	long idata = kf->irqd_irq_data, iirq = kf->irq_data_irq;
 
 	if (!symbol_exists("irq_desc_tree")) {
 		dms_error_destroy(dms_facts_add_gap(
@@ -622,8 +620,8 @@ static void gather_irqs(struct dms_facts *f)
 	}
 	// Since 4.20 a radix tree root is an xarray; crash walks each with its own helper
 	// (and aborts the command on a format it does not know: check first).
-	bool xa = MEMBER_EXISTS("xarray", "xa_head");
-	if (!xa && !MEMBER_EXISTS("radix_tree_root", "rnode")) {
+	bool xa = dms_kf_has(kf->xa_head);
+	if (!xa && !dms_kf_has(kf->radix_rnode)) {
 		dms_error_destroy(dms_facts_add_gap(f, "irqs",
 						    "irq_desc_tree is neither an xarray "
 						    "nor a radix tree crash knows"));

@@ -28,25 +28,6 @@
 // Largest list we believe when init_net says nothing better.
 #define MAX_NETDEVS 65536
 
-// net_device and friends, resolved once (crash's MEMBER_OFFSET on vmlinux).
-static struct {
-	bool done, ok;
-	char why[160];
-	long nd_size, name, name_size, dev_list, flags, features, hw_features, dev_addr, dev_addr_size,
-		addr_len, netdev_ops, dev, num_rx, real_num_rx, num_tx, real_num_tx;
-	long dev_parent, dev_driver, dev_iommu_group, drv_name;
-	long net_dev_base, net_ifindex;
-	long iff_up;
-} nd;
-
-static long member_off(const char *type, const char *member)
-{
-	long off = MEMBER_OFFSET((char *)type, (char *)member);
-	if (off < 0)
-		off = ANON_MEMBER_OFFSET((char *)type, (char *)member);
-	return off;
-}
-
 static bool read_kv(uint64_t addr, void *buf, size_t len)
 {
 	return readmem(addr, KVADDR, buf, len, "dmasleuth netdev", QUIET | RETURN_ON_ERROR);
@@ -57,43 +38,20 @@ static bool read_u64(uint64_t addr, uint64_t *ret)
 	return read_kv(addr, ret, sizeof(*ret));
 }
 
-static void nd_init(void)
+// net_device and friends: the facts table's (lib/kfacts.h, filled at load).
+static const struct dms_kfacts *const kf = &dms_kf;
+
+// Can the device list be walked?  Else why not.
+static const char *nd_why(void)
 {
-	if (nd.done)
-		return;
-	nd.done = true;
-	nd.nd_size = STRUCT_SIZE("net_device");
-	nd.name = member_off("net_device", "name");
-	nd.name_size = MEMBER_SIZE("net_device", "name");
-	nd.dev_list = member_off("net_device", "dev_list");
-	nd.flags = member_off("net_device", "flags");
-	nd.features = member_off("net_device", "features");
-	nd.hw_features = member_off("net_device", "hw_features");
-	nd.dev_addr = member_off("net_device", "dev_addr");
-	nd.dev_addr_size = MEMBER_SIZE("net_device", "dev_addr");
-	nd.addr_len = member_off("net_device", "addr_len");
-	nd.netdev_ops = member_off("net_device", "netdev_ops");
-	nd.dev = member_off("net_device", "dev");
-	nd.num_rx = member_off("net_device", "num_rx_queues");
-	nd.real_num_rx = member_off("net_device", "real_num_rx_queues");
-	nd.num_tx = member_off("net_device", "num_tx_queues");
-	nd.real_num_tx = member_off("net_device", "real_num_tx_queues");
-	nd.dev_parent = member_off("device", "parent");
-	nd.dev_driver = member_off("device", "driver");
-	nd.dev_iommu_group = member_off("device", "iommu_group");
-	nd.drv_name = member_off("device_driver", "name");
-	nd.net_dev_base = member_off("net", "dev_base_head");
-	nd.net_ifindex = member_off("net", "ifindex");
-	long v;
-	nd.iff_up = enumerator_value("IFF_UP", &v) ? v : 1;
-	nd.ok = nd.nd_size > 0 && nd.name >= 0 && nd.dev_list >= 0 && nd.net_dev_base >= 0 &&
-		symbol_exists("init_net");
-	if (!nd.ok)
-		snprintf(nd.why, sizeof(nd.why), "%s",
-			 !symbol_exists("init_net") ? "no init_net symbol"
-			 : nd.nd_size <= 0	    ? "no struct net_device in the debuginfo"
-						    : "net_device.name/dev_list or "
-						      "net.dev_base_head not found");
+	if (!symbol_exists("init_net"))
+		return "no init_net symbol";
+	if (kf->nd_struct_size <= 0)
+		return "no struct net_device in the debuginfo";
+	if (!dms_kf_has(kf->nd_name) || !dms_kf_has(kf->nd_dev_list) ||
+	    !dms_kf_has(kf->net_dev_base_head))
+		return "net_device.name/dev_list or net.dev_base_head not found";
+	return NULL;
 }
 
 // Bounded copy (truncates).
@@ -160,13 +118,14 @@ static const char *module_debug_file(const char *mod)
 static void driver_name(uint64_t dev, struct dms_netdev *ret)
 {
 	uint64_t parent = 0, drv = 0, name = 0;
-	if (nd.dev >= 0 && nd.dev_parent >= 0 && read_u64(dev + nd.dev + nd.dev_parent, &parent) &&
+	if (kf->nd_dev >= 0 && kf->dev_parent >= 0 &&
+	    read_u64(dev + (uint64_t)kf->nd_dev + (uint64_t)kf->dev_parent, &parent) &&
 	    parent) {
 		ret->parent = parent;
-		if (nd.dev_iommu_group >= 0)
-			read_u64(parent + nd.dev_iommu_group, &ret->iommu_group);
-		if (nd.dev_driver >= 0 && read_u64(parent + nd.dev_driver, &drv) && drv &&
-		    nd.drv_name >= 0 && read_u64(drv + nd.drv_name, &name) && name) {
+		if (kf->dev_iommu_group >= 0)
+			read_u64(parent + (uint64_t)kf->dev_iommu_group, &ret->iommu_group);
+		if (kf->dev_driver >= 0 && read_u64(parent + (uint64_t)kf->dev_driver, &drv) && drv &&
+		    kf->drv_name >= 0 && read_u64(drv + (uint64_t)kf->drv_name, &name) && name) {
 			read_cstr(name, ret->driver, sizeof(ret->driver));
 			if (ret->driver[0]) {
 				snprintf(ret->driver_from, sizeof(ret->driver_from),
@@ -177,7 +136,7 @@ static void driver_name(uint64_t dev, struct dms_netdev *ret)
 	}
 	uint64_t ops = 0;
 	const struct load_module *lm;
-	if (nd.netdev_ops >= 0 && read_u64(dev + nd.netdev_ops, &ops) && ops &&
+	if (kf->nd_netdev_ops >= 0 && read_u64(dev + (uint64_t)kf->nd_netdev_ops, &ops) && ops &&
 	    (lm = module_of(ops))) {
 		copy_str(ret->driver, sizeof(ret->driver), lm->mod_name);
 		snprintf(ret->driver_from, sizeof(ret->driver_from), "module of netdev_ops");
@@ -194,56 +153,58 @@ static void read_one(uint64_t dev, struct dms_netdev *ret)
 	// net_device.name is char[IFNAMSIZ]: its size from the debuginfo.
 	char name[32];
 	memset(name, 0, sizeof(name));
-	long nlen = nd.name_size > 0 && nd.name_size < (long)sizeof(name) ? nd.name_size : 16;
-	read_kv(dev + nd.name, name, (size_t)nlen);
+	long nlen = kf->nd_name_size > 0 && kf->nd_name_size < (long)sizeof(name) ? kf->nd_name_size : 16;
+	read_kv(dev + (uint64_t)kf->nd_name, name, (size_t)nlen);
 	name[nlen] = '\0';
 	sanitise(name);
 	snprintf(ret->name, sizeof(ret->name), "%s", name);
 	uint32_t flags = 0;
-	if (nd.flags >= 0 && read_kv(dev + nd.flags, &flags, sizeof(flags)))
-		ret->up = (flags & (uint32_t)nd.iff_up) != 0;
+	if (kf->nd_flags >= 0 && read_kv(dev + (uint64_t)kf->nd_flags, &flags, sizeof(flags)))
+		ret->up = (flags & kf->iff_up) != 0;
 	ret->flags = flags;
-	if (nd.features >= 0)
-		ret->has_features = read_u64(dev + nd.features, &ret->features);
-	if (nd.hw_features >= 0)
-		read_u64(dev + nd.hw_features, &ret->hw_features);
+	if (kf->nd_features >= 0)
+		ret->has_features = read_u64(dev + (uint64_t)kf->nd_features, &ret->features);
+	if (kf->nd_hw_features >= 0)
+		read_u64(dev + (uint64_t)kf->nd_hw_features, &ret->hw_features);
 	uint8_t alen = 6;
-	if (nd.addr_len >= 0)
-		read_kv(dev + nd.addr_len, &alen, 1);
+	if (kf->nd_addr_len >= 0)
+		read_kv(dev + (uint64_t)kf->nd_addr_len, &alen, 1);
 	ret->addr_len = alen > 32 ? 32 : alen;
-	if (nd.dev_addr >= 0) {
+	if (kf->nd_dev_addr >= 0) {
 		// 5.17+: const unsigned char *dev_addr; before: unsigned char[32].
-		uint64_t at = dev + nd.dev_addr;
-		if (nd.dev_addr_size == 8 && !read_u64(at, &at))
+		uint64_t at = dev + (uint64_t)kf->nd_dev_addr;
+		if (kf->nd_dev_addr_size == 8 && !read_u64(at, &at))
 			at = 0;
 		if (at && ret->addr_len)
 			ret->has_mac = read_kv(at, ret->mac, ret->addr_len > 6 ? 6 : ret->addr_len);
 	}
 	uint32_t q;
-	if (nd.real_num_rx >= 0 && read_kv(dev + nd.real_num_rx, &q, 4))
+	if (kf->nd_real_num_rx_queues >= 0 &&
+	    read_kv(dev + (uint64_t)kf->nd_real_num_rx_queues, &q, 4))
 		ret->rx_queues = q;
-	if (nd.real_num_tx >= 0 && read_kv(dev + nd.real_num_tx, &q, 4))
+	if (kf->nd_real_num_tx_queues >= 0 &&
+	    read_kv(dev + (uint64_t)kf->nd_real_num_tx_queues, &q, 4))
 		ret->tx_queues = q;
-	ret->priv = dms_nicring_netdev_priv(dev, (uint64_t)nd.nd_size);
+	ret->priv = dms_nicring_netdev_priv(dev, (uint64_t)kf->nd_struct_size);
 	driver_name(dev, ret);
 }
 
 size_t dms_netdev_list(struct dms_netdev *out, size_t max, char *why, size_t whylen)
 {
-	nd_init();
 	if (why && whylen)
 		why[0] = '\0';
-	if (!nd.ok) {
+	const char *no = nd_why();
+	if (no) {
 		if (why)
-			snprintf(why, whylen, "%s", nd.why);
+			snprintf(why, whylen, "%s", no);
 		return 0;
 	}
-	uint64_t head = symbol_value("init_net") + nd.net_dev_base;
+	uint64_t head = symbol_value("init_net") + (uint64_t)kf->net_dev_base_head;
 	// Cap: the last ifindex handed out bounds the number of devices.
 	uint64_t cap = MAX_NETDEVS;
 	int32_t ifindex;
-	if (nd.net_ifindex >= 0 &&
-	    read_kv(symbol_value("init_net") + nd.net_ifindex, &ifindex, sizeof(ifindex)) &&
+	if (kf->net_ifindex >= 0 &&
+	    read_kv(symbol_value("init_net") + (uint64_t)kf->net_ifindex, &ifindex, sizeof(ifindex)) &&
 	    ifindex > 0 && (uint64_t)ifindex + 16 < cap)
 		cap = (uint64_t)ifindex + 16;
 	uint64_t prev = head, cur;
@@ -280,7 +241,7 @@ size_t dms_netdev_list(struct dms_netdev *out, size_t max, char *why, size_t why
 			snprintf(why, whylen, "device list node %#" PRIx64 ": prev %#" PRIx64
 				 " != %#" PRIx64 " (kept going)", cur, back, prev);
 		if (n < max)
-			read_one(cur - nd.dev_list, &out[n]);
+			read_one(cur - (uint64_t)kf->nd_dev_list, &out[n]);
 		n++;
 		prev = cur;
 		cur = next;
@@ -300,51 +261,14 @@ size_t dms_netdev_list(struct dms_netdev *out, size_t max, char *why, size_t why
 
 // ---- features ------------------------------------------------------------
 
-// The features rxring reports, by enumerator of enum netdev_features.
-static const struct {
-	const char *label, *bit;
-} feature_names[] = {
-	{"rx-csum", "NETIF_F_RXCSUM_BIT"},
-	{"tx-csum-ip", "NETIF_F_IP_CSUM_BIT"},
-	{"tx-csum-ipv6", "NETIF_F_IPV6_CSUM_BIT"},
-	{"tx-csum-hw", "NETIF_F_HW_CSUM_BIT"},
-	{"sg", "NETIF_F_SG_BIT"},
-	{"tso", "NETIF_F_TSO_BIT"},
-	{"tso6", "NETIF_F_TSO6_BIT"},
-	{"gso", "NETIF_F_GSO_BIT"},
-	{"gro", "NETIF_F_GRO_BIT"},
-	{"lro", "NETIF_F_LRO_BIT"},
-	{"gro-hw", "NETIF_F_GRO_HW_BIT"},
-	{"rx-vlan-hw", "NETIF_F_HW_VLAN_CTAG_RX_BIT"},
-	{"rx-fcs", "NETIF_F_RXFCS_BIT"},
-	{"rx-all", "NETIF_F_RXALL_BIT"},
-};
-#define NFEATURES (sizeof(feature_names) / sizeof(feature_names[0]))
-static long feature_bit[NFEATURES];
-static bool features_done;
-
-static void features_init(void)
-{
-	if (features_done)
-		return;
-	features_done = true;
-	for (size_t i = 0; i < NFEATURES; i++) {
-		long v;
-		feature_bit[i] = enumerator_value((char *)feature_names[i].bit, &v) && v >= 0 &&
-						 v < 64
-					 ? v
-					 : -1;
-	}
-}
-
 size_t dms_netdev_features(uint64_t features, struct dms_feature *ret, size_t max)
 {
-	features_init();
 	size_t n = 0;
-	for (size_t i = 0; i < NFEATURES && n < max; i++) {
-		ret[n].name = feature_names[i].label;
-		ret[n].known = feature_bit[i] >= 0;
-		ret[n].on = ret[n].known && ((features >> feature_bit[i]) & 1);
+	for (size_t i = 0; i < DMS_KF_F_NUM && n < max; i++) {
+		int bit = kf->netif_f[i];
+		ret[n].name = dms_kf_feature_label((enum dms_kf_feature)i);
+		ret[n].known = bit >= 0;
+		ret[n].on = ret[n].known && ((features >> bit) & 1);
 		n++;
 	}
 	return n;
@@ -367,8 +291,8 @@ static bool read_int_sym(const char *sym, int32_t *ret)
 // AMD's "ivhd0".  -1 when this kernel has no such list.
 static int registered_iommus(char *name, size_t size)
 {
-	long list = member_off("iommu_device", "list"), dev = member_off("iommu_device", "dev");
-	long kobj = member_off("device", "kobj"), kname = member_off("kobject", "name");
+	long list = kf->iommu_list, dev = kf->iommu_dev;
+	long kobj = kf->dev_kobj, kname = kf->kobj_name;
 	uint64_t head, p, d, str;
 
 	name[0] = '\0';

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // dmasleuth crash extension: the session's SLUB model (lib/slub.h) and
-// object checker (lib/objcheck.h), their layouts filled from crash's
-// debuginfo once.
+// object checker (lib/objcheck.h), over the kernel facts table (dms_kf).
 //
-// Everything read here comes from crash's tables (MEMBER_OFFSET,
-// enumerator_value, symbol_exists/symbol_value, kt/vt/machdep): no call
+// Everything read here comes from the facts table and crash's tables
+// (symbol_exists/symbol_value, kt/vt, the layout provider): no call
 // that can longjmp (symbol_value only after symbol_exists, readmem with
 // RETURN_ON_ERROR), so dms_ext_slub() can be called from any command.  The
 // model reads slab bytes through the physical crash reader and struct
@@ -214,22 +213,6 @@ bool dms_ext_ptr_info(uint64_t value, void *arg, struct dms_ptr_info *ret)
 	return true;
 }
 
-// Offset of a dotted member path ("f_path.dentry") and its last member's
-// size, through the crash layout provider; -1 if any step is missing.
-static int32_t path_off(const char *type, const char *path, long *size)
-{
-	struct dms_layout l = dms_crash_layout();
-	uint64_t off, sz;
-	*size = -1;
-	struct dms_error *err = dms_layout_member(&l, type, path, &off, &sz);
-	if (err) {
-		dms_error_destroy(err);
-		return -1;
-	}
-	*size = (long)sz;
-	return off > INT32_MAX ? -1 : (int32_t)off;
-}
-
 struct dms_objcheck *dms_ext_objcheck(const char **why)
 {
 	if (g.oc || g.oc_tried) {
@@ -257,27 +240,15 @@ struct dms_objcheck *dms_ext_objcheck(const char **why)
 		g.oc = NULL;
 		goto out_fail;
 	}
+	// Member offsets through the provider the facts table was filled from.
+	struct dms_layout l = dms_crash_layout();
+	dms_error_destroy(dms_objcheck_resolve(g.oc, &l));
 	for (size_t i = 0; i < dms_objcheck_num_rules(g.oc); i++) {
 		struct dms_cache_rules *r = dms_objcheck_rules_at(g.oc, i);
-		if (!STRUCT_EXISTS((char *)r->type))
-			continue;
-		if (r->cache_var) {
-			uint64_t addr;
-			if (read_ptr(r->cache_var, &addr) && dms_slub_cache_by_addr(slub, addr))
-				r->cache_addr = addr;
-		}
-		if (r->rcu_field) {
-			long size;
-			r->rcu_offset = path_off(r->type, r->rcu_field, &size);
-			r->rcu_resolved = r->rcu_offset >= 0 && size >= 16;
-		}
-		for (size_t j = 0; j < r->nchecks; j++) {
-			struct dms_field_check *ck = &r->checks[j];
-			long size;
-			ck->offset = path_off(r->type, ck->field, &size);
-			if (ck->offset >= 0 && (size == 1 || size == 2 || size == 4 || size == 8))
-				ck->size = (uint8_t)size;
-		}
+		uint64_t addr;
+		if (r->present && r->cache_var && read_ptr(r->cache_var, &addr) &&
+		    dms_slub_cache_by_addr(slub, addr))
+			r->cache_addr = addr;
 	}
 	return g.oc;
 

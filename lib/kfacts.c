@@ -74,13 +74,73 @@ void dms_kfacts_init(struct dms_kfacts *kf)
 		&kf->c_partial,
 		&kf->n_partial,
 		&kf->n_nr_partial,
+		&kf->nd_struct_size,
+		&kf->nd_name,
+		&kf->nd_name_size,
+		&kf->nd_dev_list,
+		&kf->nd_flags,
+		&kf->nd_features,
+		&kf->nd_hw_features,
+		&kf->nd_dev_addr,
+		&kf->nd_dev_addr_size,
+		&kf->nd_addr_len,
+		&kf->nd_netdev_ops,
+		&kf->nd_dev,
+		&kf->nd_real_num_rx_queues,
+		&kf->nd_real_num_tx_queues,
+		&kf->dev_parent,
+		&kf->dev_driver,
+		&kf->dev_iommu_group,
+		&kf->drv_name,
+		&kf->iommu_list,
+		&kf->iommu_dev,
+		&kf->dev_kobj,
+		&kf->kobj_name,
+		&kf->net_dev_base_head,
+		&kf->net_ifindex,
+		&kf->pp_hold_cnt,
+		&kf->pp_release_cnt,
+		&kf->irqd_kstat_irqs,
+		&kf->irqd_action,
+		&kf->irqd_irq_data,
+		&kf->irq_data_irq,
+		&kf->irqaction_name,
+		&kf->xa_head,
+		&kf->radix_rnode,
 	};
 	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++)
 		*offs[i] = -1;
 	kf->pg_slab = kf->pg_head = kf->pg_reserved = DMS_KF_NONE;
+	for (size_t i = 0; i < DMS_KF_F_NUM; i++)
+		kf->netif_f[i] = -1;
 	kf->counters_inuse_shift = 0;
 	kf->counters_objects_shift = 16;
 	kf->counters_frozen_shift = 31;
+}
+
+// enum netdev_features enumerators, in enum dms_kf_feature order.
+static const struct {
+	const char *label, *bit;
+} features[DMS_KF_F_NUM] = {
+	[DMS_KF_F_RXCSUM] = {"rx-csum", "NETIF_F_RXCSUM_BIT"},
+	[DMS_KF_F_IP_CSUM] = {"tx-csum-ip", "NETIF_F_IP_CSUM_BIT"},
+	[DMS_KF_F_IPV6_CSUM] = {"tx-csum-ipv6", "NETIF_F_IPV6_CSUM_BIT"},
+	[DMS_KF_F_HW_CSUM] = {"tx-csum-hw", "NETIF_F_HW_CSUM_BIT"},
+	[DMS_KF_F_SG] = {"sg", "NETIF_F_SG_BIT"},
+	[DMS_KF_F_TSO] = {"tso", "NETIF_F_TSO_BIT"},
+	[DMS_KF_F_TSO6] = {"tso6", "NETIF_F_TSO6_BIT"},
+	[DMS_KF_F_GSO] = {"gso", "NETIF_F_GSO_BIT"},
+	[DMS_KF_F_GRO] = {"gro", "NETIF_F_GRO_BIT"},
+	[DMS_KF_F_LRO] = {"lro", "NETIF_F_LRO_BIT"},
+	[DMS_KF_F_GRO_HW] = {"gro-hw", "NETIF_F_GRO_HW_BIT"},
+	[DMS_KF_F_HW_VLAN_CTAG_RX] = {"rx-vlan-hw", "NETIF_F_HW_VLAN_CTAG_RX_BIT"},
+	[DMS_KF_F_RXFCS] = {"rx-fcs", "NETIF_F_RXFCS_BIT"},
+	[DMS_KF_F_RXALL] = {"rx-all", "NETIF_F_RXALL_BIT"},
+};
+
+const char *dms_kf_feature_label(enum dms_kf_feature f)
+{
+	return (unsigned int)f < DMS_KF_F_NUM ? features[f].label : "?";
 }
 
 const char *dms_kf_pgty_scheme_name(enum dms_kf_pgty_scheme s)
@@ -316,6 +376,54 @@ static void slab(struct filler *f, struct dms_kfacts *kf)
 	}
 }
 
+static void netdev(struct filler *f, struct dms_kfacts *kf)
+{
+	const char *nd = "net_device";
+	kf->nd_struct_size = size_of(f, nd);
+	kf->nd_name = member(f, nd, "name", &kf->nd_name_size);
+	kf->nd_dev_list = member(f, nd, "dev_list", NULL);
+	kf->nd_flags = member(f, nd, "flags", NULL);
+	kf->nd_features = member(f, nd, "features", NULL);
+	kf->nd_hw_features = member(f, nd, "hw_features", NULL);
+	kf->nd_dev_addr = member(f, nd, "dev_addr", &kf->nd_dev_addr_size);
+	kf->nd_addr_len = member(f, nd, "addr_len", NULL);
+	kf->nd_netdev_ops = member(f, nd, "netdev_ops", NULL);
+	kf->nd_dev = member(f, nd, "dev", NULL);
+	kf->nd_real_num_rx_queues = member(f, nd, "real_num_rx_queues", NULL);
+	kf->nd_real_num_tx_queues = member(f, nd, "real_num_tx_queues", NULL);
+	kf->dev_parent = member(f, "device", "parent", NULL);
+	kf->dev_driver = member(f, "device", "driver", NULL);
+	kf->dev_iommu_group = member(f, "device", "iommu_group", NULL);
+	kf->drv_name = member(f, "device_driver", "name", NULL);
+	kf->iommu_list = member(f, "iommu_device", "list", NULL);
+	kf->iommu_dev = member(f, "iommu_device", "dev", NULL);
+	kf->dev_kobj = member(f, "device", "kobj", NULL);
+	kf->kobj_name = member(f, "kobject", "name", NULL);
+	kf->net_dev_base_head = member(f, "net", "dev_base_head", NULL);
+	kf->net_ifindex = member(f, "net", "ifindex", NULL);
+	// IFF_UP is UAPI (include/uapi/linux/if.h): 1 since the first
+	// kernels; the enumerator is used when the debuginfo has it.
+	int64_t up = enum_val(f, "IFF_UP");
+	kf->iff_up = up > 0 && up <= 0xffffffffll ? (uint32_t)up : 1;
+	for (size_t i = 0; i < DMS_KF_F_NUM; i++) {
+		int64_t b = enum_val(f, features[i].bit);
+		kf->netif_f[i] = b >= 0 && b < 64 ? (int8_t)b : -1;
+	}
+}
+
+static void misc(struct filler *f, struct dms_kfacts *kf)
+{
+	kf->pp_hold_cnt = member(f, "page_pool", "pages_state_hold_cnt", NULL);
+	kf->pp_release_cnt = member(f, "page_pool", "pages_state_release_cnt", NULL);
+	kf->irqd_kstat_irqs = member(f, "irq_desc", "kstat_irqs", NULL);
+	kf->irqd_action = member(f, "irq_desc", "action", NULL);
+	kf->irqd_irq_data = member(f, "irq_desc", "irq_data", NULL);
+	kf->irq_data_irq = member(f, "irq_data", "irq", NULL);
+	kf->irqaction_name = member(f, "irqaction", "name", NULL);
+	kf->xa_head = member(f, "xarray", "xa_head", NULL);
+	kf->radix_rnode = member(f, "radix_tree_root", "rnode", NULL);
+}
+
 static void verdicts(struct dms_kfacts *kf)
 {
 	const char *why = NULL;
@@ -396,6 +504,8 @@ struct dms_error *dms_kfacts_fill(const struct dms_layout *layout, const struct 
 	page_types(&f, env, kf);
 	page_pool(&f, kf);
 	slab(&f, kf);
+	netdev(&f, kf);
+	misc(&f, kf);
 	verdicts(kf);
 	return f.err;
 }

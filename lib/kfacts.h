@@ -76,6 +76,28 @@ struct dms_kfacts_env {
 	void *ctx;
 };
 
+/** The netdev_features_t bits rxring and dmaf report (enum netdev_features). */
+enum dms_kf_feature {
+	DMS_KF_F_RXCSUM,
+	DMS_KF_F_IP_CSUM,
+	DMS_KF_F_IPV6_CSUM,
+	DMS_KF_F_HW_CSUM,
+	DMS_KF_F_SG,
+	DMS_KF_F_TSO,
+	DMS_KF_F_TSO6,
+	DMS_KF_F_GSO,
+	DMS_KF_F_GRO,
+	DMS_KF_F_LRO,
+	DMS_KF_F_GRO_HW,
+	DMS_KF_F_HW_VLAN_CTAG_RX,
+	DMS_KF_F_RXFCS,
+	DMS_KF_F_RXALL,
+	DMS_KF_F_NUM,
+};
+
+/** The label a feature is shown with ("rx-csum", "tso", "gro-hw", ...). */
+const char *dms_kf_feature_label(enum dms_kf_feature f);
+
 struct dms_kfacts {
 	// --- address space (from the env; 0 = absent)
 	uint64_t page_size;
@@ -132,6 +154,37 @@ struct dms_kfacts {
 	// (enum _slab_flag_bits 6.10+, #defines before: then derived); 0 absent.
 	uint64_t slab_flag_red_zone, slab_flag_poison, slab_flag_object_poison;
 	const char *slab_flags_src;
+
+	// --- network devices (the glue's device walk: netdev.c)
+	// struct net_device: size; name (char[IFNAMSIZ], its size), dev_list,
+	// flags, features, hw_features, dev_addr (a pointer since 5.17, a
+	// char[32] before: its size says which), addr_len, netdev_ops, dev
+	// (the embedded struct device), real_num_rx_queues/_tx_queues.
+	int32_t nd_struct_size;
+	int32_t nd_name, nd_name_size, nd_dev_list, nd_flags, nd_features, nd_hw_features,
+		nd_dev_addr, nd_dev_addr_size, nd_addr_len, nd_netdev_ops, nd_dev,
+		nd_real_num_rx_queues, nd_real_num_tx_queues;
+	// struct device parent/driver/iommu_group; struct device_driver name;
+	// struct net dev_base_head/ifindex.
+	int32_t dev_parent, dev_driver, dev_iommu_group, drv_name;
+	// Registered IOMMUs (iommu_device_list): iommu_device list/dev; device
+	// kobj; kobject name.
+	int32_t iommu_list, iommu_dev, dev_kobj, kobj_name;
+	int32_t net_dev_base_head, net_ifindex;
+	// enum net_device_flags IFF_UP (UAPI: 1 wherever the enum is absent).
+	uint32_t iff_up;
+	// enum netdev_features bit numbers (NETIF_F_*_BIT); -1 absent.
+	int8_t netif_f[DMS_KF_F_NUM];
+
+	// --- struct page_pool counters (dmaf's in-flight pages)
+	int32_t pp_hold_cnt, pp_release_cnt;
+
+	// --- interrupts (dmaf's IRQ storm note): irq_desc kstat_irqs, action,
+	// irq_data; irq_data irq; irqaction name.  How irq_desc_tree is kept:
+	// an xarray (xarray.xa_head, 4.20+) or a radix tree (radix_tree_root.
+	// rnode); -1 absent.
+	int32_t irqd_kstat_irqs, irqd_action, irqd_irq_data, irq_data_irq, irqaction_name;
+	int32_t xa_head, radix_rnode;
 
 	// Everything the models need is present (else *_why says what is not).
 	bool owner_ok, slab_ok;

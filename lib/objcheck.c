@@ -75,14 +75,12 @@ static const struct dms_field_check cred_checks[] = {
 #undef S
 #undef O
 
-#define RULES(c, t, v, a)                                                                          \
-	{                                                                                          \
-		c, t, v, 0, (struct dms_field_check *)a, sizeof(a) / sizeof(a[0]), NULL, -1, false \
-	}
 #define RULES_RCU(c, t, v, a, r)                                                                   \
 	{                                                                                          \
-		c, t, v, 0, (struct dms_field_check *)a, sizeof(a) / sizeof(a[0]), r, -1, false    \
+		.cache = c, .type = t, .cache_var = v, .checks = (struct dms_field_check *)a,     \
+		.nchecks = sizeof(a) / sizeof(a[0]), .rcu_field = r, .rcu_offset = -1             \
 	}
+#define RULES(c, t, v, a) RULES_RCU(c, t, v, a, NULL)
 static const struct dms_cache_rules default_rules[] = {
 	RULES_RCU("vm_area_struct", "vm_area_struct", "vm_area_cachep", vma_checks, "vm_rcu"),
 	RULES("filp", "file", "filp_cachep", filp_checks),
@@ -203,6 +201,57 @@ static uint64_t target_cache(const struct dms_objcheck *oc, const char *name)
 	}
 	const struct dms_slub_cache *c = oc->slub ? dms_slub_cache_by_name(oc->slub, name) : NULL;
 	return c ? c->addr : 0;
+}
+
+// A member's offset and size; false (offset -1) when absent.  Keeps the
+// first error that is not "not found" in *err.
+static bool resolve_member(const struct dms_layout *l, const char *type, const char *path,
+			   int32_t *off, uint64_t *size, struct dms_error **err)
+{
+	uint64_t o, sz;
+	*off = -1;
+	*size = 0;
+	struct dms_error *e = dms_layout_member(l, type, path, &o, &sz);
+	if (e) {
+		if (e->code != DMS_ERR_NOT_FOUND && !*err)
+			*err = e;
+		else
+			dms_error_destroy(e);
+		return false;
+	}
+	if (o > INT32_MAX)
+		return false;
+	*off = (int32_t)o;
+	*size = sz;
+	return true;
+}
+
+struct dms_error *dms_objcheck_resolve(struct dms_objcheck *oc, const struct dms_layout *layout)
+{
+	struct dms_error *err = NULL;
+	for (size_t i = 0; i < oc->nrules; i++) {
+		struct dms_cache_rules *r = &oc->rules[i];
+		uint64_t size;
+		struct dms_error *e = dms_layout_type_size(layout, r->type, &size);
+		r->present = !e;
+		if (e && e->code != DMS_ERR_NOT_FOUND && !err)
+			err = e;
+		else
+			dms_error_destroy(e);
+		if (!r->present)
+			continue;
+		if (r->rcu_field) {
+			resolve_member(layout, r->type, r->rcu_field, &r->rcu_offset, &size, &err);
+			r->rcu_resolved = r->rcu_offset >= 0 && size >= 16;
+		}
+		for (size_t j = 0; j < r->nchecks; j++) {
+			struct dms_field_check *ck = &r->checks[j];
+			if (resolve_member(layout, r->type, ck->field, &ck->offset, &size, &err) &&
+			    (size == 1 || size == 2 || size == 4 || size == 8))
+				ck->size = (uint8_t)size;
+		}
+	}
+	return err;
 }
 
 static bool is_kernel(const struct dms_objcheck *oc, uint64_t v)

@@ -17,6 +17,7 @@
 
 #include "classify.h"
 #include "error.h"
+#include "layout.h"
 #include "slub.h"
 
 enum dms_check_kind {
@@ -73,6 +74,8 @@ struct dms_cache_rules {
 	const char *rcu_field;
 	int32_t rcu_offset;
 	bool rcu_resolved;
+	// The kernel has the type (set by dms_objcheck_resolve()).
+	bool present;
 };
 
 struct dms_objcheck_env {
@@ -99,6 +102,15 @@ void dms_objcheck_destroy(struct dms_objcheck *oc);
 /** Rule sets, mutable so the glue can fill offsets and cache addresses. */
 size_t dms_objcheck_num_rules(const struct dms_objcheck *oc);
 struct dms_cache_rules *dms_objcheck_rules_at(struct dms_objcheck *oc, size_t i);
+
+/**
+ * Resolve every rule set through a layout provider: whether the kernel has
+ * the type, each check's offset and size (1, 2, 4 or 8 bytes; else the
+ * default 8), and the rcu_head's offset (resolved when it is 16 bytes or
+ * more).  What the kernel lacks stays unresolved (-1): that check is
+ * skipped.  Returns the first provider error other than "not found".
+ */
+struct dms_error *dms_objcheck_resolve(struct dms_objcheck *oc, const struct dms_layout *layout);
 
 /** Add a rule set (deep copy; strings must be static or outlive oc). */
 struct dms_error *dms_objcheck_add_rules(struct dms_objcheck *oc,

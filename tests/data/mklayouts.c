@@ -124,21 +124,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mklayouts: %s\n", err->message ? err->message : "fill failed");
 		return 1;
 	}
-	// The objcheck rule sets' member paths (the glue resolves them).
+	// The objcheck rule sets' member paths (dms_objcheck_resolve, as the glue).
 	struct dms_objcheck *oc;
 	struct dms_objcheck_env oenv = {0};
 	err = dms_objcheck_create(NULL, &oenv, &oc);
 	if (err)
 		return 1;
-	for (size_t i = 0; i < dms_objcheck_num_rules(oc); i++) {
-		const struct dms_cache_rules *r = dms_objcheck_rules_at(oc, i);
-		uint64_t off, size;
-		if (r->rcu_field)
-			dms_error_destroy(
-				dms_layout_member(&rec, r->type, r->rcu_field, &off, &size));
-		for (size_t j = 0; j < r->nchecks; j++)
-			dms_error_destroy(
-				dms_layout_member(&rec, r->type, r->checks[j].field, &off, &size));
+	err = dms_objcheck_resolve(oc, &rec);
+	if (err) {
+		fprintf(stderr, "mklayouts: %s\n", err->message ? err->message : "resolve failed");
+		return 1;
 	}
 	dms_objcheck_destroy(oc);
 

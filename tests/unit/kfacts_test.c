@@ -366,20 +366,9 @@ static void objcheck_vma_rcu_pending_not_checked(void)
 	}
 	EXPECT_TRUE(r != NULL && r->rcu_field != NULL);
 	// Resolve offsets as the glue does.
-	uint64_t off, size;
-	err = dms_layout_member(&l, r->type, r->rcu_field, &off, &size);
+	err = dms_objcheck_resolve(oc, &l);
 	EXPECT_TRUE(err == NULL);
-	r->rcu_offset = (int32_t)off;
-	r->rcu_resolved = size >= 16;
-	for (size_t j = 0; j < r->nchecks; j++) {
-		err = dms_layout_member(&l, r->type, r->checks[j].field, &off, &size);
-		if (err) {
-			dms_error_destroy(err);
-			continue;
-		}
-		r->checks[j].offset = (int32_t)off;
-		r->checks[j].size = (uint8_t)size;
-	}
+	EXPECT_TRUE(r->present && r->rcu_resolved);
 	jsonlayout_free(jl);
 	uint8_t obj[256] = {0};
 	// rcu_head { next = NULL, func = vm_area_free_rcu_cb in the image }.
