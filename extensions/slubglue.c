@@ -57,16 +57,6 @@ static bool read_ptr(const char *sym, uint64_t *ret)
 		       QUIET | RETURN_ON_ERROR) != 0;
 }
 
-// The model's layout: the facts table's (lib), plus what is not a kernel
-// fact (CPUs, nodes).
-static void layout_fill(struct dms_slub_layout *l, uint64_t *pcpu, uint32_t npcpu)
-{
-	dms_slub_layout_from_kfacts(&dms_kf, l);
-	l->nr_cpus = npcpu;
-	l->per_cpu_offset = pcpu;
-	l->nr_nodes = vt->numnodes > 0 ? (uint32_t)vt->numnodes : 1;
-}
-
 // Kernel variables that hold a struct kmem_cache pointer, for cache names
 // merged into another cache (SLAB_MERGE_DEFAULT): the variable's name minus
 // its _cachep/_cache suffix, or the name the kernel creates it with.
@@ -115,7 +105,6 @@ struct dms_slub *dms_ext_slub(const char **why)
 		return g.slub;
 	}
 	g.tried = true;
-	struct dms_slub_layout l;
 	uint32_t ncpu = kt->cpus > 0 && kt->cpus <= NR_CPUS ? (uint32_t)kt->cpus : 1;
 	uint64_t *pcpu = calloc(ncpu, sizeof(*pcpu));
 	if (!pcpu) {
@@ -124,19 +113,21 @@ struct dms_slub *dms_ext_slub(const char **why)
 	}
 	for (uint32_t i = 0; i < ncpu; i++)
 		pcpu[i] = (uint64_t)kt->__per_cpu_offset[i];
-	layout_fill(&l, pcpu, ncpu);
+	// The kernel facts are the table's; CPUs and nodes are this machine's.
+	struct dms_slub_env env = {
+		.nr_cpus = ncpu,
+		.per_cpu_offset = pcpu,
+		.nr_nodes = vt->numnodes > 0 ? (uint32_t)vt->numnodes : 1,
+	};
 	if (!dms_kf.slab_ok) {
 		snprintf(g.why, sizeof(g.why), "%s", dms_kf.slab_why);
 		goto out_free_pcpu;
 	}
-	if (l.c_freelist < 0 || !symbol_exists("kmem_cache_node")) {
+	if (dms_kf.c_freelist < 0) {
 		// SLAB kernels have struct kmem_cache_node too; SLUB's cpu
 		// freelist is the telling member.
-		if (l.c_freelist < 0) {
-			snprintf(g.why, sizeof(g.why),
-				 "no kmem_cache_cpu.freelist (not a SLUB kernel?)");
-			goto out_free_pcpu;
-		}
+		snprintf(g.why, sizeof(g.why), "no kmem_cache_cpu.freelist (not a SLUB kernel?)");
+		goto out_free_pcpu;
 	}
 	g.phys = dms_creader_phys_create(fwd_tick, NULL);
 	g.kv = dms_creader_virt_create(fwd_tick, NULL);
@@ -145,7 +136,7 @@ struct dms_slub *dms_ext_slub(const char **why)
 		goto out_readers;
 	}
 	struct dms_error *err = dms_slub_create(dms_creader_reader(g.phys),
-						dms_creader_reader(g.kv), &l, &g.slub);
+						dms_creader_reader(g.kv), &dms_kf, &env, &g.slub);
 	if (err) {
 		snprintf(g.why, sizeof(g.why), "SLUB model: %s",
 			 err->message ? err->message : dms_error_string(err->code));

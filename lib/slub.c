@@ -60,75 +60,6 @@ const char *dms_slub_state_name(enum dms_slub_state state)
 	return (unsigned int)state <= DMS_SLUB_UNKNOWN ? names[state] : "?";
 }
 
-void dms_slub_layout_init(struct dms_slub_layout *l)
-{
-	memset(l, 0, sizeof(*l));
-	l->pg_slab = -1;
-	l->page_type = -1;
-	l->page_flags = l->page_compound_head = -1;
-	l->slab_cache = l->slab_freelist = l->slab_counters = -1;
-	l->slab_list = l->slab_next = -1;
-	l->counters_inuse_shift = 0;
-	l->counters_objects_shift = 16;
-	l->counters_frozen_shift = 31;
-	l->s_name = l->s_size = l->s_object_size = l->s_offset = -1;
-	l->s_random = l->s_cpu_slab = l->s_node = l->s_oo = l->s_flags = -1;
-	l->s_list = l->s_inuse = l->s_align = l->s_red_left_pad = -1;
-	l->c_freelist = l->c_slab = l->c_partial = -1;
-	l->n_partial = l->n_nr_partial = -1;
-	l->fp_mode = DMS_SLUB_FP_PROBE;
-}
-
-void dms_slub_layout_from_kfacts(const struct dms_kfacts *kf, struct dms_slub_layout *l)
-{
-	dms_slub_layout_init(l);
-	l->facts = kf;
-	l->page_size = kf->page_size;
-	l->page_offset = kf->page_offset;
-	l->vmemmap = kf->vmemmap;
-	l->page_struct_size = kf->page_struct_size > 0 ? (uint32_t)kf->page_struct_size : 0;
-	l->slab_caches = kf->slab_caches;
-	l->pg_slab = kf->pg_slab != DMS_KF_NONE ? (int)kf->pg_slab : -1;
-	if (l->pg_slab < 0 && kf->pgty_slab.present) {
-		l->page_type = kf->page_type;
-		l->page_type_mask = kf->pgty_slab.mask;
-		l->page_type_slab = kf->pgty_slab.value;
-	}
-	l->page_flags = kf->page_flags;
-	l->page_compound_head = kf->page_compound_head;
-	l->slab_cache = kf->slab_cache;
-	l->slab_freelist = kf->slab_freelist;
-	l->slab_counters = kf->slab_counters;
-	l->slab_list = kf->slab_list;
-	l->slab_next = kf->slab_next;
-	l->counters_inuse_shift = kf->counters_inuse_shift;
-	l->counters_objects_shift = kf->counters_objects_shift;
-	l->counters_frozen_shift = kf->counters_frozen_shift;
-	l->s_name = kf->s_name;
-	l->s_size = kf->s_size;
-	l->s_object_size = kf->s_object_size;
-	l->s_offset = kf->s_offset;
-	l->s_random = kf->s_random;
-	l->s_cpu_slab = kf->s_cpu_slab;
-	l->s_node = kf->s_node;
-	l->s_oo = kf->s_oo;
-	l->s_flags = kf->s_flags;
-	l->s_flags_size =
-		kf->s_flags_size == 4 || kf->s_flags_size == 8 ? (uint32_t)kf->s_flags_size : 0;
-	l->s_list = kf->s_list;
-	l->s_inuse = kf->s_inuse;
-	l->s_align = kf->s_align;
-	l->s_red_left_pad = kf->s_red_left_pad;
-	l->c_freelist = kf->c_freelist;
-	l->c_slab = kf->c_slab;
-	l->c_partial = kf->c_partial;
-	l->n_partial = kf->n_partial;
-	l->n_nr_partial = kf->n_nr_partial;
-	l->flag_red_zone = kf->slab_flag_red_zone;
-	l->flag_poison = kf->slab_flag_poison;
-	l->flag_object_poison = kf->slab_flag_object_poison;
-}
-
 // A set of 64-bit keys with values (open addressing, key 0 never stored).
 struct u64map {
 	uint64_t *keys;
@@ -228,11 +159,14 @@ struct findings {
 
 struct dms_slub {
 	const struct dms_reader *phys, *kv;
-	struct dms_slub_layout l;
-	// The facts behind the layout (a copy), or facts built from it: the
-	// page-owner model's slab test runs over these.
+	// The kernel facts (a copy): every offset, size, bit and address the
+	// model reads; the page-owner model's slab test runs over them.
 	struct dms_kfacts kf;
+	// CPUs, nodes and the free pointer encoding (per_cpu_offset copied).
+	struct dms_slub_env env;
 	uint64_t *per_cpu_offset;
+	// Bytes of kmem_cache.flags (slab_flags_t): 4 or 8.
+	uint32_t flags_size;
 	uint64_t page_size;
 	unsigned int page_shift;
 	// Bytes of struct page and struct kmem_cache that we read.
@@ -282,9 +216,9 @@ static struct dms_error *kv_read(struct dms_slub *s, uint64_t addr, void *buf, s
 	*got = 0;
 	if (s->kv)
 		return dms_reader_read_phys(s->kv, addr, buf, len, got);
-	if (addr < s->l.page_offset)
+	if (addr < s->kf.page_offset)
 		return NULL;
-	return dms_reader_read_phys(s->phys, addr - s->l.page_offset, buf, len, got);
+	return dms_reader_read_phys(s->phys, addr - s->kf.page_offset, buf, len, got);
 }
 
 // Read len bytes fully; *ok false if any is missing.
@@ -326,14 +260,16 @@ static bool off_ok(int32_t off)
 	return off >= 0;
 }
 
-static struct dms_error *check_layout(struct dms_slub *s)
+// The facts the model needs, and how many bytes of struct page and struct
+// kmem_cache it reads.
+static struct dms_error *check_facts(struct dms_slub *s)
 {
-	const struct dms_slub_layout *l = &s->l;
+	const struct dms_kfacts *l = &s->kf;
 	static const struct {
 		const char *name;
 		size_t off;
 	} required[] = {
-#define REQ(m) {#m, offsetof(struct dms_slub_layout, m)}
+#define REQ(m) {#m, offsetof(struct dms_kfacts, m)}
 		REQ(page_flags),    REQ(page_compound_head), REQ(slab_cache),
 		REQ(slab_freelist), REQ(slab_counters),	     REQ(s_name),
 		REQ(s_size),	    REQ(s_offset),	     REQ(s_list),
@@ -345,35 +281,36 @@ static struct dms_error *check_layout(struct dms_slub *s)
 		memcpy(&v, (const char *)l + required[i].off, sizeof(v));
 		if (v < 0)
 			return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
-						"slub layout: %s is required", required[i].name);
+						"slub facts: %s is required", required[i].name);
 	}
-	if (l->pg_slab < 0 && l->page_type < 0)
+	// Slab pages: PG_slab, or the slab page type (dms_page_is_slab).
+	bool by_type = l->pg_slab == DMS_KF_NONE;
+	if (by_type && (!l->pgty_slab.present || !dms_kf_has(l->page_type)))
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
-					"slub layout: pg_slab or page_type is required");
-	if (l->pg_slab > 63)
-		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "slub layout: pg_slab > 63");
-	if (!l->page_struct_size || l->page_struct_size > 4096)
+					"slub facts: pg_slab or the slab page type is required");
+	if (!by_type && (l->pg_slab < 0 || l->pg_slab > 63))
+		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "slub facts: pg_slab > 63");
+	if (l->page_struct_size <= 0 || l->page_struct_size > 4096)
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
-					"slub layout: page_struct_size must be 1..4096");
+					"slub facts: page_struct_size must be 1..4096");
 	if (!l->vmemmap || !l->page_offset || !l->slab_caches)
 		return dms_error_create(
 			DMS_ERR_INVALID_ARGUMENT,
-			"slub layout: vmemmap, page_offset and slab_caches are required");
-	if (l->nr_cpus > MAX_CPUS || (l->nr_cpus && !l->per_cpu_offset))
+			"slub facts: vmemmap, page_offset and slab_caches are required");
+	if (s->env.nr_cpus > MAX_CPUS || (s->env.nr_cpus && !s->env.per_cpu_offset))
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
-					"slub layout: bad nr_cpus/per_cpu_offset");
-	if (l->nr_nodes > MAX_NODES)
-		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "slub layout: nr_nodes > %d",
+					"slub env: bad nr_cpus/per_cpu_offset");
+	if (s->env.nr_nodes > MAX_NODES)
+		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "slub env: nr_nodes > %d",
 					MAX_NODES);
-	if (l->s_flags_size != 0 && l->s_flags_size != 4 && l->s_flags_size != 8)
-		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
-					"slub layout: s_flags_size must be 4 or 8");
+	// slab_flags_t is 4 bytes since 4.15 (8 with some configs before).
+	s->flags_size = l->s_flags_size == 8 ? 8 : 4;
 	if (l->counters_inuse_shift > 16 || l->counters_objects_shift > 17 ||
 	    l->counters_frozen_shift > 31)
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
-					"slub layout: counters bit positions out of range");
-	if ((unsigned int)l->fp_mode >= DMS_SLUB_FP_NUM)
-		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "slub layout: bad fp_mode");
+					"slub facts: counters bit positions out of range");
+	if ((unsigned int)s->env.fp_mode >= DMS_SLUB_FP_NUM)
+		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "slub env: bad fp_mode");
 	size_t n = 0;
 	dms_span_need(&n, l->page_flags, 8);
 	dms_span_need(&n, l->page_compound_head, 8);
@@ -382,10 +319,11 @@ static struct dms_error *check_layout(struct dms_slub *s)
 	dms_span_need(&n, l->slab_counters, 4);
 	dms_span_need(&n, l->slab_list, 16);
 	dms_span_need(&n, l->slab_next, 8);
-	dms_span_need(&n, l->page_type, 4);
-	if (n > l->page_struct_size)
+	if (by_type)
+		dms_span_need(&n, l->page_type, 4);
+	if (n > (size_t)l->page_struct_size)
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
-					"slub layout: struct page members beyond page_struct_size");
+					"slub facts: struct page members beyond page_struct_size");
 	s->page_need = n;
 	n = 0;
 	dms_span_need(&n, l->s_name, 8);
@@ -394,30 +332,30 @@ static struct dms_error *check_layout(struct dms_slub *s)
 	dms_span_need(&n, l->s_offset, 4);
 	dms_span_need(&n, l->s_random, 8);
 	dms_span_need(&n, l->s_cpu_slab, 8);
-	dms_span_need(&n, l->s_node, 8 * (size_t)(l->nr_nodes ? l->nr_nodes : 1));
+	dms_span_need(&n, l->s_node, 8 * (size_t)(s->env.nr_nodes ? s->env.nr_nodes : 1));
 	dms_span_need(&n, l->s_oo, 4);
-	dms_span_need(&n, l->s_flags, l->s_flags_size ? l->s_flags_size : 4);
+	dms_span_need(&n, l->s_flags, s->flags_size);
 	dms_span_need(&n, l->s_list, 16);
 	dms_span_need(&n, l->s_inuse, 4);
 	dms_span_need(&n, l->s_align, 4);
 	dms_span_need(&n, l->s_red_left_pad, 4);
 	if (n > 65536)
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
-					"slub layout: kmem_cache offsets too large");
+					"slub facts: kmem_cache offsets too large");
 	s->cache_need = n;
 	return NULL;
 }
 
 static bool has_random(const struct dms_slub *s)
 {
-	return off_ok(s->l.s_random);
+	return off_ok(s->kf.s_random);
 }
 
 // Fill a cache from its struct kmem_cache bytes; geometry findings go to f.
 static void cache_decode(struct dms_slub *s, struct cache_int *ci, const uint8_t *b,
 			 struct findings *f)
 {
-	const struct dms_slub_layout *l = &s->l;
+	const struct dms_kfacts *l = &s->kf;
 	struct dms_slub_cache *c = &ci->pub;
 	c->size = rd32(b + l->s_size);
 	c->object_size = off_ok(l->s_object_size) ? rd32(b + l->s_object_size) : c->size;
@@ -428,7 +366,7 @@ static void cache_decode(struct dms_slub *s, struct cache_int *ci, const uint8_t
 	uint32_t oo = rd32(b + l->s_oo);
 	c->order = oo >> 16;
 	c->objects = oo & 0xffff;
-	c->flags = off_ok(l->s_flags) ? rd_le(b + l->s_flags, l->s_flags_size ? l->s_flags_size : 4)
+	c->flags = off_ok(l->s_flags) ? rd_le(b + l->s_flags, s->flags_size)
 				      : 0;
 	c->random = has_random(s) ? rd64(b + l->s_random) : 0;
 	c->cpu_slab = off_ok(l->s_cpu_slab) ? rd64(b + l->s_cpu_slab) : 0;
@@ -482,7 +420,7 @@ static void cache_decode(struct dms_slub *s, struct cache_int *ci, const uint8_t
 // Enumerate slab_caches: bounded, cycle-checked, prev-checked.
 static struct dms_error *read_caches(struct dms_slub *s)
 {
-	const struct dms_slub_layout *l = &s->l;
+	const struct dms_kfacts *l = &s->kf;
 	uint64_t head = l->slab_caches;
 	uint8_t hb[16];
 	bool ok;
@@ -573,55 +511,42 @@ out:
 }
 
 struct dms_error *dms_slub_create(const struct dms_reader *phys, const struct dms_reader *kv,
-				  const struct dms_slub_layout *layout, struct dms_slub **ret)
+				  const struct dms_kfacts *kf, const struct dms_slub_env *env,
+				  struct dms_slub **ret)
 {
 	struct dms_slub *s = calloc(1, sizeof(*s));
 	if (!s)
 		return &dms_enomem;
 	s->phys = phys;
 	s->kv = kv;
-	s->l = *layout;
-	s->page_size = layout->page_size ? layout->page_size : phys->page_size;
+	s->kf = *kf;
+	if (env)
+		s->env = *env;
+	s->page_size = kf->page_size ? kf->page_size : phys->page_size;
 	struct dms_error *err;
 	if (s->page_size < 256 || (s->page_size & (s->page_size - 1))) {
 		err = dms_error_create(DMS_ERR_INVALID_ARGUMENT,
-				       "slub layout: page size is not a power of two");
+				       "slub facts: page size is not a power of two");
 		goto out_free;
 	}
 	s->page_shift = (unsigned int)__builtin_ctzll(s->page_size);
-	err = check_layout(s);
+	err = check_facts(s);
 	if (err)
 		goto out_free;
-	if (layout->facts) {
-		s->kf = *layout->facts;
-	} else {
-		// A hand-filled layout: the facts the slab test needs.
-		dms_kfacts_init(&s->kf);
-		s->kf.page_flags = layout->page_flags;
-		s->kf.page_type = layout->page_type;
-		s->kf.pg_slab = layout->pg_slab >= 0 ? layout->pg_slab : DMS_KF_NONE;
-		if (layout->page_type >= 0) {
-			s->kf.pgty_slab.present = true;
-			s->kf.pgty_slab.mask = layout->page_type_mask;
-			s->kf.pgty_slab.value = layout->page_type_slab;
-		}
-	}
-	s->l.facts = NULL;
-	if (layout->nr_cpus) {
-		s->per_cpu_offset = malloc(layout->nr_cpus * sizeof(uint64_t));
+	if (s->env.nr_cpus) {
+		s->per_cpu_offset = malloc(s->env.nr_cpus * sizeof(uint64_t));
 		if (!s->per_cpu_offset) {
 			err = &dms_enomem;
 			goto out_free;
 		}
-		memcpy(s->per_cpu_offset, layout->per_cpu_offset,
-		       layout->nr_cpus * sizeof(uint64_t));
+		memcpy(s->per_cpu_offset, s->env.per_cpu_offset, s->env.nr_cpus * sizeof(uint64_t));
 	}
-	s->l.per_cpu_offset = NULL;
+	s->env.per_cpu_offset = NULL;
 	if (!has_random(s)) {
 		s->fp = DMS_SLUB_FP_PLAIN;
 		s->fp_probed = true;
-	} else if (layout->fp_mode != DMS_SLUB_FP_PROBE) {
-		s->fp = layout->fp_mode;
+	} else if (s->env.fp_mode != DMS_SLUB_FP_PROBE) {
+		s->fp = s->env.fp_mode;
 		s->fp_probed = true;
 	}
 	err = read_caches(s);
@@ -739,8 +664,8 @@ static struct dms_error *load_cpu(struct dms_slub *s, struct cache_int *ci)
 {
 	if (ci->cpu_loaded)
 		return NULL;
-	const struct dms_slub_layout *l = &s->l;
-	uint32_t n = l->nr_cpus;
+	const struct dms_kfacts *l = &s->kf;
+	uint32_t n = s->env.nr_cpus;
 	if (!n || !ci->pub.cpu_slab || !off_ok(l->c_freelist) || !off_ok(l->c_slab)) {
 		ci->cpu_loaded = true;
 		return NULL;
@@ -800,17 +725,17 @@ static bool page_is_slab(const struct dms_slub *s, const uint8_t *pg)
 // struct page address of a pfn, and back; false if out of vmemmap.
 static bool pfn_to_page(const struct dms_slub *s, uint64_t pfn, uint64_t *ret)
 {
-	if (pfn > (UINT64_MAX - s->l.vmemmap) / s->l.page_struct_size)
+	if (pfn > (UINT64_MAX - s->kf.vmemmap) / (uint64_t)s->kf.page_struct_size)
 		return false;
-	*ret = s->l.vmemmap + pfn * s->l.page_struct_size;
+	*ret = s->kf.vmemmap + pfn * (uint64_t)s->kf.page_struct_size;
 	return true;
 }
 
 static bool page_to_pfn(const struct dms_slub *s, uint64_t page, uint64_t *ret)
 {
-	if (page < s->l.vmemmap || (page - s->l.vmemmap) % s->l.page_struct_size)
+	if (page < s->kf.vmemmap || (page - s->kf.vmemmap) % (uint64_t)s->kf.page_struct_size)
 		return false;
-	*ret = (page - s->l.vmemmap) / s->l.page_struct_size;
+	*ret = (page - s->kf.vmemmap) / (uint64_t)s->kf.page_struct_size;
 	if (s->kf.max_pfn && *ret >= s->kf.max_pfn)
 		return false;
 	return *ret <= (UINT64_MAX >> s->page_shift);
@@ -827,7 +752,7 @@ static struct dms_error *read_head(struct dms_slub *s, uint64_t pfn, uint64_t *p
 	struct dms_error *err = kv_read_all(s, *page, pg, s->page_need, ok);
 	if (err || !*ok)
 		return err;
-	uint64_t ch = rd64(pg + s->l.page_compound_head);
+	uint64_t ch = rd64(pg + s->kf.page_compound_head);
 	if (!(ch & 1))
 		return NULL;
 	uint64_t head = ch - 1, hpfn;
@@ -839,7 +764,7 @@ static struct dms_error *read_head(struct dms_slub *s, uint64_t pfn, uint64_t *p
 	if (err || !*ok)
 		return err;
 	// A head is not itself a tail.
-	if (rd64(pg + s->l.page_compound_head) & 1)
+	if (rd64(pg + s->kf.page_compound_head) & 1)
 		*ok = false;
 	return NULL;
 }
@@ -959,11 +884,11 @@ static bool walk_all(struct walk *w, struct cache_int *ci, const uint8_t *pg, ui
 	memset(s->state, DMS_SLUB_ALLOCATED, sl->objects);
 	memset(s->walkid, 0, sl->objects);
 	sl->nfree = 0;
-	uint64_t head = rd64(pg + s->l.slab_freelist);
-	bool ok = walk_chain(w, head, sl->page + s->l.slab_freelist, "slab.freelist", DMS_SLUB_FREE,
+	uint64_t head = rd64(pg + s->kf.slab_freelist);
+	bool ok = walk_chain(w, head, sl->page + s->kf.slab_freelist, "slab.freelist", DMS_SLUB_FREE,
 			     1, nslab);
 	sl->nfree += *nslab;
-	for (uint32_t cpu = 0; ci->cpu_slab && cpu < s->l.nr_cpus; cpu++) {
+	for (uint32_t cpu = 0; ci->cpu_slab && cpu < s->env.nr_cpus; cpu++) {
 		if (ci->cpu_slab[cpu] != sl->page)
 			continue;
 		if (sl->cpu < 0)
@@ -975,7 +900,7 @@ static bool walk_all(struct walk *w, struct cache_int *ci, const uint8_t *pg, ui
 		const char *field = cpu < 8 ? names[cpu] : "cpu freelist";
 		uint32_t n;
 		uint64_t slot =
-			ci->pub.cpu_slab + s->per_cpu_offset[cpu] + (uint64_t)s->l.c_freelist;
+			ci->pub.cpu_slab + s->per_cpu_offset[cpu] + (uint64_t)s->kf.c_freelist;
 		uint8_t id = (uint8_t)(2 + (cpu < 250 ? cpu : 250));
 		ok &= walk_chain(w, ci->cpu_freelist[cpu], slot, field, DMS_SLUB_FREE_CPU, id, &n);
 		sl->nfree += n;
@@ -996,9 +921,9 @@ static void debug_checks(struct walk *w)
 	struct dms_slub *s = w->s;
 	const struct dms_slub_cache *c = w->c;
 	struct dms_slub_slab *sl = w->slab;
-	bool rz = s->l.flag_red_zone && (c->flags & s->l.flag_red_zone);
-	bool poison = s->l.flag_poison && (c->flags & s->l.flag_poison) &&
-		      (!s->l.flag_object_poison || (c->flags & s->l.flag_object_poison));
+	bool rz = s->kf.slab_flag_red_zone && (c->flags & s->kf.slab_flag_red_zone);
+	bool poison = s->kf.slab_flag_poison && (c->flags & s->kf.slab_flag_poison) &&
+		      (!s->kf.slab_flag_object_poison || (c->flags & s->kf.slab_flag_object_poison));
 	if (!rz && !poison)
 		return;
 	for (uint32_t i = 0; i < sl->objects; i++) {
@@ -1087,7 +1012,7 @@ static bool grow(uint8_t **buf, size_t *cap, size_t n)
 static struct dms_error *analyze(struct dms_slub *s, uint64_t page, const uint8_t *pg,
 				 struct dms_slub_slab *sl)
 {
-	const struct dms_slub_layout *l = &s->l;
+	const struct dms_kfacts *l = &s->kf;
 	s->fnd.len = 0;
 	s->fnd.oom = false;
 	memset(sl, 0, sizeof(*sl));
@@ -1231,11 +1156,11 @@ static struct dms_error *probe_chain(struct dms_slub *s, const struct dms_slub_c
 	struct dms_error *err = kv_read_all(s, page, pg, s->page_need, &ok);
 	if (err || !ok)
 		return err;
-	uint32_t counters = rd32(pg + s->l.slab_counters);
-	uint32_t objects = (counters >> s->l.counters_objects_shift) & 0x7fff;
+	uint32_t counters = rd32(pg + s->kf.slab_counters);
+	uint32_t objects = (counters >> s->kf.counters_objects_shift) & 0x7fff;
 	if (!objects || objects > c->objects)
 		return NULL;
-	uint64_t first = s->l.page_offset + (pfn << s->page_shift) + c->red_left_pad;
+	uint64_t first = s->kf.page_offset + (pfn << s->page_shift) + c->red_left_pad;
 	uint64_t limit = first - c->red_left_pad + (uint64_t)objects * c->size;
 	if (head < first || head >= limit || (head - first) % c->size)
 		return NULL; // the head is plain: a bad one tells nothing
@@ -1265,7 +1190,7 @@ static struct dms_error *probe_chain(struct dms_slub *s, const struct dms_slub_c
 static struct dms_error *probe(struct dms_slub *s)
 {
 	uint32_t seen = 0;
-	const struct dms_slub_layout *l = &s->l;
+	const struct dms_kfacts *l = &s->kf;
 	for (size_t i = 0; i < s->ncaches && seen < PROBE_FREELISTS; i++) {
 		struct cache_int *ci = &s->caches[i];
 		if (!ci->pub.valid)
@@ -1276,14 +1201,14 @@ static struct dms_error *probe(struct dms_slub *s)
 		// Candidates: each CPU's freelist, the first slab of node 0's partial list.
 		uint64_t pages[65], heads[65];
 		size_t n = 0;
-		for (uint32_t cpu = 0; ci->cpu_slab && cpu < l->nr_cpus && n < 64; cpu++) {
+		for (uint32_t cpu = 0; ci->cpu_slab && cpu < s->env.nr_cpus && n < 64; cpu++) {
 			if (ci->cpu_freelist[cpu] && ci->cpu_slab[cpu]) {
 				pages[n] = ci->cpu_slab[cpu];
 				heads[n++] = ci->cpu_freelist[cpu];
 			}
 		}
 		if (off_ok(l->s_node) && off_ok(l->n_partial) && off_ok(l->slab_list) &&
-		    l->nr_nodes) {
+		    s->env.nr_nodes) {
 			uint8_t b[16];
 			bool ok;
 			err = kv_read_all(s, ci->pub.addr + (uint64_t)l->s_node, b, 8, &ok);
@@ -1393,7 +1318,7 @@ struct dms_error *dms_slub_lookup_phys(struct dms_slub *s, uint64_t paddr, struc
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->paddr = paddr;
-	ret->addr = s->l.page_offset + paddr;
+	ret->addr = s->kf.page_offset + paddr;
 	ret->where = DMS_SLUB_WHERE_UNKNOWN;
 	uint64_t page;
 	uint8_t pg[4096];
@@ -1440,13 +1365,13 @@ struct dms_error *dms_slub_lookup_phys(struct dms_slub *s, uint64_t paddr, struc
 
 struct dms_error *dms_slub_lookup(struct dms_slub *s, uint64_t addr, struct dms_slub_obj *ret)
 {
-	if (addr < s->l.page_offset) {
+	if (addr < s->kf.page_offset) {
 		memset(ret, 0, sizeof(*ret));
 		ret->addr = addr;
 		ret->where = DMS_SLUB_WHERE_NOT_SLAB;
 		return NULL;
 	}
-	struct dms_error *err = dms_slub_lookup_phys(s, addr - s->l.page_offset, ret);
+	struct dms_error *err = dms_slub_lookup_phys(s, addr - s->kf.page_offset, ret);
 	ret->addr = addr;
 	return err;
 }
@@ -1464,10 +1389,10 @@ struct range_walk {
 static struct dms_error *slab_page(struct range_walk *rw, uint64_t page, const uint8_t *pg)
 {
 	struct dms_slub *s = rw->s;
-	uint64_t ch = rd64(pg + s->l.page_compound_head);
+	uint64_t ch = rd64(pg + s->kf.page_compound_head);
 	if ((ch & 1) || !page_is_slab(s, pg))
 		return NULL;
-	if (rw->cache && rd64(pg + s->l.slab_cache) != rw->cache->addr)
+	if (rw->cache && rd64(pg + s->kf.slab_cache) != rw->cache->addr)
 		return NULL;
 	struct dms_slub_slab sl;
 	struct dms_error *err = analyze(s, page, pg, &sl);
@@ -1480,7 +1405,7 @@ static struct dms_error *range_fn(uint64_t paddr, uint64_t len, void *arg)
 {
 	struct range_walk *rw = arg;
 	struct dms_slub *s = rw->s;
-	uint64_t pss = s->l.page_struct_size;
+	uint64_t pss = (uint64_t)s->kf.page_struct_size;
 	uint64_t pfn = (paddr + s->page_size - 1) >> s->page_shift;
 	uint64_t end = (paddr + len) >> s->page_shift;
 	while (pfn < end) {
@@ -1505,7 +1430,7 @@ static struct dms_error *range_fn(uint64_t paddr, uint64_t len, void *arg)
 		// vmemmap missing from the dump: skip to its next page.
 		uint64_t fail = vaddr + got;
 		uint64_t next = (fail | (s->page_size - 1)) + 1;
-		uint64_t npfn = (next - s->l.vmemmap + pss - 1) / pss;
+		uint64_t npfn = (next - s->kf.vmemmap + pss - 1) / pss;
 		pfn = npfn > pfn + full + 1 ? npfn : pfn + full + 1;
 	}
 	return NULL;
@@ -1514,7 +1439,7 @@ static struct dms_error *range_fn(uint64_t paddr, uint64_t len, void *arg)
 struct dms_error *dms_slub_for_each_slab(struct dms_slub *s, const struct dms_slub_cache *cache,
 					 dms_slub_slab_fn *fn, void *arg)
 {
-	struct range_walk rw = {s, cache, fn, arg, malloc(PAGE_BATCH * s->l.page_struct_size)};
+	struct range_walk rw = {s, cache, fn, arg, malloc(PAGE_BATCH * (uint64_t)s->kf.page_struct_size)};
 	if (!rw.batch)
 		return &dms_enomem;
 	dms_slub_fp_mode(s, NULL);
@@ -1568,11 +1493,11 @@ static struct dms_error *list_entry_ok(struct dms_slub *s, const struct dms_slub
 		return err;
 	if (!ok)
 		*why = "struct page not in the dump";
-	else if (rd64(pg + s->l.page_compound_head) & 1)
+	else if (rd64(pg + s->kf.page_compound_head) & 1)
 		*why = "a tail page";
 	else if (!page_is_slab(s, pg))
 		*why = "not a slab page";
-	else if (rd64(pg + s->l.slab_cache) != c->addr)
+	else if (rd64(pg + s->kf.slab_cache) != c->addr)
 		*why = "a slab of another cache";
 	return NULL;
 }
@@ -1580,7 +1505,7 @@ static struct dms_error *list_entry_ok(struct dms_slub *s, const struct dms_slub
 struct dms_error *dms_slub_check_lists(struct dms_slub *s, const struct dms_slub_cache *cache,
 				       dms_slub_finding_fn *fn, void *arg, uint64_t *nr_partial)
 {
-	const struct dms_slub_layout *l = &s->l;
+	const struct dms_kfacts *l = &s->kf;
 	struct cache_int *ci = cache_int_by_addr(s, cache->addr);
 	if (nr_partial)
 		*nr_partial = 0;
@@ -1595,7 +1520,7 @@ struct dms_error *dms_slub_check_lists(struct dms_slub *s, const struct dms_slub
 	struct findings f = {0};
 	bool node_ok = off_ok(l->s_node) && off_ok(l->n_partial) && off_ok(l->n_nr_partial) &&
 		       off_ok(l->slab_list);
-	for (uint32_t nd = 0; node_ok && nd < l->nr_nodes; nd++) {
+	for (uint32_t nd = 0; node_ok && nd < s->env.nr_nodes; nd++) {
 		err = kv_read_all(s, cache->addr + (uint64_t)l->s_node + 8 * nd, b, 8, &ok);
 		if (err)
 			goto out;
@@ -1672,7 +1597,7 @@ struct dms_error *dms_slub_check_lists(struct dms_slub *s, const struct dms_slub
 	err = load_cpu(s, ci);
 	if (err)
 		goto out;
-	for (uint32_t cpu = 0; ci->cpu_partial && off_ok(l->slab_next) && cpu < l->nr_cpus; cpu++) {
+	for (uint32_t cpu = 0; ci->cpu_partial && off_ok(l->slab_next) && cpu < s->env.nr_cpus; cpu++) {
 		uint64_t prev = ci->pub.cpu_slab + s->per_cpu_offset[cpu] + (uint64_t)l->c_partial;
 		uint64_t cur = ci->cpu_partial[cpu];
 		for (uint32_t k = 0; cur; k++) {

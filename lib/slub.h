@@ -2,11 +2,11 @@
 // dmasleuth: a model of the Linux SLUB allocator read from a dump.
 //
 // The model reads kernel memory only through struct dms_reader.  Every
-// struct offset, size and bit number comes from the caller in struct
-// dms_slub_layout (the crash glue fills it from debuginfo; tests fill it by
-// hand); nothing here depends on a kernel version number.  What the layout
-// cannot say (how freelist pointers are encoded) is found by probing the
-// dump.  See docs/slub.md for the model and its limits.
+// struct offset, size and bit number comes from the kernel facts table
+// (kfacts.h: the crash glue fills it from debuginfo, tests from a layout
+// fixture or by hand); nothing here depends on a kernel version number.
+// What the facts cannot say (how freelist pointers are encoded) is found by
+// probing the dump.  See docs/slub.md for the model and its limits.
 //
 // Every walk is bounded by kernel metadata (objects per slab, caches on the
 // list) and cycle-checked.  Corruption is reported as a finding (struct
@@ -30,13 +30,6 @@
 #define DMS_SLUB_POISON_FREE 0x6b
 #define DMS_SLUB_POISON_END 0xa5
 
-// slab_flags_t bits of include/linux/slab.h and mm/slub.c while they were
-// #defines (2.6.22 .. 6.9).  6.10 made them enum _slab_flag_bits: the facts
-// table (kfacts.h) has each kernel's; these are for hand-filled layouts.
-#define DMS_SLUB_FLAG_RED_ZONE 0x00000400ULL
-#define DMS_SLUB_FLAG_POISON 0x00000800ULL
-#define DMS_SLUB_FLAG_OBJECT_POISON 0x80000000ULL
-
 /** How free pointers inside objects are stored (CONFIG_SLAB_FREELIST_HARDENED). */
 enum dms_slub_fp {
 	// Not known yet: probe the dump (the default).
@@ -54,77 +47,20 @@ enum dms_slub_fp {
 const char *dms_slub_fp_name(enum dms_slub_fp mode);
 
 /**
- * Where everything is.  Call dms_slub_layout_init() first: it marks every
- * offset absent (-1); then fill what the kernel has.  Offsets are in bytes
- * from the start of the struct; addresses are kernel virtual addresses.
- * The target is little-endian and 64-bit.
+ * What the model needs besides the kernel facts (kfacts.h: every offset,
+ * size, flag bit, the slab page test, the counters bits, the slub_debug
+ * masks and the address space): the dumped machine's CPUs and nodes, and
+ * the free pointer encoding if known.
  */
-struct dms_slub_layout {
-	// Page size of the dumped machine; 0: the reader's.
-	uint64_t page_size;
-	// Direct map base (PAGE_OFFSET, page_offset_base with KASLR).
-	uint64_t page_offset;
-	// vmemmap base (vmemmap_base): struct page of pfn 0.
-	uint64_t vmemmap;
-	// sizeof(struct page).
-	uint32_t page_struct_size;
-	// Address of the slab_caches list head.
-	uint64_t slab_caches;
+struct dms_slub_env {
 	// Possible CPUs and __per_cpu_offset[0..nr_cpus) (copied by create).
 	uint32_t nr_cpus;
 	const uint64_t *per_cpu_offset;
 	// Entries of kmem_cache.node[] to read (nr_node_ids).
 	uint32_t nr_nodes;
-
-	// Slab pages are recognised by a bit of page.flags (PG_slab) ...
-	int pg_slab;
-	// ... or, when pg_slab < 0, by (page_type & page_type_mask) ==
-	// page_type_slab, a 32-bit word at page_type (6.10+ schemes).
-	int32_t page_type;
-	uint32_t page_type_mask, page_type_slab;
-
-	// struct page
-	int32_t page_flags, page_compound_head;
-	// struct slab (the struct page members on kernels before 5.17)
-	int32_t slab_cache, slab_freelist, slab_counters, slab_list, slab_next;
-	// Bit positions of inuse:16, objects:15, frozen:1 in the counters
-	// word (defaults 0, 16, 31 set by dms_slub_layout_init()).
-	uint8_t counters_inuse_shift, counters_objects_shift, counters_frozen_shift;
-
-	// struct kmem_cache
-	int32_t s_name, s_size, s_object_size, s_offset, s_random, s_cpu_slab, s_node, s_oo,
-		s_flags, s_list, s_inuse, s_align, s_red_left_pad;
-	// sizeof(slab_flags_t): 4 (since 4.15) or 8; 0 means 4.
-	uint32_t s_flags_size;
-	// struct kmem_cache_cpu
-	int32_t c_freelist, c_slab, c_partial;
-	// struct kmem_cache_node
-	int32_t n_partial, n_nr_partial;
-
-	// slub_debug flag masks (DMS_SLUB_FLAG_*); 0 disables that check.
-	uint64_t flag_red_zone, flag_poison, flag_object_poison;
 	// Free pointer encoding; DMS_SLUB_FP_PROBE to probe (the default).
 	enum dms_slub_fp fp_mode;
-
-	// The kernel facts table the fields above were taken from
-	// (dms_slub_layout_from_kfacts), or NULL (hand-filled layouts).  With
-	// it, slab pages are recognised by the page-owner model's test
-	// (owner.h dms_page_is_slab) over these facts, and struct page
-	// pointers read from the dump are bounded by its max_pfn; without it,
-	// the same test runs over facts built from pg_slab / page_type above.
-	const struct dms_kfacts *facts;
 };
-
-/** Mark every offset absent and set defaults; then fill the layout. */
-void dms_slub_layout_init(struct dms_slub_layout *layout);
-
-/**
- * A layout from the kernel facts table: every offset, the address space,
- * the slab page test, the counters bits and the slub_debug flag masks.  The
- * caller adds what is not a kernel fact: nr_cpus / per_cpu_offset,
- * nr_nodes, fp_mode.  kf must outlive dms_slub_create().
- */
-void dms_slub_layout_from_kfacts(const struct dms_kfacts *kf, struct dms_slub_layout *ret);
 
 // Findings: (code, short description).  Add new ones at the end.
 #define DMS_SLUB_FINDINGS                                                                          \
@@ -280,15 +216,20 @@ struct dms_slub_obj {
 struct dms_slub;
 
 /**
- * Create a model: check the layout, enumerate the caches on slab_caches.
- * phys reads physical memory; kv (may be NULL) reads kernel virtual
- * addresses through its read_phys (crash's readmem(KVADDR)); without it,
- * virtual addresses are read through the direct map (layout.page_offset),
- * which then must cover vmemmap, kmem_cache and per-cpu data.  A broken
- * slab_caches list is a finding (dms_slub_findings()), not an error.
+ * Create a model over the kernel facts kf (copied; the model reads nothing
+ * else about the kernel) and env (may be NULL: one CPU's worth of nothing,
+ * probe the free pointers): check that the facts the model needs are
+ * present, enumerate the caches on slab_caches.  A fact the kernel lacks
+ * is an error naming it.  phys reads physical memory; kv (may be NULL)
+ * reads kernel virtual addresses through its read_phys (crash's
+ * readmem(KVADDR)); without it, virtual addresses are read through the
+ * direct map (kf->page_offset), which then must cover vmemmap, kmem_cache
+ * and per-cpu data.  A broken slab_caches list is a finding
+ * (dms_slub_findings()), not an error.
  */
 struct dms_error *dms_slub_create(const struct dms_reader *phys, const struct dms_reader *kv,
-				  const struct dms_slub_layout *layout, struct dms_slub **ret);
+				  const struct dms_kfacts *kf, const struct dms_slub_env *env,
+				  struct dms_slub **ret);
 
 /** Destroy a model; accepts NULL. */
 void dms_slub_destroy(struct dms_slub *slub);
@@ -313,7 +254,7 @@ struct dms_error *dms_slub_add_alias(struct dms_slub *slub, uint64_t cache_addr,
 const struct dms_slub_finding *dms_slub_findings(const struct dms_slub *slub, size_t *ret);
 
 /**
- * The free pointer encoding: the layout's, or probed on CPU and partial
+ * The free pointer encoding: the env's, or probed on CPU and partial
  * freelists of the caches (the first call probes).  votes[m] counts the
  * freelists that decode cleanly with mode m; DMS_SLUB_FP_PROBE means no
  * freelist could tell (each slab is then decoded with whichever mode walks

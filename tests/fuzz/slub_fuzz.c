@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t offset = sz > 8 ? (uint32_t)data[1] % sz : 0;
 	uint64_t cache = fake_cache(f, "fuzz", sz, sz - rlp, offset, 1, rlp);
 	if (flags & 2)
-		fake_w32(f, cache + 8, (uint32_t)(DMS_SLUB_FLAG_RED_ZONE | DMS_SLUB_FLAG_POISON));
+		fake_w32(f, cache + 8, (uint32_t)(FAKE_SLAB_RED_ZONE | FAKE_SLAB_POISON));
 	uint64_t page = fake_slab(f, cache, FAKE_SLAB_PFN, NULL, 0, flags & 1);
 	const uint8_t *w = data + 3;
 	fake_w32(f, page + 40, (uint32_t)word(w));

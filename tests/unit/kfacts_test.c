@@ -110,9 +110,9 @@ static void kfacts_fill_6_1_struct_slab(void)
 	EXPECT_INT(kf.order_kind, DMS_KF_ORDER_TAIL);
 	EXPECT_INT(kf.order_off, 17);
 	// #defines before 6.10: derived, and said so.
-	EXPECT_UINT(kf.slab_flag_red_zone, DMS_SLUB_FLAG_RED_ZONE);
-	EXPECT_UINT(kf.slab_flag_poison, DMS_SLUB_FLAG_POISON);
-	EXPECT_UINT(kf.slab_flag_object_poison, DMS_SLUB_FLAG_OBJECT_POISON);
+	EXPECT_UINT(kf.slab_flag_red_zone, FAKE_SLAB_RED_ZONE);
+	EXPECT_UINT(kf.slab_flag_poison, FAKE_SLAB_POISON);
+	EXPECT_UINT(kf.slab_flag_object_poison, FAKE_OBJECT_POISON);
 	EXPECT_TRUE(strstr(kf.slab_flags_src, "derived") != NULL);
 	EXPECT_TRUE(kf.slab_ok);
 }
@@ -251,10 +251,9 @@ static void slub_lookup_page_type_scheme(void)
 	// No PG_slab: the page type says slab.
 	fake_w64(f, page, 0);
 	fake_w32(f, page + 48, 0xf5000000);
-	f->l.pg_slab = -1;
-	f->l.page_type = 48;
-	f->l.page_type_mask = 0xff000000;
-	f->l.page_type_slab = 0xf5000000;
+	f->kf.pg_slab = DMS_KF_NONE;
+	f->kf.page_type = 48;
+	f->kf.pgty_slab = (struct dms_kf_pgtype){true, 0xff000000, 0xf5000000, "test"};
 	struct dms_slub *s;
 	struct dms_error *err = fake_model(f, &s);
 	EXPECT_TRUE(err == NULL);
@@ -278,9 +277,9 @@ static void slub_lookup_page_type_scheme(void)
 	fake_destroy(f);
 }
 
-// A layout made from 6.1's facts table equals the fake's hand-filled one
-// where both speak (the fake follows 6.1 x86-64), and walks the fake.
-static void slub_layout_from_kfacts_6_1(void)
+// 6.1's facts table agrees with the fake's hand-filled facts where both
+// speak (the fake follows 6.1 x86-64), and the model walks the fake with it.
+static void slub_create_from_kfacts_6_1(void)
 {
 	struct dms_kfacts kf;
 	if (!facts_of(R61, &kf))
@@ -290,35 +289,30 @@ static void slub_layout_from_kfacts_6_1(void)
 	uint64_t cache = fake_cache(f, "dentry", 192, 192, 96, 0, 0);
 	uint32_t idx[] = {0};
 	fake_slab(f, cache, FAKE_SLAB_PFN, idx, 1, 0);
-	struct dms_slub_layout l;
-	dms_slub_layout_from_kfacts(&kf, &l);
-	EXPECT_INT(l.slab_cache, f->l.slab_cache);
-	EXPECT_INT(l.slab_freelist, f->l.slab_freelist);
-	EXPECT_INT(l.slab_counters, f->l.slab_counters);
-	EXPECT_INT(l.pg_slab, f->l.pg_slab);
-	EXPECT_INT(l.s_size, f->l.s_size);
-	EXPECT_INT(l.s_offset, f->l.s_offset);
-	EXPECT_INT(l.s_name, f->l.s_name);
-	EXPECT_INT(l.s_list, f->l.s_list);
-	EXPECT_INT(l.s_oo, f->l.s_oo);
-	EXPECT_INT(l.c_slab, f->l.c_slab);
-	EXPECT_INT(l.c_freelist, f->l.c_freelist);
-	EXPECT_UINT(l.vmemmap, FAKE_VMEMMAP);
+	EXPECT_INT(kf.slab_cache, f->kf.slab_cache);
+	EXPECT_INT(kf.slab_freelist, f->kf.slab_freelist);
+	EXPECT_INT(kf.slab_counters, f->kf.slab_counters);
+	EXPECT_INT(kf.pg_slab, f->kf.pg_slab);
+	EXPECT_INT(kf.s_size, f->kf.s_size);
+	EXPECT_INT(kf.s_offset, f->kf.s_offset);
+	EXPECT_INT(kf.s_name, f->kf.s_name);
+	EXPECT_INT(kf.s_list, f->kf.s_list);
+	EXPECT_INT(kf.s_oo, f->kf.s_oo);
+	EXPECT_INT(kf.c_slab, f->kf.c_slab);
+	EXPECT_INT(kf.c_freelist, f->kf.c_freelist);
+	EXPECT_UINT(kf.vmemmap, FAKE_VMEMMAP);
 	// The fake's kmem_cache keeps cpu_slab/node/random where 6.1 does not:
 	// use the fake's for those, the facts' for the rest.
-	l.s_cpu_slab = f->l.s_cpu_slab;
-	l.s_node = f->l.s_node;
-	l.s_random = f->l.s_random;
-	l.s_red_left_pad = f->l.s_red_left_pad;
-	l.s_inuse = f->l.s_inuse;
-	l.s_align = f->l.s_align;
-	l.s_flags = f->l.s_flags;
-	l.s_object_size = f->l.s_object_size;
-	l.nr_cpus = 2;
-	l.per_cpu_offset = f->pco;
-	l.nr_nodes = 1;
+	kf.s_cpu_slab = f->kf.s_cpu_slab;
+	kf.s_node = f->kf.s_node;
+	kf.s_random = f->kf.s_random;
+	kf.s_red_left_pad = f->kf.s_red_left_pad;
+	kf.s_inuse = f->kf.s_inuse;
+	kf.s_align = f->kf.s_align;
+	kf.s_flags = f->kf.s_flags;
+	kf.s_object_size = f->kf.s_object_size;
 	struct dms_slub *s;
-	struct dms_error *err = dms_slub_create(dms_memimg_reader(f->phys), NULL, &l, &s);
+	struct dms_error *err = dms_slub_create(dms_memimg_reader(f->phys), NULL, &kf, &f->env, &s);
 	EXPECT_TRUE(err == NULL);
 	struct dms_slub_obj o;
 	err = dms_slub_lookup(s, fake_obj(f, cache, FAKE_SLAB_PFN, 0), &o);
@@ -488,7 +482,7 @@ const struct dms_test kfacts_tests[] = {
 	TEST_ENTRY(kfacts_fill_enum_pagetype_inverted),
 	TEST_ENTRY(owner_page_6_12_slab_by_page_type),
 	TEST_ENTRY(slub_lookup_page_type_scheme),
-	TEST_ENTRY(slub_layout_from_kfacts_6_1),
+	TEST_ENTRY(slub_create_from_kfacts_6_1),
 	TEST_ENTRY(objcheck_vma_rcu_pending_not_checked),
 	{NULL, NULL},
 };

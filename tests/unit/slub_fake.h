@@ -23,11 +23,17 @@
 #define FAKE_PG_SLAB 9
 #define FAKE_PG_HEAD 16
 #define FAKE_CACHE_STRIDE 512
+// slab_flags_t SLAB_RED_ZONE, SLAB_POISON, __OBJECT_POISON of 6.1.
+#define FAKE_SLAB_RED_ZONE 0x00000400ULL
+#define FAKE_SLAB_POISON 0x00000800ULL
+#define FAKE_OBJECT_POISON 0x80000000ULL
 
 struct fake {
 	uint8_t img[FAKE_NPAGES * FAKE_PAGE];
 	struct dms_memimg *phys;
-	struct dms_slub_layout l;
+	// The kernel facts the model reads and its CPUs/nodes.
+	struct dms_kfacts kf;
+	struct dms_slub_env env;
 	uint64_t pco[2];
 	int ncaches;
 	uint64_t last_list; // last kmem_cache.list on slab_caches
@@ -99,45 +105,45 @@ static inline struct fake *fake_create(enum dms_slub_fp enc)
 	f->pco[0] = 0;
 	f->pco[1] = FAKE_PAGE;
 
-	struct dms_slub_layout *l = &f->l;
-	dms_slub_layout_init(l);
-	l->page_offset = FAKE_DIRECT_MAP;
-	l->vmemmap = FAKE_VMEMMAP;
-	l->page_struct_size = 64;
-	l->slab_caches = fake_head_list();
-	l->nr_cpus = 2;
-	l->per_cpu_offset = f->pco;
-	l->nr_nodes = 1;
-	l->pg_slab = FAKE_PG_SLAB;
-	l->page_flags = 0;
-	l->page_compound_head = 8;
-	l->slab_list = 8;
-	l->slab_next = 8;
-	l->slab_cache = 24;
-	l->slab_freelist = 32;
-	l->slab_counters = 40;
-	l->s_cpu_slab = 0;
-	l->s_flags = 8;
-	l->s_flags_size = 4;
-	l->s_size = 24;
-	l->s_object_size = 28;
-	l->s_offset = 40;
-	l->s_oo = 52;
-	l->s_inuse = 80;
-	l->s_align = 84;
-	l->s_red_left_pad = 88;
-	l->s_name = 96;
-	l->s_list = 104;
-	l->s_random = 200;
-	l->s_node = 256;
-	l->c_freelist = 0;
-	l->c_slab = 16;
-	l->c_partial = 24;
-	l->n_nr_partial = 8;
-	l->n_partial = 16;
-	l->flag_red_zone = DMS_SLUB_FLAG_RED_ZONE;
-	l->flag_poison = DMS_SLUB_FLAG_POISON;
-	l->flag_object_poison = DMS_SLUB_FLAG_OBJECT_POISON;
+	struct dms_kfacts *k = &f->kf;
+	dms_kfacts_init(k);
+	k->page_size = FAKE_PAGE;
+	k->page_shift = 12;
+	k->page_offset = FAKE_DIRECT_MAP;
+	k->vmemmap = FAKE_VMEMMAP;
+	k->page_struct_size = 64;
+	k->slab_caches = fake_head_list();
+	k->pg_slab = FAKE_PG_SLAB;
+	k->page_flags = 0;
+	k->page_compound_head = 8;
+	k->slab_list = 8;
+	k->slab_next = 8;
+	k->slab_cache = 24;
+	k->slab_freelist = 32;
+	k->slab_counters = 40;
+	k->s_cpu_slab = 0;
+	k->s_flags = 8;
+	k->s_flags_size = 4;
+	k->s_size = 24;
+	k->s_object_size = 28;
+	k->s_offset = 40;
+	k->s_oo = 52;
+	k->s_inuse = 80;
+	k->s_align = 84;
+	k->s_red_left_pad = 88;
+	k->s_name = 96;
+	k->s_list = 104;
+	k->s_random = 200;
+	k->s_node = 256;
+	k->c_freelist = 0;
+	k->c_slab = 16;
+	k->c_partial = 24;
+	k->n_nr_partial = 8;
+	k->n_partial = 16;
+	k->slab_flag_red_zone = FAKE_SLAB_RED_ZONE;
+	k->slab_flag_poison = FAKE_SLAB_POISON;
+	k->slab_flag_object_poison = FAKE_OBJECT_POISON;
+	f->env = (struct dms_slub_env){.nr_cpus = 2, .per_cpu_offset = f->pco, .nr_nodes = 1};
 	return f;
 }
 
@@ -270,7 +276,7 @@ static inline void fake_cpu(struct fake *f, int ci, int cpu, uint64_t page, uint
 /** Create the model (kv == NULL: direct map). */
 static inline struct dms_error *fake_model(struct fake *f, struct dms_slub **ret)
 {
-	return dms_slub_create(dms_memimg_reader(f->phys), NULL, &f->l, ret);
+	return dms_slub_create(dms_memimg_reader(f->phys), NULL, &f->kf, &f->env, ret);
 }
 
 #endif // DMS_SLUB_FAKE_H

@@ -91,15 +91,15 @@ static void dms_slub_create_enumerates_caches(void)
 	EXPECT_TRUE(alias_ok);
 }
 
-static void dms_slub_create_rejects_missing_layout(void)
+static void dms_slub_create_rejects_missing_facts(void)
 {
 	struct fake *f = three_caches(DMS_SLUB_FP_PLAIN);
 	EXPECT_TRUE(f != NULL);
 	struct dms_slub *s = NULL;
-	f->l.slab_counters = -1;
+	f->kf.slab_counters = -1;
 	struct dms_error *e1 = fake_model(f, &s);
-	f->l.slab_counters = 40;
-	f->l.page_struct_size = 16; // members beyond it
+	f->kf.slab_counters = 40;
+	f->kf.page_struct_size = 16; // members beyond it
 	struct dms_error *e2 = fake_model(f, &s);
 	fake_destroy(f);
 	EXPECT_ERR(e1, DMS_ERR_INVALID_ARGUMENT);
@@ -199,7 +199,7 @@ static void dms_slub_fp_mode_plain_without_random_member(void)
 {
 	struct fake *f = three_caches(DMS_SLUB_FP_PLAIN);
 	EXPECT_TRUE(f != NULL);
-	f->l.s_random = -1;
+	f->kf.s_random = -1;
 	struct dms_slub *s = NULL;
 	struct dms_error *err = fake_model(f, &s);
 	if (err)
@@ -467,7 +467,7 @@ static void dms_slub_slab_analyze_reports_misaligned_pointer(void)
 {
 	struct fake *f = three_caches(DMS_SLUB_FP_PLAIN);
 	EXPECT_TRUE(f != NULL);
-	f->l.s_random = -1;
+	f->kf.s_random = -1;
 	uint64_t cache = fake_cache_addr(0);
 	static const uint32_t fr[] = {3, 5};
 	fake_slab(f, cache, FAKE_SLAB_PFN, fr, 2, 0);
@@ -551,8 +551,8 @@ static void dms_slub_slab_analyze_redzone_and_poison(void)
 	uint64_t cache = fake_cache(f, "kmalloc-64", 192, 64, 72, 0, 64);
 	fake_w32(f, cache + 80, 72); // inuse
 	fake_w32(f, cache + 8,
-		 (uint32_t)(DMS_SLUB_FLAG_RED_ZONE | DMS_SLUB_FLAG_POISON |
-			    DMS_SLUB_FLAG_OBJECT_POISON));
+		 (uint32_t)(FAKE_SLAB_RED_ZONE | FAKE_SLAB_POISON |
+			    FAKE_OBJECT_POISON));
 	uint8_t *slab = f->img + FAKE_SLAB_PFN * FAKE_PAGE;
 	static const uint32_t fr[] = {1, 3};
 	for (uint32_t i = 0; i < 21; i++) {
@@ -711,7 +711,7 @@ static void dms_slub_create_reads_through_kv_reader(void)
 	struct dms_error *err = dms_memimg_create(f->img, sizeof(f->img), &cfg, &kv);
 	struct dms_slub *s = NULL;
 	if (!err)
-		err = dms_slub_create(dms_memimg_reader(f->phys), dms_memimg_reader(kv), &f->l, &s);
+		err = dms_slub_create(dms_memimg_reader(f->phys), dms_memimg_reader(kv), &f->kf, &f->env, &s);
 	struct dms_slub_obj o = {0};
 	if (!err)
 		err = dms_slub_lookup(s, fake_obj(f, fake_cache_addr(0), FAKE_SLAB_PFN, 3) + 1, &o);
@@ -727,7 +727,7 @@ static void dms_slub_create_reads_through_kv_reader(void)
 
 const struct dms_test slub_tests[] = {
 	TEST_ENTRY(dms_slub_create_enumerates_caches),
-	TEST_ENTRY(dms_slub_create_rejects_missing_layout),
+	TEST_ENTRY(dms_slub_create_rejects_missing_facts),
 	TEST_ENTRY(dms_slub_create_reports_cache_list_cycle),
 	TEST_ENTRY(dms_slub_create_reports_impossible_cache),
 	TEST_ENTRY(dms_slub_create_reads_through_kv_reader),
