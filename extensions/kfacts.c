@@ -7,6 +7,7 @@
 // symbol_exists, kvtop with verbose 0).
 #include <crash/defs.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +99,100 @@ static struct dms_error *cl_enum(void *ctx, const char *name, int64_t *ret)
 	return NULL;
 }
 
-static const struct dms_layout_ops crash_layout_ops = {cl_type_size, cl_member, cl_enum};
+// Bit-fields.  crash's MEMBER_OFFSET rounds a bit-field's position down to
+// a byte, so the bit comes from gdb's own layout print, the same in the gdb
+// 10.2 of every crash 8.0.x:
+//
+//   /* offset    |  size */  type = struct slab {
+//   /*   40      |     8 */    union {
+//   /*                 4 */        struct {
+//   /*   42: 0   |     4 */            unsigned int objects : 15;
+//
+// Only members of the type itself or of its anonymous structs and unions
+// count: lines inside a named member ("} slab_list;") are dropped when it
+// closes.  A plain path (no dots) only.
+#define MAX_PTYPE_DEPTH 32
+
+static struct dms_error *cl_bitfield(void *ctx, const char *type, const char *path,
+				     uint64_t *bit_offset_ret, uint64_t *bit_size_ret)
+{
+	(void)ctx;
+	char cmd[160];
+	if (strchr(path, '.') || !type_exists(type) ||
+	    snprintf(cmd, sizeof(cmd), "ptype /o struct %s", type) >= (int)sizeof(cmd))
+		return not_found(type, path);
+	FILE *out = tmpfile();
+	if (!out)
+		return not_found(type, path);
+	struct dms_error *err = NULL;
+	if (!gdb_pass_through(cmd, out, GNU_RETURN_ON_ERROR)) {
+		err = not_found(type, path);
+		goto out_close;
+	}
+	rewind(out);
+	char line[512];
+	size_t depth = 0;
+	bool found = false, found_saved[MAX_PTYPE_DEPTH] = {false};
+	uint64_t bit = 0, width = 0;
+	while (fgets(line, sizeof(line), out)) {
+		size_t n = strlen(line);
+		while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+			line[--n] = '\0';
+		char *rest = line + strspn(line, " \t");
+		unsigned long byte = 0, b = 0;
+		bool has_bit = false;
+		if (!strncmp(rest, "/*", 2)) {
+			char *end = strstr(rest, "*/");
+			if (!end)
+				continue;
+			has_bit = sscanf(rest, "/* %lu: %lu |", &byte, &b) == 2;
+			rest = end + 2;
+			rest += strspn(rest, " \t");
+		}
+		n = strlen(rest);
+		if (n && rest[n - 1] == '{') {
+			if (depth < MAX_PTYPE_DEPTH)
+				found_saved[depth] = found;
+			depth++;
+		} else if (rest[0] == '}') {
+			if (depth)
+				depth--;
+			// "} name;": what was inside belongs to a named member.
+			char *p = rest + 1 + strspn(rest + 1, " \t");
+			if (*p && *p != ';' && depth < MAX_PTYPE_DEPTH)
+				found = found_saved[depth];
+		} else if (has_bit && !found && n && rest[n - 1] == ';') {
+			// "unsigned int objects : 15;"
+			char *colon = strstr(rest, " : ");
+			if (!colon)
+				continue;
+			char *name_end = colon;
+			char *name = name_end;
+			while (name > rest && (isalnum((unsigned char)name[-1]) || name[-1] == '_'))
+				name--;
+			unsigned long w;
+			if ((size_t)(name_end - name) == strlen(path) &&
+			    !strncmp(name, path, strlen(path)) && sscanf(colon, " : %lu;", &w) == 1 &&
+			    w > 0 && w <= 64 && b < 8) {
+				found = true;
+				bit = (uint64_t)byte * 8 + b;
+				width = w;
+			}
+		}
+	}
+	if (found) {
+		*bit_offset_ret = bit;
+		*bit_size_ret = width;
+	} else {
+		err = not_found(type, path);
+	}
+out_close:
+	fclose(out);
+	return err;
+}
+
+static const struct dms_layout_ops crash_layout_ops = {cl_type_size, cl_member, cl_enum,
+						       cl_bitfield};
 
 struct dms_layout dms_crash_layout(void)
 {
@@ -154,6 +248,7 @@ static void env_init(struct dms_kfacts_env *env)
 	}
 	env->max_pfn = max_paddr / PAGESIZE();
 	env->slab_caches = symbol_exists("slab_caches") ? symbol_value("slab_caches") : 0;
+	env->release = kt->utsname.release;
 	env->vmcoreinfo = vmcoreinfo_number;
 }
 

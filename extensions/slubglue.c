@@ -219,6 +219,7 @@ struct dms_objcheck *dms_ext_objcheck(const char **why)
 		goto out_fail;
 	}
 	struct dms_objcheck_env env = {0};
+	env.kf = &dms_kf;
 	// TASK_SIZE_MAX: 2^56 - page with 5-level paging (the lab kernel),
 	// 2^47 - page without; crash knows which.
 	env.user_limit = dms_kf.user_limit;

@@ -530,17 +530,29 @@ static bool member_location(Dwarf_Die *member, uint64_t *offset, uint64_t *bit_o
 		return true;
 	if (dwarf_formudata(&a, &w) == 0) {
 		*offset = w;
-		return true;
-	}
-	// DWARF 2: a location expression DW_OP_plus_uconst N.
-	Dwarf_Op *ops;
-	size_t nops;
-	if (dwarf_getlocation(&a, &ops, &nops) == 0 && nops == 1 &&
-	    ops[0].atom == DW_OP_plus_uconst) {
+	} else {
+		// DWARF 2: a location expression DW_OP_plus_uconst N.
+		Dwarf_Op *ops;
+		size_t nops;
+		if (dwarf_getlocation(&a, &ops, &nops) != 0 || nops != 1 ||
+		    ops[0].atom != DW_OP_plus_uconst)
+			return false;
 		*offset = ops[0].number;
-		return true;
 	}
-	return false;
+	// DWARF 2-4 bit-fields (gcc before DWARF 5): DW_AT_bit_offset counts
+	// from the most significant bit of a storage unit of DW_AT_byte_size
+	// bytes at the member location; on a little-endian target the field's
+	// lowest bit is byte_size * 8 - bit_offset - bit_size.
+	Dwarf_Word boff, bsize, usize;
+	if (dwarf_attr_integrate(member, DW_AT_bit_offset, &a) && dwarf_formudata(&a, &boff) == 0 &&
+	    dwarf_attr_integrate(member, DW_AT_bit_size, &a) && dwarf_formudata(&a, &bsize) == 0 &&
+	    dwarf_attr_integrate(member, DW_AT_byte_size, &a) && dwarf_formudata(&a, &usize) == 0 &&
+	    usize <= 16 && boff + bsize <= usize * 8) {
+		uint64_t bit = *offset * 8 + usize * 8 - boff - bsize;
+		*offset = bit / 8;
+		*bit_off = bit % 8;
+	}
+	return true;
 }
 
 // Find member name in struct/union type (stripped), searching anonymous
@@ -802,10 +814,26 @@ static struct dms_error *prov_enum_value(void *ctx, const char *name, int64_t *r
 	return dms_dwlayout_enum_value(ctx, name, ret);
 }
 
+static struct dms_error *prov_bitfield(void *ctx, const char *type, const char *path,
+				       uint64_t *bit_offset_ret, uint64_t *bit_size_ret)
+{
+	struct dms_dw_member m;
+	struct dms_error *err = dms_dwlayout_member(ctx, type, path, &m);
+	if (err)
+		return err;
+	if (!m.bit_size)
+		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "%s.%s is not a bit-field",
+					type, path);
+	*bit_offset_ret = m.offset * 8 + m.bit_offset;
+	*bit_size_ret = m.bit_size;
+	return NULL;
+}
+
 static const struct dms_layout_ops dwlayout_ops = {
 	.type_size = prov_type_size,
 	.member = prov_member,
 	.enum_value = prov_enum_value,
+	.bitfield = prov_bitfield,
 };
 
 struct dms_layout dms_dwlayout_provider(struct dms_dwlayout *dl)

@@ -113,9 +113,57 @@ void dms_kfacts_init(struct dms_kfacts *kf)
 	kf->pg_slab = kf->pg_head = kf->pg_reserved = DMS_KF_NONE;
 	for (size_t i = 0; i < DMS_KF_F_NUM; i++)
 		kf->netif_f[i] = -1;
-	kf->counters_inuse_shift = 0;
-	kf->counters_objects_shift = 16;
-	kf->counters_frozen_shift = 31;
+	kf->counters_inuse_shift = kf->counters_objects_shift = kf->counters_frozen_shift = -1;
+}
+
+// The series table: facts the debuginfo does not hold (#defines), or holds
+// in a form a provider may not answer (bit-fields), per range of kernel
+// versions [from, to].  A kernel outside every row has the fact absent.
+// Each row says which headers or debuginfo it was checked against.
+
+// vm_area_struct.vm_flags: every VM_* bit of include/linux/mm.h (any 64-bit
+// architecture: x86 pkeys and shadow stack, arm64 MTE, ...).
+static const struct {
+	uint32_t from, to;
+	uint64_t mask;
+	const char *src;
+} vm_flags_rows[] = {
+	// Bits 0..31, VM_HIGH_ARCH_BIT_0..4 (32..36); VM_UFFD_MINOR (5.13)
+	// not yet.  5.10 headers.
+	{DMS_KF_KV(5, 10), DMS_KF_KV(5, 12), (1ull << 37) - 1,
+	 "series table: VM_* bits 0..36 (#defines, 5.10..5.12)"},
+	// + VM_UFFD_MINOR_BIT 37 (until 6.6 gave bit 37 to VM_HIGH_ARCH_5 and
+	// moved it to 38).  6.1 headers.
+	{DMS_KF_KV(5, 13), DMS_KF_KV(6, 5), (1ull << 38) - 1,
+	 "series table: VM_* bits 0..37 (#defines, 5.13..6.5)"},
+	// VM_HIGH_ARCH_BIT_5 37, VM_UFFD_MINOR_BIT 38,
+	// VM_ALLOW_ANY_UNCACHED_BIT 39, VM_DROPPABLE_BIT 40 (6.11), VM_SEALED
+	// bit 63 (6.10; moved to 42 in 6.17).  6.12 headers.
+	{DMS_KF_KV(6, 11), DMS_KF_KV(6, 12), ((1ull << 41) - 1) | 1ull << 63,
+	 "series table: VM_* bits 0..40 and 63 (#defines, 6.11..6.12)"},
+};
+
+// struct slab (struct page before 5.17) counters: inuse:16, objects:15,
+// frozen:1 in one 32-bit word since 2.6.22; the bit-fields' positions in the
+// 5.10, 6.1 and 6.12 debuginfo.  Used only when the layout provider cannot
+// answer bit-field questions.
+static const struct {
+	uint32_t from, to;
+	int8_t inuse, objects, frozen;
+	const char *src;
+} counters_rows[] = {
+	{DMS_KF_KV(3, 0), DMS_KF_KV(6, 12), 0, 16, 31,
+	 "series table: inuse:16, objects:15, frozen:1 (3.0..6.12)"},
+};
+
+// "6.1.0-56-amd64" -> DMS_KF_KV(6, 1); 0 if it does not start so.
+static uint32_t kversion(const char *release)
+{
+	unsigned int major = 0, minor = 0;
+	if (!release || sscanf(release, "%u.%u", &major, &minor) != 2 || major > 255 ||
+	    minor > 255)
+		return 0;
+	return DMS_KF_KV(major, minor);
 }
 
 // enum netdev_features enumerators, in enum dms_kf_feature order.
@@ -323,6 +371,55 @@ static void page_pool(struct filler *f, struct dms_kfacts *kf)
 	}
 }
 
+// The counters bit-fields from the debuginfo, else the series table.
+static void counters(struct filler *f, struct dms_kfacts *kf, const char *t)
+{
+	static const struct {
+		const char *name;
+		uint64_t width;
+	} bf[3] = {{"inuse", 16}, {"objects", 15}, {"frozen", 1}};
+	int8_t shift[3];
+	bool asked = false, ok = dms_kf_has(kf->slab_counters);
+	for (size_t i = 0; ok && i < 3; i++) {
+		uint64_t off, width, base = (uint64_t)kf->slab_counters * 8;
+		struct dms_error *err = dms_layout_bitfield(f->l, t, bf[i].name, &off, &width);
+		asked = asked || !err || err->code != DMS_ERR_NOT_FOUND;
+		dms_error_destroy(err);
+		ok = !err && width == bf[i].width && off >= base && off - base + width <= 32;
+		shift[i] = ok ? (int8_t)(off - base) : -1;
+	}
+	if (ok) {
+		kf->counters_inuse_shift = shift[0];
+		kf->counters_objects_shift = shift[1];
+		kf->counters_frozen_shift = shift[2];
+		kf->counters_src = "bit-fields inuse/objects/frozen (debuginfo)";
+		return;
+	}
+	// A provider that answered and said otherwise is believed: absent.
+	if (asked || !dms_kf_has(kf->slab_counters))
+		return;
+	for (size_t i = 0; i < sizeof(counters_rows) / sizeof(counters_rows[0]); i++) {
+		if (kf->kversion >= counters_rows[i].from && kf->kversion <= counters_rows[i].to) {
+			kf->counters_inuse_shift = counters_rows[i].inuse;
+			kf->counters_objects_shift = counters_rows[i].objects;
+			kf->counters_frozen_shift = counters_rows[i].frozen;
+			kf->counters_src = counters_rows[i].src;
+			return;
+		}
+	}
+}
+
+static void vm_flags(struct dms_kfacts *kf)
+{
+	for (size_t i = 0; i < sizeof(vm_flags_rows) / sizeof(vm_flags_rows[0]); i++) {
+		if (kf->kversion >= vm_flags_rows[i].from && kf->kversion <= vm_flags_rows[i].to) {
+			kf->vm_flags_mask = vm_flags_rows[i].mask;
+			kf->vm_flags_src = vm_flags_rows[i].src;
+			return;
+		}
+	}
+}
+
 static void slab(struct filler *f, struct dms_kfacts *kf)
 {
 	// struct slab since 5.17; before, the same members are in struct page.
@@ -337,6 +434,8 @@ static void slab(struct filler *f, struct dms_kfacts *kf)
 	kf->slab_counters = member(f, t, "counters", NULL);
 	kf->slab_list = member(f, t, "slab_list", NULL);
 	kf->slab_next = member(f, t, "next", NULL);
+
+	counters(f, kf, t);
 
 	const char *kc = "kmem_cache";
 	kf->kmem_cache_size = size_of(f, kc);
@@ -449,6 +548,8 @@ static void verdicts(struct dms_kfacts *kf)
 			why = "struct kmem_cache lacks name/size/offset/list/oo (not SLUB?)";
 		else if (!kf->slab_caches)
 			why = "no slab_caches symbol (not a SLUB kernel?)";
+		else if (kf->counters_inuse_shift < 0)
+			why = "slab counters bit-fields (inuse:16, objects:15, frozen:1) not found";
 	} else {
 		why = "struct page facts missing";
 	}
@@ -478,6 +579,7 @@ struct dms_error *dms_kfacts_fill(const struct dms_layout *layout, const struct 
 	kf->user_limit = env->user_limit;
 	kf->max_pfn = env->max_pfn;
 	kf->slab_caches = env->slab_caches;
+	kf->kversion = kversion(env->release);
 
 	kf->page_struct_size = size_of(&f, "page");
 	kf->page_flags = member(&f, "page", "flags", NULL);
@@ -506,6 +608,7 @@ struct dms_error *dms_kfacts_fill(const struct dms_layout *layout, const struct 
 	slab(&f, kf);
 	netdev(&f, kf);
 	misc(&f, kf);
+	vm_flags(kf);
 	verdicts(kf);
 	return f.err;
 }

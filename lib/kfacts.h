@@ -70,6 +70,9 @@ struct dms_kfacts_env {
 	uint64_t max_pfn;
 	// &slab_caches (0: absent).
 	uint64_t slab_caches;
+	// The kernel's release (utsname: "6.1.0-56-amd64"), or NULL: picks the
+	// series table's rows for facts debuginfo does not hold.
+	const char *release;
 	// vmcoreinfo NUMBER(name) of the dump; may be NULL.  Returns false
 	// when the dump has no such number.
 	bool (*vmcoreinfo)(void *ctx, const char *name, int64_t *ret);
@@ -98,7 +101,13 @@ enum dms_kf_feature {
 /** The label a feature is shown with ("rx-csum", "tso", "gro-hw", ...). */
 const char *dms_kf_feature_label(enum dms_kf_feature f);
 
+/** A kernel version as the series table keys it: major and minor. */
+#define DMS_KF_KV(major, minor) ((uint32_t)(major) << 8 | (uint32_t)(minor))
+
 struct dms_kfacts {
+	// --- the kernel: DMS_KF_KV(major, minor) of env.release, 0 unknown
+	uint32_t kversion;
+
 	// --- address space (from the env; 0 = absent)
 	uint64_t page_size;
 	unsigned int page_shift;
@@ -138,8 +147,11 @@ struct dms_kfacts {
 	bool has_struct_slab;
 	int32_t slab_struct_size;
 	int32_t slab_cache, slab_freelist, slab_counters, slab_list, slab_next;
-	// inuse:16, objects:15, frozen:1 bit positions in counters.
-	uint8_t counters_inuse_shift, counters_objects_shift, counters_frozen_shift;
+	// Lowest bit of the inuse:16, objects:15, frozen:1 bit-fields in the
+	// 32-bit word at counters (-1: absent), from the debuginfo's bit-field
+	// members or, when the provider cannot say, the series table; source.
+	int8_t counters_inuse_shift, counters_objects_shift, counters_frozen_shift;
+	const char *counters_src;
 
 	// --- struct kmem_cache
 	int32_t kmem_cache_size;
@@ -154,6 +166,13 @@ struct dms_kfacts {
 	// (enum _slab_flag_bits 6.10+, #defines before: then derived); 0 absent.
 	uint64_t slab_flag_red_zone, slab_flag_poison, slab_flag_object_poison;
 	const char *slab_flags_src;
+
+	// --- struct vm_area_struct: the VM_* bits the kernel defines (any
+	// 64-bit architecture): a set bit outside them is not a flag.  VM_* are
+	// #defines in the lab kernels' headers: the series table (kfacts.c);
+	// 0 absent (a kernel outside every row: the check is skipped).
+	uint64_t vm_flags_mask;
+	const char *vm_flags_src;
 
 	// --- network devices (the glue's device walk: netdev.c)
 	// struct net_device: size; name (char[IFNAMSIZ], its size), dev_list,

@@ -26,6 +26,14 @@ struct dms_layout_ops {
 				    uint64_t *offset_ret, uint64_t *size_ret);
 	/* Value of an enumerator ("__IXGBE_RX_3K_BUFFER"); may be NULL. */
 	struct dms_error *(*enum_value)(void *ctx, const char *name, int64_t *ret);
+	/*
+	 * A bit-field member path: its first bit counted from the start of
+	 * type (little-endian: bit 0 is the lowest bit of byte 0) and its
+	 * width; DMS_ERR_NOT_FOUND if unknown, DMS_ERR_INVALID_ARGUMENT if the
+	 * member is not a bit-field.  May be NULL.
+	 */
+	struct dms_error *(*bitfield)(void *ctx, const char *type, const char *path,
+				      uint64_t *bit_offset_ret, uint64_t *bit_size_ret);
 };
 
 struct dms_layout {
@@ -42,5 +50,12 @@ struct dms_error *dms_layout_member(const struct dms_layout *l, const char *type
 
 /** An enumerator's value; DMS_ERR_NOT_FOUND when the provider has none. */
 struct dms_error *dms_layout_enum_value(const struct dms_layout *l, const char *name, int64_t *ret);
+
+/**
+ * A bit-field's first bit (from the start of type) and width; DMS_ERR_NOT_FOUND
+ * when the provider cannot say.
+ */
+struct dms_error *dms_layout_bitfield(const struct dms_layout *l, const char *type, const char *path,
+				      uint64_t *bit_offset_ret, uint64_t *bit_size_ret);
 
 #endif // DMS_LAYOUT_H

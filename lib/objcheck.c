@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kfacts.h"
 #include "objcheck.h"
 
 #define PAGE_ALIGN 4096
@@ -33,8 +34,8 @@ static const struct dms_field_check vma_checks[] = {
 	U("vm_end", PAGE_ALIGN),
 	{.field = "vm_start", .offset = -1, .kind = DMS_CHECK_LESS, .other = "vm_end"},
 	O("vm_mm", "mm_struct", false),
-	// VM_* flags use bits 0..37 on 6.1 x86-64 (pkeys, uffd minor).
-	{.field = "vm_flags", .offset = -1, .kind = DMS_CHECK_FLAGS, .mask = (1ULL << 40) - 1},
+	// VM_* bits: a kernel fact (the series table of kfacts.c).
+	{.field = "vm_flags", .offset = -1, .kind = DMS_CHECK_FLAGS, .mask_from = DMS_MASK_VM_FLAGS},
 	O("vm_file", "filp", true),
 	O("anon_vma", "anon_vma", true),
 	K("vm_ops", true),
@@ -438,14 +439,20 @@ struct dms_error *dms_objcheck_object(struct dms_objcheck *oc, const struct dms_
 				break;
 			}
 			break;
-		case DMS_CHECK_FLAGS:
-			if (v & ~ck->mask) {
+		case DMS_CHECK_FLAGS: {
+			uint64_t mask = ck->mask;
+			if (ck->mask_from == DMS_MASK_VM_FLAGS) {
+				mask = oc->env.kf ? oc->env.kf->vm_flags_mask : 0;
+				if (!mask)
+					continue; // the kernel's VM_* bits are unknown
+			}
+			if (v & ~mask) {
 				snprintf(why, sizeof(why), "unknown flag bits %#llx set (%#llx)",
-					 (unsigned long long)(v & ~ck->mask),
-					 (unsigned long long)v);
+					 (unsigned long long)(v & ~mask), (unsigned long long)v);
 				bad = true;
 			}
 			break;
+		}
 		case DMS_CHECK_RANGE:
 			if (v < ck->min || v > ck->max) {
 				snprintf(why, sizeof(why), "%#llx outside %#llx..%#llx",

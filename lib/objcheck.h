@@ -55,6 +55,13 @@ struct dms_field_check {
 	const char *other;
 	// FLAGS: allowed bits; RANGE: bounds.
 	uint64_t mask, min, max;
+	// FLAGS: the allowed bits are a kernel fact instead of mask (the
+	// env's kf; a kernel without the fact skips the check).
+	enum dms_check_mask {
+		DMS_MASK_GIVEN,
+		// kf->vm_flags_mask: the VM_* bits of the kernel's series.
+		DMS_MASK_VM_FLAGS,
+	} mask_from;
 };
 
 struct dms_cache_rules {
@@ -78,7 +85,11 @@ struct dms_cache_rules {
 	bool present;
 };
 
+struct dms_kfacts;
+
 struct dms_objcheck_env {
+	// The kernel facts (may be NULL): fact-derived masks.
+	const struct dms_kfacts *kf;
 	// Highest user address (TASK_SIZE_MAX); 0: 0x00007ffffffff000.
 	uint64_t user_limit;
 	// Optional: is this a kernel address (any kind)?

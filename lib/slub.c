@@ -305,8 +305,9 @@ static struct dms_error *check_facts(struct dms_slub *s)
 					MAX_NODES);
 	// slab_flags_t is 4 bytes since 4.15 (8 with some configs before).
 	s->flags_size = l->s_flags_size == 8 ? 8 : 4;
-	if (l->counters_inuse_shift > 16 || l->counters_objects_shift > 17 ||
-	    l->counters_frozen_shift > 31)
+	if (l->counters_inuse_shift < 0 || l->counters_inuse_shift > 16 ||
+	    l->counters_objects_shift < 0 || l->counters_objects_shift > 17 ||
+	    l->counters_frozen_shift < 0 || l->counters_frozen_shift > 31)
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
 					"slub facts: counters bit positions out of range");
 	if ((unsigned int)s->env.fp_mode >= DMS_SLUB_FP_NUM)

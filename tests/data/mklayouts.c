@@ -22,7 +22,7 @@
 #define MAX_RECS 1024
 
 struct rec {
-	char kind; // 't' type size, 'm' member, 'e' enum
+	char kind; // 't' type size, 'm' member, 'e' enum, 'b' bit-field
 	char key[160];
 	bool found;
 	int64_t a, b;
@@ -79,7 +79,18 @@ static struct dms_error *rec_enum(void *ctx, const char *name, int64_t *ret)
 	return err;
 }
 
-static const struct dms_layout_ops rec_ops = {rec_type_size, rec_member, rec_enum};
+static struct dms_error *rec_bitfield(void *ctx, const char *type, const char *path, uint64_t *off,
+				      uint64_t *size)
+{
+	(void)ctx;
+	char key[160];
+	snprintf(key, sizeof(key), "%s:%s", type, path);
+	struct dms_error *err = dms_layout_bitfield(&g.inner, type, path, off, size);
+	record('b', key, !err, err ? 0 : (int64_t)*off, err ? 0 : (int64_t)*size);
+	return err;
+}
+
+static const struct dms_layout_ops rec_ops = {rec_type_size, rec_member, rec_enum, rec_bitfield};
 
 static void section(const char *name, char kind, bool last)
 {
@@ -93,7 +104,7 @@ static void section(const char *name, char kind, bool last)
 		first = false;
 		if (!r->found)
 			printf("null");
-		else if (kind == 'm')
+		else if (kind == 'm' || kind == 'b')
 			printf("[%lld, %lld]", (long long)r->a, (long long)r->b);
 		else
 			printf("%lld", (long long)r->a);
@@ -141,7 +152,8 @@ int main(int argc, char **argv)
 	printf("  \"source\": \"tests/data/mklayouts over the release's debuginfo vmlinux\",\n");
 	section("types", 't', false);
 	section("members", 'm', false);
-	section("enums", 'e', true);
+	section("enums", 'e', false);
+	section("bitfields", 'b', true);
 	printf("}\n");
 	dms_dwlayout_destroy(dl);
 	return 0;

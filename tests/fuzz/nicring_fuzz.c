@@ -176,7 +176,7 @@ static struct dms_error *enum_value(void *ctx, const char *name, int64_t *ret)
 	return dms_error_create(DMS_ERR_NOT_FOUND, NULL);
 }
 
-static const struct dms_layout_ops ops = {type_size, member, enum_value};
+static const struct dms_layout_ops ops = {type_size, member, enum_value, NULL};
 
 static struct dms_error *iova_half(void *arg, uint64_t iova, uint64_t *ret)
 {

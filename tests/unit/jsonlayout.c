@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // A layout provider over a mklayouts fixture (see jsonlayout.h).  The
-// parser reads the fixture's own shape: an object of three objects whose
-// values are an integer, [offset, size] or null.
+// parser reads the fixture's own shape: an object of objects (types,
+// members, enums, bitfields) whose values are an integer, [offset, size]
+// ([first bit, width] for bit-fields) or null.
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 #include "jsonlayout.h"
 
 struct entry {
-	char section; // 't', 'm', 'e'
+	char section; // 't', 'm', 'e', 'b'
 	char key[160];
 	int found;
 	long long a, b;
@@ -159,6 +160,8 @@ struct jsonlayout *jsonlayout_load_path(const char *path)
 			ok = section(jl, &c, 'm');
 		else if (!strcmp(key, "enums"))
 			ok = section(jl, &c, 'e');
+		else if (!strcmp(key, "bitfields"))
+			ok = section(jl, &c, 'b');
 		else
 			ok = skip_value(&c);
 		eat(&c, ',');
@@ -256,7 +259,26 @@ static struct dms_error *jl_enum(void *ctx, const char *name, int64_t *ret)
 	return NULL;
 }
 
-static const struct dms_layout_ops jl_ops = {jl_type_size, jl_member, jl_enum};
+static struct dms_error *jl_bitfield(void *ctx, const char *type, const char *path, uint64_t *off,
+				     uint64_t *size)
+{
+	char key[160];
+	snprintf(key, sizeof(key), "%s:%s", type, path);
+	struct jsonlayout *jl = ctx;
+	if (jl->inner) {
+		struct dms_error *err = dms_layout_bitfield(jl->inner, type, path, off, size);
+		return rec(jl, 'b', key, err, err ? 0 : (long long)*off,
+			   err ? 0 : (long long)*size);
+	}
+	const struct entry *e = find(ctx, 'b', key);
+	if (!e || !e->found)
+		return nf(key);
+	*off = (uint64_t)e->a;
+	*size = (uint64_t)e->b;
+	return NULL;
+}
+
+static const struct dms_layout_ops jl_ops = {jl_type_size, jl_member, jl_enum, jl_bitfield};
 
 struct dms_layout jsonlayout_provider(struct jsonlayout *jl)
 {
@@ -293,7 +315,7 @@ static void save_section(FILE *f, const struct jsonlayout *jl, const char *name,
 		first = false;
 		if (!e->found)
 			fprintf(f, "null");
-		else if (which == 'm')
+		else if (which == 'm' || which == 'b')
 			fprintf(f, "[%lld, %lld]", e->a, e->b);
 		else
 			fprintf(f, "%lld", e->a);
@@ -311,7 +333,8 @@ bool jsonlayout_save(const struct jsonlayout *jl, const char *release, const cha
 		   "modules\",\n");
 	save_section(f, jl, "types", 't', false);
 	save_section(f, jl, "members", 'm', false);
-	save_section(f, jl, "enums", 'e', true);
+	save_section(f, jl, "enums", 'e', false);
+	save_section(f, jl, "bitfields", 'b', true);
 	fprintf(f, "}\n");
 	return fclose(f) == 0;
 }

@@ -44,6 +44,7 @@ static bool facts_of(const char *release, struct dms_kfacts *kf)
 	struct dms_layout l = jsonlayout_provider(jl);
 	struct dms_kfacts_env env;
 	env_fake(&env);
+	env.release = release;
 	struct dms_error *err = dms_kfacts_fill(&l, &env, kf);
 	const char *last;
 	size_t un = jsonlayout_unrecorded(jl, &last);
@@ -115,6 +116,81 @@ static void kfacts_fill_6_1_struct_slab(void)
 	EXPECT_UINT(kf.slab_flag_object_poison, FAKE_OBJECT_POISON);
 	EXPECT_TRUE(strstr(kf.slab_flags_src, "derived") != NULL);
 	EXPECT_TRUE(kf.slab_ok);
+}
+
+// The counters bit-fields come from the debuginfo on every lab kernel (struct
+// page on 5.10, struct slab after), and the VM_* bits from each series' row.
+static void kfacts_fill_counters_and_vm_flags_per_series(void)
+{
+	static const struct {
+		const char *release;
+		uint64_t vm_flags;
+	} want[] = {
+		{R510, (1ULL << 37) - 1},
+		{R61, (1ULL << 38) - 1},
+		{R612, ((1ULL << 41) - 1) | 1ULL << 63},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct dms_kfacts kf;
+		if (!facts_of(want[i].release, &kf))
+			return;
+		EXPECT_INT(kf.counters_inuse_shift, 0);
+		EXPECT_INT(kf.counters_objects_shift, 16);
+		EXPECT_INT(kf.counters_frozen_shift, 31);
+		EXPECT_TRUE(strstr(kf.counters_src, "debuginfo") != NULL);
+		EXPECT_UINT(kf.vm_flags_mask, want[i].vm_flags);
+		EXPECT_TRUE(strstr(kf.vm_flags_src, "series table") != NULL);
+	}
+}
+
+// A provider that cannot answer bit-field questions: the series table's row
+// for the kernel's version, said so; a kernel outside every row has neither
+// fact (slab model off, vm_flags unchecked) instead of another kernel's.
+struct no_bitfields {
+	struct dms_layout inner;
+};
+
+static struct dms_error *nb_size(void *ctx, const char *type, uint64_t *ret)
+{
+	return dms_layout_type_size(&((struct no_bitfields *)ctx)->inner, type, ret);
+}
+
+static struct dms_error *nb_member(void *ctx, const char *type, const char *path, uint64_t *off,
+				   uint64_t *size)
+{
+	return dms_layout_member(&((struct no_bitfields *)ctx)->inner, type, path, off, size);
+}
+
+static struct dms_error *nb_enum(void *ctx, const char *name, int64_t *ret)
+{
+	return dms_layout_enum_value(&((struct no_bitfields *)ctx)->inner, name, ret);
+}
+
+static const struct dms_layout_ops nb_ops = {nb_size, nb_member, nb_enum, NULL};
+
+static void kfacts_fill_counters_series_fallback(void)
+{
+	struct jsonlayout *jl = jsonlayout_load(R61);
+	EXPECT_TRUE(jl != NULL);
+	if (!jl)
+		return;
+	struct no_bitfields nb = {jsonlayout_provider(jl)};
+	struct dms_layout l = {&nb_ops, &nb};
+	struct dms_kfacts_env env;
+	env_fake(&env);
+	env.release = R61;
+	struct dms_kfacts kf;
+	dms_error_destroy(dms_kfacts_fill(&l, &env, &kf));
+	EXPECT_INT(kf.counters_objects_shift, 16);
+	EXPECT_TRUE(strstr(kf.counters_src, "series table") != NULL);
+	EXPECT_TRUE(kf.slab_ok);
+	env.release = "7.3.0-1-amd64";
+	dms_error_destroy(dms_kfacts_fill(&l, &env, &kf));
+	EXPECT_INT(kf.counters_objects_shift, -1);
+	EXPECT_UINT(kf.vm_flags_mask, 0);
+	EXPECT_FALSE(kf.slab_ok);
+	EXPECT_TRUE(strstr(kf.slab_why, "counters") != NULL);
+	jsonlayout_free(jl);
 }
 
 static void kfacts_fill_6_12_page_type(void)
@@ -422,7 +498,14 @@ static struct dms_error *ov_enum(void *ctx, const char *name, int64_t *ret)
 	return dms_error_create(DMS_ERR_NOT_FOUND, "%s", name);
 }
 
-static const struct dms_layout_ops ov_ops = {ov_size, ov_member, ov_enum};
+static struct dms_error *ov_bitfield(void *ctx, const char *type, const char *path, uint64_t *off,
+				     uint64_t *size)
+{
+	struct enum_override *o = ctx;
+	return dms_layout_bitfield(&o->inner, type, path, off, size);
+}
+
+static const struct dms_layout_ops ov_ops = {ov_size, ov_member, ov_enum, ov_bitfield};
 
 static void kfacts_fill_enum_pagetype_inverted(void)
 {
@@ -483,6 +566,8 @@ const struct dms_test kfacts_tests[] = {
 	TEST_ENTRY(owner_page_6_12_slab_by_page_type),
 	TEST_ENTRY(slub_lookup_page_type_scheme),
 	TEST_ENTRY(slub_create_from_kfacts_6_1),
+	TEST_ENTRY(kfacts_fill_counters_and_vm_flags_per_series),
+	TEST_ENTRY(kfacts_fill_counters_series_fallback),
 	TEST_ENTRY(objcheck_vma_rcu_pending_not_checked),
 	{NULL, NULL},
 };

@@ -121,6 +121,9 @@ static inline struct fake *fake_create(enum dms_slub_fp enc)
 	k->slab_cache = 24;
 	k->slab_freelist = 32;
 	k->slab_counters = 40;
+	k->counters_inuse_shift = 0;
+	k->counters_objects_shift = 16;
+	k->counters_frozen_shift = 31;
 	k->s_cpu_slab = 0;
 	k->s_flags = 8;
 	k->s_flags_size = 4;
