@@ -43,21 +43,16 @@ size_t dms_read_phys(uint64_t paddr, void *buf, size_t len)
 	return done;
 }
 
+// The direct map is the facts table's (on arm64 it starts at the start of
+// RAM, not at physical 0).
 bool dms_paddr_to_kvaddr(uint64_t paddr, uint64_t *ret)
 {
-	if (paddr >= dms_max_paddr())
-		return false;
-	*ret = PTOV(paddr);
-	return true;
+	return dms_kf_phys_to_virt(&dms_kf, paddr, ret);
 }
 
 bool dms_kvaddr_to_paddr(uint64_t kvaddr, uint64_t *ret)
 {
-	uint64_t base = PTOV(0);
-	if (kvaddr < base || kvaddr - base >= dms_max_paddr())
-		return false;
-	*ret = kvaddr - base;
-	return true;
+	return dms_kf_virt_to_phys(&dms_kf, kvaddr, ret);
 }
 
 static struct dms_error *stop_error(struct dms_creader *cr, uint64_t pos)

@@ -22,6 +22,16 @@ void dmasleuth_init(void) __attribute__((constructor, visibility("default")));
 
 void dmasleuth_init(void)
 {
+	// One build per crash target (crash's structures differ per target):
+	// refuse a crash of another one before touching them.
+	if (!machine_type(MACHINE_TYPE)) {
+		error(INFO,
+		      "dmasleuth: this build is for a %s crash and this crash is not one: "
+		      "extend dmasleuth.so (x86_64) or dmasleuth-arm64.so (ARM64) as the "
+		      "crash's target needs\n",
+		      MACHINE_TYPE);
+		return;
+	}
 	dms_ext_kfacts_init();
 	register_extension(dms_commands);
 }

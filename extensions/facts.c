@@ -680,20 +680,6 @@ static void gather_irqs(struct dms_facts *f)
 
 // ---------------------------------------------------------------- all of it
 
-// The dumped machine's architecture, from crash's machine type (not from how this
-// extension was built): it picks the oops format, the instruction set and the address
-// rules (lib/vaddr.h).
-static enum dms_arch crash_arch(void)
-{
-	if (machine_type("ARM64"))
-		return DMS_ARCH_ARM64;
-	if (machine_type("X86_64"))
-		return DMS_ARCH_X86_64;
-	if (machine_type("ARM"))
-		return DMS_ARCH_ARM;
-	return DMS_ARCH_UNKNOWN;
-}
-
 void dms_ext_facts_irqs(struct dms_facts *f)
 {
 	gather_irqs(f);
@@ -709,10 +695,17 @@ struct dms_error *dms_ext_facts_gather(struct dms_facts *f, bool quiet)
 	g.progress.quiet = quiet;
 	snprintf(f->release, sizeof(f->release), "%s", kt->utsname.release);
 	snprintf(f->machine, sizeof(f->machine), "%.15s", kt->utsname.machine);
-	f->arch = crash_arch();
+	// The target (the facts table's: the build's crash target, checked at
+	// load): it picks the oops format, the instruction set and the address
+	// rules (lib/vaddr.h).
+	f->arch = dms_kf.arch;
 	f->va_bits = dms_kf.va_bits;
 	f->memory_end = dms_max_paddr();
-	f->has_direct_map = dms_paddr_to_kvaddr(0, &f->direct_map);
+	// The direct map as "virtual address of physical 0" (kv = direct_map +
+	// paddr, modulo 2^64): on arm64 RAM starts above 0, so it is computed
+	// from where the map starts, not translated.
+	f->has_direct_map = dms_kf.page_offset && f->memory_end;
+	f->direct_map = f->has_direct_map ? dms_kf.page_offset - dms_kf.dmap_phys : 0;
 	dms_owner_cache_reset();
 	g.cr = dms_creader_phys_create(tick, &g);
 	if (!g.cr)

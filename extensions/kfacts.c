@@ -2,7 +2,8 @@
 // dmasleuth crash extension: the kernel facts table (lib/kfacts.h), filled
 // once at load from crash's debuginfo through a layout provider over
 // STRUCT_SIZE / MEMBER_OFFSET / MEMBER_SIZE / enumerator_value, plus the
-// address-space numbers and symbols crash knows.  Nothing here decides:
+// target's address-space numbers and symbols crash knows (target_env: the
+// one place that knows the crash target).  Nothing here decides:
 // lib/kfacts.c does.  None of these calls longjmps (symbol_value only after
 // symbol_exists, kvtop with verbose 0).
 #include <crash/defs.h>
@@ -219,26 +220,111 @@ static bool vmcoreinfo_number(void *ctx, const char *name, int64_t *ret)
 	return ok;
 }
 
+// ---- the target ---------------------------------------------------------
+//
+// The only code that knows which crash target the extension is built for:
+// crash's machdep differs per architecture (its macros and machine_specific
+// members exist only for their own target), so each target reads its
+// address-space facts here, once, into the table.  Everything else -- glue
+// and lib -- asks the table (kfacts.h: dms_kf_kernel_ptr, dms_kf_kernel_min,
+// dms_kf_user_addr, dms_kf_phys_to_virt, ...).
+
+#if defined(X86_64)
+static void target_env(struct dms_kfacts_env *env)
+{
+	env->arch = DMS_ARCH_X86_64;
+	// The direct map starts at physical 0: page_offset_base (KASLR).
+	env->page_offset = PTOV(0);
+	env->dmap_phys = 0;
+	// vmemmap_base: struct page of pfn 0.
+	env->vmemmap = VMEMMAP_VADDR;
+	// 5-level paging (LA57): 57 bits, else 48.
+	env->va_bits = (machdep->flags & VM_5LEVEL) ? 57 : 48;
+	// TASK_SIZE_MAX: the top of user space minus a guard page.
+	env->user_limit = USERSPACE_TOP ? USERSPACE_TOP - PAGESIZE() : 0;
+}
+#elif defined(ARM64)
+// A hex value of the dump's vmcoreinfo ("SYMBOL(vmemmap)").
+static bool vmcoreinfo_hex(const char *key, uint64_t *ret)
+{
+	if (!pc->read_vmcoreinfo)
+		return false;
+	char *s = pc->read_vmcoreinfo((char *)key);
+	if (!s)
+		return false;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 16);
+	bool ok = end != s;
+	free(s);
+	if (ok)
+		*ret = v;
+	return ok;
+}
+
+static void target_env(struct dms_kfacts_env *env)
+{
+	struct machine_specific *ms = machdep->machspec;
+	env->arch = DMS_ARCH_ARM64;
+	// The linear map: __phys_to_virt(p) = (p - PHYS_OFFSET) | PAGE_OFFSET.
+	// PHYS_OFFSET (memstart_addr) is the start of RAM (0x40000000 on QEMU
+	// virt) or, with a randomised linear map, below it, even "negative"
+	// (0xffffec9f00000000 in the lab's dumps): PTOV(0) means nothing here.
+	// The direct map's first byte is taken at the start of RAM, the
+	// lowest memory node, through crash's PTOV.
+	uint64_t ram = UINT64_MAX;
+	for (int n = 0; n < vt->numnodes; n++)
+		if (vt->node_table[n].start_paddr < ram)
+			ram = vt->node_table[n].start_paddr;
+	if (ram != UINT64_MAX) {
+		env->dmap_phys = ram;
+		env->page_offset = PTOV(ram);
+	}
+	// vmemmap = VMEMMAP_START - (memstart_addr >> PAGE_SHIFT), memstart_addr
+	// signed: struct page of pfn 0, below the vmemmap region.  The dump's
+	// vmcoreinfo says it where the kernel exports it; crash 8.0.6's own
+	// computation shifts memstart_addr unsigned, wrong when it is negative.
+	uint64_t vm;
+	if (vmcoreinfo_hex("SYMBOL(vmemmap)", &vm))
+		env->vmemmap = vm;
+	else if (ms->struct_page_size)
+		env->vmemmap = VMEMMAP_VADDR - (uint64_t)(((int64_t)ms->phys_offset >>
+							    PAGESHIFT()) *
+							   (int64_t)ms->struct_page_size);
+	// vabits_actual (TCR_EL1.T1SZ), which crash keeps in VA_BITS.
+	env->va_bits = (uint32_t)(ms->VA_BITS_ACTUAL ? ms->VA_BITS_ACTUAL : ms->VA_BITS);
+	// TASK_SIZE_64 = 1 << vabits_actual: mm_struct.task_size is exactly
+	// the top of user space, which crash keeps as USERSPACE_TOP.
+	env->user_limit = USERSPACE_TOP;
+}
+#else
+#error "dmasleuth: build for a crash target this file knows (X86_64, ARM64)"
+#endif
+
 static void env_init(struct dms_kfacts_env *env)
 {
 	memset(env, 0, sizeof(*env));
 	env->page_size = PAGESIZE();
-	env->page_offset = PTOV(0);
-	env->vmemmap = VMEMMAP_VADDR;
+	target_env(env);
+	// Kernel pointers carry top-byte tags only with a KASAN tag mode (arm64
+	// TBI1); those kernels have its init function.
+	env->kernel_tags =
+		symbol_exists("kasan_init_sw_tags") || symbol_exists("kasan_init_hw_tags");
 	if (symbol_exists("_text") && symbol_exists("_end")) {
-		physaddr_t start, end;
+		// The image's physical start from its first mapped page (arm64
+		// unmaps the head of _text after boot).
+		physaddr_t start = 0, end;
 		uint64_t vs = symbol_value("_text"), ve = symbol_value("_end");
-		if (ve > vs && kvtop(NULL, vs, &start, 0) && kvtop(NULL, ve - 1, &end, 0) &&
+		uint64_t skip = 0, ps = PAGESIZE();
+		while (skip < 64 * ps && vs + skip < ve && !kvtop(NULL, vs + skip, &start, 0))
+			skip += ps;
+		if (ve > vs && vs + skip < ve && start >= skip && kvtop(NULL, ve - 1, &end, 0) &&
 		    end >= start) {
 			env->kimage_start = vs;
 			env->kimage_end = ve;
-			env->kimage_pstart = start;
+			env->kimage_pstart = start - skip;
 			env->kimage_pend = end + 1;
 		}
 	}
-	env->va_bits = (machdep->flags & VM_5LEVEL) ? 57 : 48;
-	// TASK_SIZE_MAX: the top of user space minus a guard page.
-	env->user_limit = USERSPACE_TOP ? USERSPACE_TOP - PAGESIZE() : 0;
 	uint64_t max_paddr = 0;
 	for (int n = 0; n < vt->numnodes; n++) {
 		struct node_table *nt = &vt->node_table[n];

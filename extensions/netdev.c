@@ -528,10 +528,9 @@ static void env_init(struct dms_nicring_env *env, const struct dms_netdev *dev,
 	if (dms_kf.page_struct_size > 0)
 		env->page_struct_size = (uint64_t)dms_kf.page_struct_size;
 	env->max_pfn = dms_kf.max_pfn;
-	// Lowest kernel address: the canonical upper half of the VA bits (48:
-	// 0xffff800000000000; 57 with 5-level paging: 0xff00000000000000).
-	if (dms_kf.va_bits >= 32 && dms_kf.va_bits <= 64)
-		env->kernel_min = ~0ULL << (dms_kf.va_bits - 1);
+	// Lowest address of the target's kernel range (x86-64: the canonical
+	// upper half; arm64: TTBR1): bounds netdev_priv and the ring pointers.
+	env->kernel_min = dms_kf_kernel_min(&dms_kf);
 	// A device behind a translating IOMMU: DMA addresses are IOVAs.
 	if (iommu->on && !iommu->passthrough && (dev->iommu_group || !dev->parent))
 		env->iova_to_phys = iova_unknown;

@@ -522,8 +522,13 @@ static void print_info(void)
 			k->pp_magic_mask, k->pp_signature, k->pp_src);
 	fprintf(fp,
 		"dmasleuth: kernel image %#" PRIx64 "-%#" PRIx64 ", memory up to %#" PRIx64
-		", direct map at %#" PRIx64 "\n",
+		", direct map at %#" PRIx64,
 		k->kimage_pstart, k->kimage_pend, dms_max_paddr(), k->page_offset);
+	// Where the direct map does not start at physical 0 (arm64: the start
+	// of RAM), the physical address it starts at.
+	if (k->dmap_phys)
+		fprintf(fp, " (physical %#" PRIx64 ")", k->dmap_phys);
+	fprintf(fp, "\n");
 	bool buddy_ok = k->owner_ok && k->pgty_buddy.present && dms_kf_has(k->page_private);
 	fprintf(fp, "dmasleuth: owners %s%s%s, slab caches %s%s%s, buddy %s, page_pool %s\n",
 		k->owner_ok ? "on" : "OFF", k->owner_ok ? "" : ": ",

@@ -223,7 +223,7 @@ static bool mark_object(struct run *r, int64_t index)
 // "ascii (160 of 192 bytes): ASCII \"path=...\" at +0" for an object.
 static void classify_text(const uint8_t *obj, size_t len, uint64_t addr, char *buf, size_t size)
 {
-	struct dms_classify_config cfg = {dms_ext_ptr_info, NULL, 0};
+	struct dms_classify_config cfg = {.pointer = dms_ext_ptr_info};
 	struct dms_class_result cr;
 	struct dms_error *err = dms_classify(obj, len, addr, &cfg, &cr);
 	if (err)
@@ -757,7 +757,7 @@ static void check_addr(struct run *r)
 	if (objlen > c->object_size)
 		objlen = c->object_size;
 
-	struct dms_classify_config cfg = {dms_ext_ptr_info, NULL, 0};
+	struct dms_classify_config cfg = {.pointer = dms_ext_ptr_info};
 	struct dms_class_result cr;
 	memset(&cr, 0, sizeof(cr));
 	char cls[320] = "not in the dump";

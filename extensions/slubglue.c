@@ -166,9 +166,11 @@ bool dms_ext_ptr_info(uint64_t value, void *arg, struct dms_ptr_info *ret)
 {
 	(void)arg;
 	memset(ret, 0, sizeof(*ret));
-	// Kernel half of the address space as crash knows it (4- or 5-level
-	// paging: the lab kernel runs with LA57, direct map at 0xff1...).
-	if (value == ~0ULL || !IS_KVADDR(value))
+	// The target's kernel range (what a kernel pointer looks like there),
+	// then crash's: kernel virtual addresses start at its kvbase (x86-64
+	// PAGE_OFFSET, with 4- or 5-level paging; arm64 the flipped layout's
+	// PAGE_OFFSET, tags allowed where the kernel uses them).
+	if (value == ~0ULL || !dms_kf_kernel_ptr(&dms_kf, value) || !IS_KVADDR(value))
 		return false;
 	uint64_t pa;
 	if (dms_kvaddr_to_paddr(value, &pa)) {
@@ -219,10 +221,9 @@ struct dms_objcheck *dms_ext_objcheck(const char **why)
 		goto out_fail;
 	}
 	struct dms_objcheck_env env = {0};
+	// The target's rules: user limit (x86-64 TASK_SIZE_MAX, arm64 1 <<
+	// va_bits), VM_* bits; kernel pointers by crash's own tables.
 	env.kf = &dms_kf;
-	// TASK_SIZE_MAX: 2^56 - page with 5-level paging (the lab kernel),
-	// 2^47 - page without; crash knows which.
-	env.user_limit = dms_kf.user_limit;
 	env.kernel_ptr = dms_ext_ptr_info;
 	struct dms_error *err = dms_objcheck_create(slub, &env, &g.oc);
 	if (err) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "kfacts.h"
 #include "pkt.h"
 #include "scan.h"
 
@@ -76,7 +77,8 @@ enum dms_class dms_classify_word(uint64_t v, const struct dms_classify_config *c
 	if (cfg && cfg->pointer) {
 		if (cfg->pointer(v, cfg->arg, ret))
 			return DMS_CLASS_POINTER;
-	} else if (v >= 0xffff800000000000ULL && v < 0xfffffffffffff000ULL) {
+	} else if (cfg && cfg->kf && dms_kf_kernel_ptr(cfg->kf, v) && v < 0xfffffffffffff000ULL) {
+		// The kernel range, but not the top page (ERR_PTR values).
 		ret->kind = DMS_PTR_KERNEL;
 		return DMS_CLASS_POINTER;
 	}

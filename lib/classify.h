@@ -61,10 +61,15 @@ struct dms_ptr_info {
  */
 typedef bool dms_ptr_fn(uint64_t value, void *arg, struct dms_ptr_info *ret);
 
+struct dms_kfacts;
+
 struct dms_classify_config {
-	// NULL: any canonical upper-half address counts as DMS_PTR_KERNEL.
+	// Where a pointer points; NULL: any value in the kernel range of the
+	// target (kf, kfacts.h) counts as DMS_PTR_KERNEL; without both, no
+	// word is a pointer.
 	dms_ptr_fn *pointer;
 	void *arg;
+	const struct dms_kfacts *kf;
 	// Packet score threshold; 0: DMS_PKT_HIT_SCORE.
 	int min_score;
 };

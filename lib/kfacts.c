@@ -203,6 +203,78 @@ const char *dms_kf_pgty_scheme_name(enum dms_kf_pgty_scheme s)
 	}
 }
 
+enum dms_vaddr_kind dms_kf_vaddr_kind(const struct dms_kfacts *kf, uint64_t v)
+{
+	struct dms_vaddr a;
+	dms_vaddr_classify(kf->arch, kf->va_bits, v, &a);
+	return a.kind;
+}
+
+bool dms_kf_kernel_ptr(const struct dms_kfacts *kf, uint64_t v)
+{
+	if (kf->arch != DMS_ARCH_X86_64 && kf->arch != DMS_ARCH_ARM64)
+		return false;
+	enum dms_vaddr_kind k = dms_kf_vaddr_kind(kf, v);
+	return k == DMS_VADDR_KERNEL || (k == DMS_VADDR_KERNEL_TAGGED && kf->kernel_tags);
+}
+
+uint64_t dms_kf_kernel_min(const struct dms_kfacts *kf)
+{
+	unsigned int w = kf->va_bits;
+	switch (kf->arch) {
+	case DMS_ARCH_X86_64:
+		// The canonical upper half: bits 63..w-1 set.
+		return w >= 32 && w <= 63 ? ~0ULL << (w - 1) : 0;
+	case DMS_ARCH_ARM64:
+		// TTBR1: bits 63..w set (PAGE_OFFSET of the flipped layout, 5.4+).
+		return w >= 36 && w <= 52 ? ~0ULL << w : 0;
+	default:
+		return 0;
+	}
+}
+
+bool dms_kf_user_addr(const struct dms_kfacts *kf, uint64_t v)
+{
+	return kf->user_limit && v <= kf->user_limit;
+}
+
+const char *dms_kf_noncanonical_name(const struct dms_kfacts *kf)
+{
+	return kf->arch == DMS_ARCH_ARM64 ? "between the user and kernel address ranges"
+					  : "non-canonical";
+}
+
+// End of physical memory (0: unknown, no bound).
+static uint64_t phys_end(const struct dms_kfacts *kf)
+{
+	if (!kf->max_pfn || kf->page_shift >= 64 || kf->max_pfn > UINT64_MAX >> kf->page_shift)
+		return 0;
+	return kf->max_pfn << kf->page_shift;
+}
+
+bool dms_kf_phys_to_virt(const struct dms_kfacts *kf, uint64_t paddr, uint64_t *ret)
+{
+	uint64_t end = phys_end(kf);
+	if (!kf->page_offset || paddr < kf->dmap_phys || (end && paddr >= end) ||
+	    paddr - kf->dmap_phys > UINT64_MAX - kf->page_offset)
+		return false;
+	*ret = kf->page_offset + (paddr - kf->dmap_phys);
+	return true;
+}
+
+bool dms_kf_virt_to_phys(const struct dms_kfacts *kf, uint64_t kv, uint64_t *ret)
+{
+	uint64_t end = phys_end(kf);
+	if (!kf->page_offset || kv < kf->page_offset ||
+	    kv - kf->page_offset > UINT64_MAX - kf->dmap_phys)
+		return false;
+	uint64_t pa = kv - kf->page_offset + kf->dmap_phys;
+	if (end && pa >= end)
+		return false;
+	*ret = pa;
+	return true;
+}
+
 struct filler {
 	const struct dms_layout *l;
 	// The first provider error that is not "not found".
@@ -567,8 +639,11 @@ struct dms_error *dms_kfacts_fill(const struct dms_layout *layout, const struct 
 		kf->page_size = env->page_size;
 		kf->page_shift = (unsigned int)__builtin_ctzll(env->page_size);
 	}
+	kf->arch = env->arch;
 	kf->page_offset = env->page_offset;
+	kf->dmap_phys = env->dmap_phys;
 	kf->vmemmap = env->vmemmap;
+	kf->kernel_tags = env->kernel_tags;
 	if (env->kimage_end > env->kimage_start && env->kimage_pend > env->kimage_pstart) {
 		kf->kimage_start = env->kimage_start;
 		kf->kimage_end = env->kimage_end;

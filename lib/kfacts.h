@@ -23,6 +23,7 @@
 
 #include "error.h"
 #include "layout.h"
+#include "vaddr.h"
 
 /** An absent enumerator, flag bit or value. */
 #define DMS_KF_NONE INT64_MIN
@@ -57,15 +58,35 @@ enum dms_kf_order {
 	DMS_KF_ORDER_FOLIO,
 };
 
-/** Address-space numbers and symbols the caller reads from the dump. */
+/**
+ * The target machine and the address-space numbers and symbols the caller
+ * reads from the dump (in crash: machdep, symbols, vmcoreinfo; one function
+ * per crash target in extensions/kfacts.c).
+ */
 struct dms_kfacts_env {
-	// Page size; PAGE_OFFSET (direct map base); vmemmap base.
-	uint64_t page_size, page_offset, vmemmap;
+	// The dumped machine's architecture.
+	enum dms_arch arch;
+	// Page size.
+	uint64_t page_size;
+	// The direct (linear) map: its first virtual address (PAGE_OFFSET) and
+	// the physical address that maps to it (0 on x86-64; PHYS_OFFSET, the
+	// start of RAM, on arm64: 0x40000000 on QEMU virt).
+	uint64_t page_offset, dmap_phys;
+	// struct page of pfn 0 (vmemmap_base on x86-64; on arm64 vmemmap,
+	// which lies below VMEMMAP_START by PHYS_OFFSET's pages).
+	uint64_t vmemmap;
 	// Kernel image _text.._end: virtual and physical ([start, end)).
 	uint64_t kimage_start, kimage_end, kimage_pstart, kimage_pend;
-	// Virtual address bits (48, 57); highest user address (TASK_SIZE_MAX).
+	// Kernel virtual address bits (x86-64 48 or 57 with 5-level paging;
+	// arm64 vabits_actual: 48, 52, 39, ...).
 	uint32_t va_bits;
+	// The highest value a user address or mm_struct.task_size takes:
+	// x86-64 TASK_SIZE_MAX (the top of user space minus a guard page);
+	// arm64 TASK_SIZE_64 = 1 << va_bits, the top itself.
 	uint64_t user_limit;
+	// Kernel pointers may carry a tag in their top byte (arm64 with a
+	// KASAN tag mode: TBI1).  User addresses on arm64 always may (TBI0).
+	bool kernel_tags;
 	// Highest pfn + 1 of any memory node.
 	uint64_t max_pfn;
 	// &slab_caches (0: absent).
@@ -108,13 +129,17 @@ struct dms_kfacts {
 	// --- the kernel: DMS_KF_KV(major, minor) of env.release, 0 unknown
 	uint32_t kversion;
 
-	// --- address space (from the env; 0 = absent)
+	// --- the target and its address space (from the env; 0 = absent).
+	// What each means: struct dms_kfacts_env.  Read addresses through the
+	// predicates below, not by comparing with constants.
+	enum dms_arch arch;
 	uint64_t page_size;
 	unsigned int page_shift;
-	uint64_t page_offset, vmemmap;
+	uint64_t page_offset, dmap_phys, vmemmap;
 	uint64_t kimage_start, kimage_end, kimage_pstart, kimage_pend;
 	uint32_t va_bits;
 	uint64_t user_limit, max_pfn, slab_caches;
+	bool kernel_tags;
 
 	// --- struct page (offsets; -1 = absent)
 	int32_t page_struct_size;
@@ -224,6 +249,48 @@ struct dms_error *dms_kfacts_fill(const struct dms_layout *layout, const struct 
 
 /** "none", "inverted bits under PAGE_TYPE_BASE", "top byte (PGTY_*)". */
 const char *dms_kf_pgty_scheme_name(enum dms_kf_pgty_scheme s);
+
+// --- the target's addresses (what a pointer looks like, the direct map)
+
+/**
+ * What v is as a virtual address of the target: lib/vaddr.h's rules with the
+ * table's architecture and VA bits (user, kernel, tagged, non-canonical).
+ */
+enum dms_vaddr_kind dms_kf_vaddr_kind(const struct dms_kfacts *kf, uint64_t v);
+
+/**
+ * Does v look like a kernel pointer of the target: in the kernel range
+ * (x86-64: canonical upper half; arm64: TTBR1, with a top-byte tag only
+ * where kernel pointers carry tags)?  Says nothing about whether anything is
+ * mapped there.  False when the architecture is unknown.
+ */
+bool dms_kf_kernel_ptr(const struct dms_kfacts *kf, uint64_t v);
+
+/**
+ * The lowest address of the kernel range (x86-64: 2^64 - 2^(va_bits-1);
+ * arm64: 2^64 - 2^va_bits); 0 when the architecture is unknown.
+ */
+uint64_t dms_kf_kernel_min(const struct dms_kfacts *kf);
+
+/**
+ * Is v a value a user address or mm_struct.task_size can take (<= the
+ * target's user_limit)?  False when user_limit is absent.
+ */
+bool dms_kf_user_addr(const struct dms_kfacts *kf, uint64_t v);
+
+/**
+ * How the target names a value outside both ranges: "non-canonical"
+ * (x86-64), "between the user and kernel address ranges" (arm64).
+ */
+const char *dms_kf_noncanonical_name(const struct dms_kfacts *kf);
+
+/**
+ * The direct map: the kernel virtual address of physical address paddr, and
+ * back.  False outside [dmap_phys, max_pfn pages) or when the direct map is
+ * unknown.
+ */
+bool dms_kf_phys_to_virt(const struct dms_kfacts *kf, uint64_t paddr, uint64_t *ret);
+bool dms_kf_virt_to_phys(const struct dms_kfacts *kf, uint64_t kv, uint64_t *ret);
 
 /** Is this a present offset? */
 static inline bool dms_kf_has(int32_t off)

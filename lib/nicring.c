@@ -1365,6 +1365,9 @@ struct dms_error *dms_nicring_walk(const struct dms_nicring *nr, const struct dm
 {
 	if (!nr || !env || !env->kv)
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "nicring walk without a reader");
+	if (!env->kernel_min)
+		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
+					"nicring walk without the target's kernel range");
 	struct dms_nicring_result *res = calloc(1, sizeof(*res));
 	if (!res)
 		return &dms_enomem;
@@ -1374,7 +1377,7 @@ struct dms_error *dms_nicring_walk(const struct dms_nicring *nr, const struct dm
 		.nr = nr,
 		.env = env,
 		.res = res,
-		.kernel_min = env->kernel_min ? env->kernel_min : 0xffff800000000000ULL,
+		.kernel_min = env->kernel_min,
 		.max_slots = env->max_slots ? env->max_slots : 65536,
 		.max_rings = env->max_rings ? env->max_rings : 4096,
 		.priv = priv,

@@ -290,7 +290,9 @@ struct dms_nicring_env {
 	uint64_t vmemmap, page_struct_size;
 	// Highest pfn + 1 (bounds the vmemmap check); 0: unknown.
 	uint64_t max_pfn;
-	// Lowest valid kernel address; 0: 0xffff800000000000 (x86_64).
+	// Lowest address of the target's kernel range (kfacts.h
+	// dms_kf_kernel_min(): x86-64 0xffff800000000000 with 4-level paging,
+	// arm64 0xffff000000000000 with 48-bit VA); required.
 	uint64_t kernel_min;
 	// Caps; 0: defaults 65536 slots, 4096 rings.
 	uint32_t max_slots, max_rings;

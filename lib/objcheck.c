@@ -129,8 +129,10 @@ struct dms_error *dms_objcheck_create(struct dms_slub *slub, const struct dms_ob
 	oc->slub = slub;
 	if (env)
 		oc->env = *env;
-	if (!oc->env.user_limit)
-		oc->env.user_limit = 0x00007ffffffff000ULL;
+	// The target's user limit (x86-64 TASK_SIZE_MAX; arm64 1 << va_bits:
+	// mm_struct.task_size reaches it exactly); none: user checks skipped.
+	if (!oc->env.user_limit && oc->env.kf)
+		oc->env.user_limit = oc->env.kf->user_limit;
 	for (size_t i = 0; i < sizeof(default_rules) / sizeof(default_rules[0]); i++) {
 		struct dms_error *err = dms_objcheck_add_rules(oc, &default_rules[i]);
 		if (err) {
@@ -261,11 +263,16 @@ static bool is_kernel(const struct dms_objcheck *oc, uint64_t v)
 		struct dms_ptr_info pi;
 		return oc->env.kernel_ptr(v, oc->env.arg, &pi);
 	}
-	return v >= 0xffff800000000000ULL;
+	// The target's kernel range; an unknown target cannot tell (not a
+	// failure).
+	if (oc->env.kf && dms_kf_kernel_min(oc->env.kf))
+		return dms_kf_kernel_ptr(oc->env.kf, v);
+	return true;
 }
 
 // How a value that should be a kernel address is not one.
-static void describe_bad(uint64_t v, unsigned int size, char *buf, size_t n)
+static void describe_bad(const struct dms_kfacts *kf, uint64_t v, unsigned int size, char *buf,
+			 size_t n)
 {
 	char text[9];
 	size_t printable = 0;
@@ -278,10 +285,12 @@ static void describe_bad(uint64_t v, unsigned int size, char *buf, size_t n)
 	uint32_t hi = (uint32_t)(v >> 32), lo = (uint32_t)v;
 	if (size == 8 && printable == 8)
 		snprintf(buf, n, "ASCII \"%s\"", text);
+	else if (size == 8 && hi >> 16 == 0xffff && kf &&
+		 dms_kf_vaddr_kind(kf, v) == DMS_VADDR_NONCANONICAL)
+		// Kernel-looking top bits, yet outside both ranges of the target.
+		snprintf(buf, n, "%s %#llx", dms_kf_noncanonical_name(kf), (unsigned long long)v);
 	else if (size == 8 && hi >> 16 != 0xffff && hi && (lo & 7) == 0)
 		snprintf(buf, n, "upper half overwritten: %#010x", hi);
-	else if (size == 8 && hi >> 16 == 0xffff)
-		snprintf(buf, n, "non-canonical %#llx", (unsigned long long)v);
 	else if (!hi)
 		snprintf(buf, n, "a small value %#x", lo);
 	else
@@ -376,7 +385,8 @@ struct dms_error *dms_objcheck_object(struct dms_objcheck *oc, const struct dms_
 	*nret = 0;
 	if (dms_objcheck_rcu_pending(oc, rules, obj, len))
 		return NULL;
-	struct dms_classify_config ccfg = {oc->env.kernel_ptr, oc->env.arg, 0};
+	struct dms_classify_config ccfg = {
+		.pointer = oc->env.kernel_ptr, .arg = oc->env.arg, .kf = oc->env.kf};
 	for (size_t i = 0; i < rules->nchecks; i++) {
 		const struct dms_field_check *ck = &rules->checks[i];
 		if (!field_ok(ck, len))
@@ -387,9 +397,11 @@ struct dms_error *dms_objcheck_object(struct dms_objcheck *oc, const struct dms_
 		bool bad = false;
 		switch (ck->kind) {
 		case DMS_CHECK_USER_ADDR:
+			if (!oc->env.user_limit)
+				continue; // the target's user limit is unknown
 			if (v > oc->env.user_limit) {
-				char d[64];
-				describe_bad(v, size, d, sizeof(d));
+				char d[96];
+				describe_bad(oc->env.kf, v, size, d, sizeof(d));
 				snprintf(why, sizeof(why), "not a user address (%s)", d);
 				bad = true;
 			}
@@ -403,8 +415,8 @@ struct dms_error *dms_objcheck_object(struct dms_objcheck *oc, const struct dms_
 				break;
 			}
 			if (!is_kernel(oc, v)) {
-				char d[64];
-				describe_bad(v, size, d, sizeof(d));
+				char d[96];
+				describe_bad(oc->env.kf, v, size, d, sizeof(d));
 				snprintf(why, sizeof(why), "not a kernel address (%s)", d);
 				bad = true;
 				break;

@@ -23,7 +23,7 @@
 enum dms_check_kind {
 	// A user-space address: value <= user_limit (and aligned).
 	DMS_CHECK_USER_ADDR,
-	// A kernel address (env.kernel_ptr, or the canonical upper half).
+	// A kernel address (env.kernel_ptr, or the target's kernel range).
 	DMS_CHECK_KERNEL_PTR,
 	// Points into an allocated slab object of any cache.
 	DMS_CHECK_SLAB_PTR,
@@ -88,11 +88,14 @@ struct dms_cache_rules {
 struct dms_kfacts;
 
 struct dms_objcheck_env {
-	// The kernel facts (may be NULL): fact-derived masks.
+	// The kernel facts (may be NULL): the target's user limit and pointer
+	// rules, fact-derived masks.
 	const struct dms_kfacts *kf;
-	// Highest user address (TASK_SIZE_MAX); 0: 0x00007ffffffff000.
+	// Highest user address or task_size; 0: kf->user_limit (none: user
+	// address checks are skipped).
 	uint64_t user_limit;
-	// Optional: is this a kernel address (any kind)?
+	// Optional: is this a kernel address (any kind)?  Without it, the
+	// target's kernel range (kf); without both, kernel checks pass.
 	dms_ptr_fn *kernel_ptr;
 	void *arg;
 };

@@ -334,7 +334,9 @@ static void classify(struct dms_owner_model *m, uint64_t pfn, struct dms_page_ow
 		ret->cache = get64(hpg, kf->slab_cache);
 		dms_owner_cache_info(m, ret->cache, ret->cache_name, &ret->obj_size,
 				     &ret->red_left_pad);
-		ret->slab_base = kf->page_offset + (hpfn << kf->page_shift);
+		// The slab's first byte in the direct map (which starts at
+		// physical dmap_phys: the start of RAM on arm64).
+		ret->slab_base = kf->page_offset + ((hpfn << kf->page_shift) - kf->dmap_phys);
 		ret->slab_bytes = kf->page_size << ret->order;
 		return;
 	}

@@ -209,6 +209,19 @@ static uint32_t rd32(const uint8_t *p)
 	return (uint32_t)rd_le(p, 4);
 }
 
+// The direct map (kf.page_offset maps physical kf.dmap_phys: 0 on x86-64,
+// the start of RAM on arm64).  Unbounded: callers pass pfns of struct pages
+// and addresses they checked against page_offset.
+static uint64_t dmap_virt(const struct dms_slub *s, uint64_t paddr)
+{
+	return s->kf.page_offset + (paddr - s->kf.dmap_phys);
+}
+
+static uint64_t dmap_phys(const struct dms_slub *s, uint64_t kv)
+{
+	return kv - s->kf.page_offset + s->kf.dmap_phys;
+}
+
 // Read kernel virtual memory; *got < len means the rest is missing.
 static struct dms_error *kv_read(struct dms_slub *s, uint64_t addr, void *buf, size_t len,
 				 size_t *got)
@@ -218,7 +231,7 @@ static struct dms_error *kv_read(struct dms_slub *s, uint64_t addr, void *buf, s
 		return dms_reader_read_phys(s->kv, addr, buf, len, got);
 	if (addr < s->kf.page_offset)
 		return NULL;
-	return dms_reader_read_phys(s->phys, addr - s->kf.page_offset, buf, len, got);
+	return dms_reader_read_phys(s->phys, dmap_phys(s, addr), buf, len, got);
 }
 
 // Read len bytes fully; *ok false if any is missing.
@@ -1023,7 +1036,7 @@ static struct dms_error *analyze(struct dms_slub *s, uint64_t page, const uint8_
 	uint64_t pfn = 0;
 	page_to_pfn(s, page, &pfn);
 	sl->paddr = pfn << s->page_shift;
-	sl->base = l->page_offset + sl->paddr;
+	sl->base = dmap_virt(s, sl->paddr);
 	uint32_t counters = rd32(pg + l->slab_counters);
 	sl->inuse = (counters >> l->counters_inuse_shift) & 0xffff;
 	sl->objects = (counters >> l->counters_objects_shift) & 0x7fff;
@@ -1161,7 +1174,7 @@ static struct dms_error *probe_chain(struct dms_slub *s, const struct dms_slub_c
 	uint32_t objects = (counters >> s->kf.counters_objects_shift) & 0x7fff;
 	if (!objects || objects > c->objects)
 		return NULL;
-	uint64_t first = s->kf.page_offset + (pfn << s->page_shift) + c->red_left_pad;
+	uint64_t first = dmap_virt(s, pfn << s->page_shift) + c->red_left_pad;
 	uint64_t limit = first - c->red_left_pad + (uint64_t)objects * c->size;
 	if (head < first || head >= limit || (head - first) % c->size)
 		return NULL; // the head is plain: a bad one tells nothing
@@ -1319,7 +1332,7 @@ struct dms_error *dms_slub_lookup_phys(struct dms_slub *s, uint64_t paddr, struc
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->paddr = paddr;
-	ret->addr = s->kf.page_offset + paddr;
+	ret->addr = dmap_virt(s, paddr);
 	ret->where = DMS_SLUB_WHERE_UNKNOWN;
 	uint64_t page;
 	uint8_t pg[4096];
@@ -1372,7 +1385,7 @@ struct dms_error *dms_slub_lookup(struct dms_slub *s, uint64_t addr, struct dms_
 		ret->where = DMS_SLUB_WHERE_NOT_SLAB;
 		return NULL;
 	}
-	struct dms_error *err = dms_slub_lookup_phys(s, addr - s->kf.page_offset, ret);
+	struct dms_error *err = dms_slub_lookup_phys(s, dmap_phys(s, addr), ret);
 	ret->addr = addr;
 	return err;
 }

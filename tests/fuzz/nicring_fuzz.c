@@ -219,6 +219,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.vmemmap = flags & 2 ? 0xffffea0000000000ULL : 0,
 		.page_struct_size = 64,
 		.max_slots = flags & 4 ? 64 : 0,
+		.kernel_min = 0xffff800000000000ULL, // x86-64, 4-level paging
 	};
 	struct dms_nicring_result *res = NULL;
 	err = dms_nicring_walk(nr, &env, BASE, &res);

@@ -3,6 +3,7 @@
 
 #include "classify.h"
 #include "fixtures.h"
+#include "kfacts.h"
 #include "test.h"
 
 #define ADDR 0xffff888004321000ULL
@@ -148,8 +149,23 @@ static void dms_classify_unaligned_region(void)
 
 static void dms_classify_word_kinds(void)
 {
+	// Without a target nothing is a pointer; with one, its kernel range.
+	struct dms_kfacts x86;
+	dms_kfacts_init(&x86);
+	x86.arch = DMS_ARCH_X86_64;
+	x86.va_bits = 48;
+	struct dms_classify_config cfg = {.kf = &x86};
 	EXPECT_INT(dms_classify_word(0, NULL, NULL), DMS_CLASS_ZERO);
-	EXPECT_INT(dms_classify_word(0xffff888003c4d200ULL, NULL, NULL), DMS_CLASS_POINTER);
+	EXPECT_INT(dms_classify_word(0xffff888003c4d200ULL, &cfg, NULL), DMS_CLASS_POINTER);
+	EXPECT_INT(dms_classify_word(0xffff888003c4d200ULL, NULL, NULL), DMS_CLASS_RANDOM);
+	// Non-canonical with 4-level paging; ERR_PTR(-EINVAL) is no pointer.
+	EXPECT_INT(dms_classify_word(0xfff0888003c4d200ULL, &cfg, NULL), DMS_CLASS_RANDOM);
+	EXPECT_INT(dms_classify_word((uint64_t)-22, &cfg, NULL), DMS_CLASS_INTEGER);
+	// An arm64 target with 48-bit VA: the same kernel range.
+	struct dms_kfacts a64 = x86;
+	a64.arch = DMS_ARCH_ARM64;
+	cfg.kf = &a64;
+	EXPECT_INT(dms_classify_word(0xffff000003c4d200ULL, &cfg, NULL), DMS_CLASS_POINTER);
 	EXPECT_INT(dms_classify_word(0x6b6b6b6b6b6b6b6bULL, NULL, NULL), DMS_CLASS_POISON);
 	EXPECT_INT(dms_classify_word(0x6f6c6c6568202e2fULL, NULL, NULL), DMS_CLASS_ASCII);
 	EXPECT_INT(dms_classify_word(42, NULL, NULL), DMS_CLASS_INTEGER);

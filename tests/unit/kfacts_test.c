@@ -459,6 +459,231 @@ static void objcheck_vma_rcu_pending_not_checked(void)
 	dms_objcheck_destroy(oc);
 }
 
+// ---- the target's facts: mock x86-64 and arm64 machines -----------------
+
+static void target_x86(struct dms_kfacts *kf, unsigned int va_bits)
+{
+	dms_kfacts_init(kf);
+	kf->arch = DMS_ARCH_X86_64;
+	kf->va_bits = va_bits;
+	kf->page_size = 4096;
+	kf->page_shift = 12;
+	// TASK_SIZE_MAX: the top of user space minus a guard page.
+	kf->user_limit = (1ULL << (va_bits - 1)) - 4096;
+	kf->page_offset = va_bits == 57 ? 0xff19e434c0000000ULL : 0xffff888000000000ULL;
+	kf->max_pfn = 0x20000;
+}
+
+static void target_arm64(struct dms_kfacts *kf, unsigned int va_bits, bool tags)
+{
+	dms_kfacts_init(kf);
+	kf->arch = DMS_ARCH_ARM64;
+	kf->va_bits = va_bits;
+	kf->page_size = 4096;
+	kf->page_shift = 12;
+	kf->kernel_tags = tags;
+	// TASK_SIZE_64: the top of user space itself.
+	kf->user_limit = 1ULL << va_bits;
+	// QEMU virt: RAM (and the direct map) starts at 0x40000000.
+	kf->page_offset = ~0ULL << va_bits;
+	kf->dmap_phys = 0x40000000;
+	kf->max_pfn = (0x40000000 + 0x20000000) >> 12;
+}
+
+static void kf_kernel_ptr_x86_64_by_paging_level(void)
+{
+	struct dms_kfacts kf;
+	target_x86(&kf, 48);
+	EXPECT_UINT(dms_kf_kernel_min(&kf), 0xffff800000000000ULL);
+	EXPECT_TRUE(dms_kf_kernel_ptr(&kf, 0xffff888003c4d200ULL));
+	EXPECT_TRUE(dms_kf_kernel_ptr(&kf, 0xffffffff81000000ULL));
+	EXPECT_FALSE(dms_kf_kernel_ptr(&kf, 0x00007f1234560000ULL));
+	// 5-level paging's direct map is non-canonical with 4 levels.
+	EXPECT_FALSE(dms_kf_kernel_ptr(&kf, 0xff19e434c0000000ULL));
+	EXPECT_INT(dms_kf_vaddr_kind(&kf, 0xff19e434c0000000ULL), DMS_VADDR_NONCANONICAL);
+	// The e1000-vma panic value (IPv4/TCP bytes): non-canonical.
+	EXPECT_INT(dms_kf_vaddr_kind(&kf, 0x7f13e8a32b7937a7ULL), DMS_VADDR_NONCANONICAL);
+	EXPECT_STR(dms_kf_noncanonical_name(&kf), "non-canonical");
+	EXPECT_TRUE(dms_kf_user_addr(&kf, 0x00007ffffffff000ULL));
+	EXPECT_FALSE(dms_kf_user_addr(&kf, 1ULL << 47));
+	target_x86(&kf, 57);
+	EXPECT_UINT(dms_kf_kernel_min(&kf), 0xff00000000000000ULL);
+	EXPECT_TRUE(dms_kf_kernel_ptr(&kf, 0xff19e434c0000000ULL));
+	EXPECT_TRUE(dms_kf_kernel_ptr(&kf, 0xffff888003c4d200ULL));
+	EXPECT_FALSE(dms_kf_kernel_ptr(&kf, 0xfe19e434c0000000ULL));
+	EXPECT_TRUE(dms_kf_user_addr(&kf, (1ULL << 56) - 4096));
+	// An unknown target has no kernel range.
+	dms_kfacts_init(&kf);
+	EXPECT_UINT(dms_kf_kernel_min(&kf), 0);
+	EXPECT_FALSE(dms_kf_kernel_ptr(&kf, 0xffff888003c4d200ULL));
+}
+
+static void kf_kernel_ptr_arm64_ranges_and_tags(void)
+{
+	struct dms_kfacts kf;
+	target_arm64(&kf, 48, false);
+	EXPECT_UINT(dms_kf_kernel_min(&kf), 0xffff000000000000ULL);
+	EXPECT_TRUE(dms_kf_kernel_ptr(&kf, 0xffff000012345678ULL));
+	EXPECT_TRUE(dms_kf_kernel_ptr(&kf, 0xffff800008000000ULL));
+	EXPECT_FALSE(dms_kf_kernel_ptr(&kf, 0x0000ffffa0000000ULL));
+	// IPv4 bytes in the top byte: bit 55 clear, a tagged user address.
+	EXPECT_INT(dms_kf_vaddr_kind(&kf, 0x4500005400000000ULL), DMS_VADDR_USER_TAGGED);
+	EXPECT_FALSE(dms_kf_kernel_ptr(&kf, 0x4500005400000000ULL));
+	// Bits 55..48 not all equal: between the ranges.
+	EXPECT_INT(dms_kf_vaddr_kind(&kf, 0x0045000000000010ULL), DMS_VADDR_NONCANONICAL);
+	EXPECT_STR(dms_kf_noncanonical_name(&kf), "between the user and kernel address ranges");
+	// A KASAN tag (0xf2) in a kernel pointer: a kernel address only where
+	// kernel pointers carry tags.
+	EXPECT_FALSE(dms_kf_kernel_ptr(&kf, 0xf2ff000012345678ULL));
+	kf.kernel_tags = true;
+	EXPECT_TRUE(dms_kf_kernel_ptr(&kf, 0xf2ff000012345678ULL));
+	// TASK_SIZE_64 is the top itself: task_size == 1 << 48 is a user value.
+	EXPECT_TRUE(dms_kf_user_addr(&kf, 1ULL << 48));
+	EXPECT_FALSE(dms_kf_user_addr(&kf, (1ULL << 48) + 4096));
+	target_arm64(&kf, 52, false);
+	EXPECT_UINT(dms_kf_kernel_min(&kf), 0xfff0000000000000ULL);
+	EXPECT_TRUE(dms_kf_kernel_ptr(&kf, 0xfff0000012345678ULL));
+	EXPECT_FALSE(dms_kf_kernel_ptr(&kf, 0xffe0000012345678ULL));
+}
+
+// The direct map starts where RAM starts: at physical 0 on x86-64, at
+// PHYS_OFFSET on arm64 (physical 0 is no RAM there and has no address).
+static void kf_direct_map_by_physical_start(void)
+{
+	struct dms_kfacts kf;
+	uint64_t v = 0, p = 0;
+	target_arm64(&kf, 48, false);
+	EXPECT_TRUE(dms_kf_phys_to_virt(&kf, 0x40001000, &v));
+	EXPECT_UINT(v, 0xffff000000001000ULL);
+	EXPECT_TRUE(dms_kf_virt_to_phys(&kf, 0xffff000000001040ULL, &p));
+	EXPECT_UINT(p, 0x40001040);
+	EXPECT_FALSE(dms_kf_phys_to_virt(&kf, 0x1000, &v));
+	EXPECT_FALSE(dms_kf_phys_to_virt(&kf, 0x60000000, &v));
+	EXPECT_FALSE(dms_kf_virt_to_phys(&kf, 0xffff000020000000ULL, &p));
+	EXPECT_FALSE(dms_kf_virt_to_phys(&kf, 0xfffe000000000000ULL, &p));
+	target_x86(&kf, 48);
+	EXPECT_TRUE(dms_kf_phys_to_virt(&kf, 0x1000, &v));
+	EXPECT_UINT(v, 0xffff888000001000ULL);
+	EXPECT_TRUE(dms_kf_virt_to_phys(&kf, 0xffff888000001000ULL, &p));
+	EXPECT_UINT(p, 0x1000);
+	EXPECT_FALSE(dms_kf_phys_to_virt(&kf, 0x20000000, &v));
+}
+
+// mm_struct.task_size is TASK_SIZE_MAX on x86-64 but exactly 1 << 48 on
+// arm64: the same value is a finding on one target only.  Bad kernel
+// pointers are named by the target's rule.
+static const struct dms_cache_rules *rules_of(struct dms_objcheck *oc, const char *type)
+{
+	for (size_t i = 0; i < dms_objcheck_num_rules(oc); i++) {
+		struct dms_cache_rules *r = dms_objcheck_rules_at(oc, i);
+		if (!strcmp(r->type, type))
+			return r;
+	}
+	return NULL;
+}
+
+static void set_check(struct dms_objcheck *oc, const char *type, const char *field, int32_t off)
+{
+	struct dms_cache_rules *r = (struct dms_cache_rules *)rules_of(oc, type);
+	for (size_t i = 0; r && i < r->nchecks; i++) {
+		if (!strcmp(r->checks[i].field, field))
+			r->checks[i].offset = off;
+	}
+}
+
+static size_t check_one(const struct dms_kfacts *kf, dms_ptr_fn *kptr, const char *type,
+			const uint8_t *obj, size_t len, char *reason, size_t rlen)
+{
+	struct dms_objcheck_env env = {.kf = kf, .kernel_ptr = kptr};
+	struct dms_objcheck *oc;
+	struct dms_error *err = dms_objcheck_create(NULL, &env, &oc);
+	if (err) {
+		test_fail(__FILE__, __LINE__, "dms_objcheck_create failed");
+		dms_error_destroy(err);
+		return 0;
+	}
+	set_check(oc, "mm_struct", "pgd", 0);
+	set_check(oc, "mm_struct", "mmap_base", 8);
+	set_check(oc, "mm_struct", "task_size", 16);
+	set_check(oc, "anon_vma", "root", 0);
+	struct dms_objcheck_failure fl[4];
+	size_t n = 0;
+	err = dms_objcheck_object(oc, rules_of(oc, type), 0xffff888000100000ULL, obj, len, fl, 4,
+				  &n);
+	if (err) {
+		test_fail(__FILE__, __LINE__, "dms_objcheck_object failed");
+		dms_error_destroy(err);
+	}
+	reason[0] = '\0';
+	if (n)
+		snprintf(reason, rlen, "%s", fl[0].reason);
+	dms_objcheck_destroy(oc);
+	return n;
+}
+
+static void put64le(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void objcheck_task_size_and_pointers_per_target(void)
+{
+	struct dms_kfacts x86, a64;
+	target_x86(&x86, 48);
+	target_arm64(&a64, 48, false);
+	uint8_t mm[24];
+	char why[160];
+	// A sane arm64 mm_struct: pgd in the kernel range, task_size 1 << 48.
+	put64le(mm, 0xffff000041234000ULL);
+	put64le(mm + 8, 0x0000ffff80000000ULL);
+	put64le(mm + 16, 1ULL << 48);
+	EXPECT_INT(check_one(&a64, NULL, "mm_struct", mm, sizeof(mm), why, sizeof(why)), 0);
+	// The same bytes on x86-64: pgd is non-canonical with 4-level paging,
+	// and task_size is above TASK_SIZE_MAX.
+	EXPECT_INT(check_one(&x86, NULL, "mm_struct", mm, sizeof(mm), why, sizeof(why)), 3);
+	EXPECT_STR(why, "pgd: not a kernel address (non-canonical 0xffff000041234000)");
+	// An x86-64 mm_struct.
+	put64le(mm, 0xffff888041234000ULL);
+	put64le(mm + 8, 0x00007f0000000000ULL);
+	put64le(mm + 16, (1ULL << 47) - 4096);
+	EXPECT_INT(check_one(&x86, NULL, "mm_struct", mm, sizeof(mm), why, sizeof(why)), 0);
+	// arm64 with 39-bit VA: a 0xffff... value outside both ranges is named
+	// so, not "non-canonical".
+	struct dms_kfacts a39;
+	target_arm64(&a39, 39, false);
+	uint8_t av[8];
+	put64le(av, 0xffff001000000000ULL);
+	EXPECT_INT(check_one(&a39, NULL, "anon_vma", av, sizeof(av), why, sizeof(why)), 1);
+	EXPECT_STR(why, "root: not a kernel address (between the user and kernel address ranges "
+			"0xffff001000000000)");
+}
+
+// A canonical kernel-half value no kernel mapping holds is not called
+// non-canonical (5.10 e1000-vma: 0xffff8c396c1acc90 below page_offset_base).
+static bool below_direct_map(uint64_t v, void *arg, struct dms_ptr_info *ret)
+{
+	(void)arg;
+	memset(ret, 0, sizeof(*ret));
+	return v >= 0xffff888000000000ULL;
+}
+
+static void objcheck_unmapped_kernel_half_not_noncanonical(void)
+{
+	struct dms_kfacts x86;
+	target_x86(&x86, 48);
+	uint8_t av[8];
+	char why[160];
+	put64le(av, 0xffff80396c1acc90ULL);
+	EXPECT_INT(check_one(&x86, below_direct_map, "anon_vma", av, sizeof(av), why, sizeof(why)),
+		   1);
+	EXPECT_STR(why, "root: not a kernel address (0xffff80396c1acc90)");
+	put64le(av, 0xffff7c396c1acc90ULL);
+	EXPECT_INT(check_one(&x86, below_direct_map, "anon_vma", av, sizeof(av), why, sizeof(why)),
+		   1);
+	EXPECT_STR(why, "root: not a kernel address (non-canonical 0xffff7c396c1acc90)");
+}
+
 // 6.9 .. 6.11 keep page types in enum pagetype as inverted bits under a
 // PAGE_TYPE_BASE enumerator, and 6.10 made PG_slab one of them.  No lab
 // kernel has that scheme: 6.12's fixture with 6.10-style enumerators.
@@ -567,6 +792,11 @@ const struct dms_test kfacts_tests[] = {
 	TEST_ENTRY(slub_lookup_page_type_scheme),
 	TEST_ENTRY(slub_create_from_kfacts_6_1),
 	TEST_ENTRY(kfacts_fill_counters_and_vm_flags_per_series),
+	TEST_ENTRY(kf_kernel_ptr_x86_64_by_paging_level),
+	TEST_ENTRY(kf_kernel_ptr_arm64_ranges_and_tags),
+	TEST_ENTRY(kf_direct_map_by_physical_start),
+	TEST_ENTRY(objcheck_task_size_and_pointers_per_target),
+	TEST_ENTRY(objcheck_unmapped_kernel_half_not_noncanonical),
 	TEST_ENTRY(kfacts_fill_counters_series_fallback),
 	TEST_ENTRY(objcheck_vma_rcu_pending_not_checked),
 	{NULL, NULL},

@@ -114,6 +114,8 @@ static struct fake *fake_create(const char *modules, const char *driver, bool *s
 		.vmemmap = VMEMMAP,
 		.page_struct_size = PAGE_STRUCT,
 		.max_pfn = (PHYS0 + IMG_SIZE) / 4096,
+		// The fake is an x86-64 machine with 4-level paging.
+		.kernel_min = 0xffff800000000000ULL,
 	};
 	return f;
 }

@@ -109,6 +109,10 @@ static inline struct fake *fake_create(enum dms_slub_fp enc)
 	dms_kfacts_init(k);
 	k->page_size = FAKE_PAGE;
 	k->page_shift = 12;
+	// An x86-64 machine with 4-level paging.
+	k->arch = DMS_ARCH_X86_64;
+	k->va_bits = 48;
+	k->user_limit = 0x00007ffffffff000ULL;
 	k->page_offset = FAKE_DIRECT_MAP;
 	k->vmemmap = FAKE_VMEMMAP;
 	k->page_struct_size = 64;
