@@ -4,13 +4,28 @@
 #   make extension          build extensions/dmasleuth.so (against $(CRASH_INC)/defs.h)
 #   make extension-compat   build it against crash 8.0.6's defs.h too (scripts/build-crash), -Werror,
 #                           into build/compat/, and check both builds are the same code (docs/compat.md)
-#   make extension-install  install it to $(DESTDIR)$(PREFIX)/lib/crash/extensions/
+#   make extension-arm64    build extensions/dmasleuth-arm64.so from the same sources for an ARM64
+#                           crash (the cross crash of `scripts/build-crash ARM64`: its defs.h)
+#   make extension-install  install them to $(DESTDIR)$(PREFIX)/lib/crash/extensions/
 #   make vmcore-check       run the vmcore tests (tests/vmcore/run; needs the debuginfo)
 #   make bench              pktscan vs crash's search -p vs a bare read pass, + lib-bench
 #   make demo-run           open a lab dump in crash with the extension and run pktscan
 
 # Keep `all` the default goal even if this file is included before it.
 all: extensions/dmasleuth.so
+
+# The crash target the extension is built for (crash's defs.h is per target: machdep, its
+# macros and machine_specific).  One source tree, one build per target; the only code that
+# differs is target_env() in extensions/kfacts.c.
+CRASH_TARGET ?= X86_64
+# The ARM64 build: the cross crash's defs.h (scripts/build-crash ARM64, cached outside the repo).
+DMS_CACHE ?= $(or $(DMASLEUTH_CACHE),$(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME)/dmasleuth),$(HOME)/.cache/dmasleuth)
+ARM64_CRASH_INC ?= $(DMS_CACHE)/crash-8.0.6-ARM64
+ARM64_OUT := build/arm64
+# `make all` builds it too where the cross crash is (CI builds it in extension-compat).
+ifneq ($(wildcard $(ARM64_CRASH_INC)/defs.h),)
+all: extensions/dmasleuth-arm64.so
+endif
 
 PREFIX  ?= /usr
 DESTDIR ?=
@@ -24,13 +39,15 @@ EXT_SRC := $(wildcard extensions/*.c)
 EXT_OBJ := $(patsubst extensions/%.c,$(EXT_OUT)/%.o,$(EXT_SRC))
 # crash's defs.h needs the architecture; it is a system header (-isystem), so its own
 # warnings do not trip -Werror.
-EXT_CFLAGS = $(CFLAGS) -DX86_64 -D_GNU_SOURCE -fPIC -fvisibility=hidden -isystem $(EXT_SHIM)
+EXT_CFLAGS = $(CFLAGS) -D$(CRASH_TARGET) -D_GNU_SOURCE -fPIC -fvisibility=hidden \
+	-isystem $(EXT_SHIM)
 # Every lib/ object; the version script keeps every symbol but the constructor local.
 EXT_LIB_OBJ := $(LIB_OBJ)
 EXT_LDFLAGS = -shared -Wl,--version-script=extensions/dmasleuth.map
 EXT_LIBS = -lpcap -lpthread -lcapstone -ldw -lelf -lcrypto $(DUMP_LIBS)
 
-.PHONY: extension extension-compat extension-install vmcore-check bench demo-run ext-clean FORCE
+.PHONY: extension extension-arm64 extension-compat extension-install vmcore-check bench demo-run \
+	ext-clean FORCE
 
 extension: extensions/dmasleuth.so
 
@@ -82,10 +99,33 @@ extension-compat:
 	done; rm -f $(COMPAT_DIR)/a.tmp $(COMPAT_DIR)/b.tmp; \
 	[ $$bad = 0 ] && echo "extension-compat: $(COMPAT_DIR)/system/dmasleuth.so and" \
 		"$(COMPAT_DIR)/8.0.6/dmasleuth.so: same code and data"
+	@out=$$(scripts/build-crash ARM64) && eval "$$out" && test -n "$$CRASH_INC" && \
+	$(MAKE) --no-print-directory CI=true ARM64_CRASH_INC="$$CRASH_INC" extensions/dmasleuth-arm64.so && \
+	echo "extension-compat: extensions/dmasleuth-arm64.so built for the ARM64 crash ($$CRASH_INC)"
 
+# The ARM64 build: objects in build/arm64/, the .so beside the x86_64 one under a name a user
+# tells apart.  The stamp (CRASH_INC) and the target macro keep the two builds' objects apart.
+extension-arm64: extensions/dmasleuth-arm64.so
+
+extensions/dmasleuth-arm64.so: FORCE $(EXT_LIB_OBJ) $(EXAMPLES)
+	@test -f '$(ARM64_CRASH_INC)/defs.h' || { echo "extension-arm64: no defs.h in" \
+		"$(ARM64_CRASH_INC): run scripts/build-crash ARM64 (or set ARM64_CRASH_INC)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory CRASH_TARGET=ARM64 CRASH_INC='$(ARM64_CRASH_INC)' \
+		EXT_OUT=$(ARM64_OUT) EXT_SHIM=$(ARM64_OUT)/inc $(ARM64_OUT)/dmasleuth.so
+	@cmp -s $(ARM64_OUT)/dmasleuth.so $@ || cp $(ARM64_OUT)/dmasleuth.so $@
+
+# Both builds, each for its crash: dmasleuth.so (x86_64) and dmasleuth-arm64.so (ARM64, when
+# built: make extension-arm64).
 extension-install: extensions/dmasleuth.so
 	install -d $(DESTDIR)$(PREFIX)/lib/crash/extensions
 	install -m 0755 extensions/dmasleuth.so $(DESTDIR)$(PREFIX)/lib/crash/extensions/dmasleuth.so
+	@if [ -f extensions/dmasleuth-arm64.so ]; then \
+		echo install -m 0755 extensions/dmasleuth-arm64.so \
+			$(DESTDIR)$(PREFIX)/lib/crash/extensions/dmasleuth-arm64.so; \
+		install -m 0755 extensions/dmasleuth-arm64.so \
+			$(DESTDIR)$(PREFIX)/lib/crash/extensions/dmasleuth-arm64.so; \
+	else echo "extension-install: no extensions/dmasleuth-arm64.so (make extension-arm64):" \
+		"the ARM64 build is not installed"; fi
 
 vmcore-check: extensions/dmasleuth.so
 	@tests/vmcore/run
@@ -98,6 +138,6 @@ demo-run: extensions/dmasleuth.so
 	@tests/vmcore/demo
 
 ext-clean:
-	rm -f extensions/*.o extensions/dmasleuth.so
-	rm -rf build/crash-inc $(COMPAT_DIR)
+	rm -f extensions/*.o extensions/dmasleuth.so extensions/dmasleuth-arm64.so
+	rm -rf build/crash-inc $(COMPAT_DIR) $(ARM64_OUT)
 clean: ext-clean
