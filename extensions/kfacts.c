@@ -173,8 +173,8 @@ static struct dms_error *cl_bitfield(void *ctx, const char *type, const char *pa
 				name--;
 			unsigned long w;
 			if ((size_t)(name_end - name) == strlen(path) &&
-			    !strncmp(name, path, strlen(path)) && sscanf(colon, " : %lu;", &w) == 1 &&
-			    w > 0 && w <= 64 && b < 8) {
+			    !strncmp(name, path, strlen(path)) &&
+			    sscanf(colon, " : %lu;", &w) == 1 && w > 0 && w <= 64 && b < 8) {
 				found = true;
 				bit = (uint64_t)byte * 8 + b;
 				width = w;
@@ -287,9 +287,9 @@ static void target_env(struct dms_kfacts_env *env)
 	if (vmcoreinfo_hex("SYMBOL(vmemmap)", &vm))
 		env->vmemmap = vm;
 	else if (ms->struct_page_size)
-		env->vmemmap = VMEMMAP_VADDR - (uint64_t)(((int64_t)ms->phys_offset >>
-							    PAGESHIFT()) *
-							   (int64_t)ms->struct_page_size);
+		env->vmemmap =
+			VMEMMAP_VADDR - (uint64_t)(((int64_t)ms->phys_offset >> PAGESHIFT()) *
+						   (int64_t)ms->struct_page_size);
 	// vabits_actual (TCR_EL1.T1SZ), which crash keeps in VA_BITS.
 	env->va_bits = (uint32_t)(ms->VA_BITS_ACTUAL ? ms->VA_BITS_ACTUAL : ms->VA_BITS);
 	// TASK_SIZE_64 = 1 << vabits_actual: mm_struct.task_size is exactly

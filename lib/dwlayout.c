@@ -822,8 +822,8 @@ static struct dms_error *prov_bitfield(void *ctx, const char *type, const char *
 	if (err)
 		return err;
 	if (!m.bit_size)
-		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "%s.%s is not a bit-field",
-					type, path);
+		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "%s.%s is not a bit-field", type,
+					path);
 	*bit_offset_ret = m.offset * 8 + m.bit_offset;
 	*bit_size_ret = m.bit_size;
 	return NULL;

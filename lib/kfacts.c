@@ -160,8 +160,7 @@ static const struct {
 static uint32_t kversion(const char *release)
 {
 	unsigned int major = 0, minor = 0;
-	if (!release || sscanf(release, "%u.%u", &major, &minor) != 2 || major > 255 ||
-	    minor > 255)
+	if (!release || sscanf(release, "%u.%u", &major, &minor) != 2 || major > 255 || minor > 255)
 		return 0;
 	return DMS_KF_KV(major, minor);
 }

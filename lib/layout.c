@@ -23,11 +23,11 @@ struct dms_error *dms_layout_enum_value(const struct dms_layout *l, const char *
 	return l->ops->enum_value(l->ctx, name, ret);
 }
 
-struct dms_error *dms_layout_bitfield(const struct dms_layout *l, const char *type, const char *path,
-				      uint64_t *bit_offset_ret, uint64_t *bit_size_ret)
+struct dms_error *dms_layout_bitfield(const struct dms_layout *l, const char *type,
+				      const char *path, uint64_t *bit_offset_ret,
+				      uint64_t *bit_size_ret)
 {
 	if (!l->ops->bitfield)
-		return dms_error_create(DMS_ERR_NOT_FOUND,
-					"no bit-fields in this layout provider");
+		return dms_error_create(DMS_ERR_NOT_FOUND, "no bit-fields in this layout provider");
 	return l->ops->bitfield(l->ctx, type, path, bit_offset_ret, bit_size_ret);
 }

@@ -55,7 +55,8 @@ struct dms_error *dms_layout_enum_value(const struct dms_layout *l, const char *
  * A bit-field's first bit (from the start of type) and width; DMS_ERR_NOT_FOUND
  * when the provider cannot say.
  */
-struct dms_error *dms_layout_bitfield(const struct dms_layout *l, const char *type, const char *path,
-				      uint64_t *bit_offset_ret, uint64_t *bit_size_ret);
+struct dms_error *dms_layout_bitfield(const struct dms_layout *l, const char *type,
+				      const char *path, uint64_t *bit_offset_ret,
+				      uint64_t *bit_size_ret);
 
 #endif // DMS_LAYOUT_H

@@ -35,7 +35,10 @@ static const struct dms_field_check vma_checks[] = {
 	{.field = "vm_start", .offset = -1, .kind = DMS_CHECK_LESS, .other = "vm_end"},
 	O("vm_mm", "mm_struct", false),
 	// VM_* bits: a kernel fact (the series table of kfacts.c).
-	{.field = "vm_flags", .offset = -1, .kind = DMS_CHECK_FLAGS, .mask_from = DMS_MASK_VM_FLAGS},
+	{.field = "vm_flags",
+	 .offset = -1,
+	 .kind = DMS_CHECK_FLAGS,
+	 .mask_from = DMS_MASK_VM_FLAGS},
 	O("vm_file", "filp", true),
 	O("anon_vma", "anon_vma", true),
 	K("vm_ops", true),
@@ -78,8 +81,8 @@ static const struct dms_field_check cred_checks[] = {
 
 #define RULES_RCU(c, t, v, a, r)                                                                   \
 	{                                                                                          \
-		.cache = c, .type = t, .cache_var = v, .checks = (struct dms_field_check *)a,     \
-		.nchecks = sizeof(a) / sizeof(a[0]), .rcu_field = r, .rcu_offset = -1             \
+		.cache = c, .type = t, .cache_var = v, .checks = (struct dms_field_check *)a,      \
+		.nchecks = sizeof(a) / sizeof(a[0]), .rcu_field = r, .rcu_offset = -1              \
 	}
 #define RULES(c, t, v, a) RULES_RCU(c, t, v, a, NULL)
 static const struct dms_cache_rules default_rules[] = {

@@ -380,8 +380,7 @@ static void cache_decode(struct dms_slub *s, struct cache_int *ci, const uint8_t
 	uint32_t oo = rd32(b + l->s_oo);
 	c->order = oo >> 16;
 	c->objects = oo & 0xffff;
-	c->flags = off_ok(l->s_flags) ? rd_le(b + l->s_flags, s->flags_size)
-				      : 0;
+	c->flags = off_ok(l->s_flags) ? rd_le(b + l->s_flags, s->flags_size) : 0;
 	c->random = has_random(s) ? rd64(b + l->s_random) : 0;
 	c->cpu_slab = off_ok(l->s_cpu_slab) ? rd64(b + l->s_cpu_slab) : 0;
 
@@ -899,8 +898,8 @@ static bool walk_all(struct walk *w, struct cache_int *ci, const uint8_t *pg, ui
 	memset(s->walkid, 0, sl->objects);
 	sl->nfree = 0;
 	uint64_t head = rd64(pg + s->kf.slab_freelist);
-	bool ok = walk_chain(w, head, sl->page + s->kf.slab_freelist, "slab.freelist", DMS_SLUB_FREE,
-			     1, nslab);
+	bool ok = walk_chain(w, head, sl->page + s->kf.slab_freelist, "slab.freelist",
+			     DMS_SLUB_FREE, 1, nslab);
 	sl->nfree += *nslab;
 	for (uint32_t cpu = 0; ci->cpu_slab && cpu < s->env.nr_cpus; cpu++) {
 		if (ci->cpu_slab[cpu] != sl->page)
@@ -936,8 +935,9 @@ static void debug_checks(struct walk *w)
 	const struct dms_slub_cache *c = w->c;
 	struct dms_slub_slab *sl = w->slab;
 	bool rz = s->kf.slab_flag_red_zone && (c->flags & s->kf.slab_flag_red_zone);
-	bool poison = s->kf.slab_flag_poison && (c->flags & s->kf.slab_flag_poison) &&
-		      (!s->kf.slab_flag_object_poison || (c->flags & s->kf.slab_flag_object_poison));
+	bool poison =
+		s->kf.slab_flag_poison && (c->flags & s->kf.slab_flag_poison) &&
+		(!s->kf.slab_flag_object_poison || (c->flags & s->kf.slab_flag_object_poison));
 	if (!rz && !poison)
 		return;
 	for (uint32_t i = 0; i < sl->objects; i++) {
@@ -1453,7 +1453,8 @@ static struct dms_error *range_fn(uint64_t paddr, uint64_t len, void *arg)
 struct dms_error *dms_slub_for_each_slab(struct dms_slub *s, const struct dms_slub_cache *cache,
 					 dms_slub_slab_fn *fn, void *arg)
 {
-	struct range_walk rw = {s, cache, fn, arg, malloc(PAGE_BATCH * (uint64_t)s->kf.page_struct_size)};
+	struct range_walk rw = {s, cache, fn, arg,
+				malloc(PAGE_BATCH * (uint64_t)s->kf.page_struct_size)};
 	if (!rw.batch)
 		return &dms_enomem;
 	dms_slub_fp_mode(s, NULL);
@@ -1611,7 +1612,8 @@ struct dms_error *dms_slub_check_lists(struct dms_slub *s, const struct dms_slub
 	err = load_cpu(s, ci);
 	if (err)
 		goto out;
-	for (uint32_t cpu = 0; ci->cpu_partial && off_ok(l->slab_next) && cpu < s->env.nr_cpus; cpu++) {
+	for (uint32_t cpu = 0; ci->cpu_partial && off_ok(l->slab_next) && cpu < s->env.nr_cpus;
+	     cpu++) {
 		uint64_t prev = ci->pub.cpu_slab + s->per_cpu_offset[cpu] + (uint64_t)l->c_partial;
 		uint64_t cur = ci->cpu_partial[cpu];
 		for (uint32_t k = 0; cur; k++) {

@@ -551,8 +551,7 @@ static void dms_slub_slab_analyze_redzone_and_poison(void)
 	uint64_t cache = fake_cache(f, "kmalloc-64", 192, 64, 72, 0, 64);
 	fake_w32(f, cache + 80, 72); // inuse
 	fake_w32(f, cache + 8,
-		 (uint32_t)(FAKE_SLAB_RED_ZONE | FAKE_SLAB_POISON |
-			    FAKE_OBJECT_POISON));
+		 (uint32_t)(FAKE_SLAB_RED_ZONE | FAKE_SLAB_POISON | FAKE_OBJECT_POISON));
 	uint8_t *slab = f->img + FAKE_SLAB_PFN * FAKE_PAGE;
 	static const uint32_t fr[] = {1, 3};
 	for (uint32_t i = 0; i < 21; i++) {
@@ -711,7 +710,8 @@ static void dms_slub_create_reads_through_kv_reader(void)
 	struct dms_error *err = dms_memimg_create(f->img, sizeof(f->img), &cfg, &kv);
 	struct dms_slub *s = NULL;
 	if (!err)
-		err = dms_slub_create(dms_memimg_reader(f->phys), dms_memimg_reader(kv), &f->kf, &f->env, &s);
+		err = dms_slub_create(dms_memimg_reader(f->phys), dms_memimg_reader(kv), &f->kf,
+				      &f->env, &s);
 	struct dms_slub_obj o = {0};
 	if (!err)
 		err = dms_slub_lookup(s, fake_obj(f, fake_cache_addr(0), FAKE_SLAB_PFN, 3) + 1, &o);
