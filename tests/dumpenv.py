@@ -5,9 +5,15 @@ that kernel's manifest (CRASH_MIN: the oldest crash that opens its dumps).  The 
 comes from `dumps/fetch-debuginfo RELEASE` (cached outside the repository); crash 8.0.2 is
 Debian 12's /usr/bin/crash, crash 8.0.6 the one scripts/build-crash keeps in the cache.
 
+A kernel of another architecture names its crash target in its manifest (CRASH_TARGET, e.g.
+ARM64: dumps/kernels/6.1.0-56-arm64): its dumps open only in that cross crash
+(scripts/build-crash TARGET keeps crash-VERSION-TARGET in the cache).  The extension's suites
+run on the dumps of the targets in EXTENSION_TARGETS (stored_dumps()); the lab's own sanity
+test on every dump (stored_dumps(every_target=True)).
+
 Environment overrides: VMLINUX (only for dumps of the default kernel, as before),
-DMS_CRASH_8_0_2 / DMS_CRASH_8_0_6 (crash binaries), DMS_KERNELS (comma-separated releases:
-only dumps of these kernels are tested).
+DMS_CRASH_8_0_2 / DMS_CRASH_8_0_6 (crash binaries; DMS_CRASH_8_0_6_ARM64 for another
+target), DMS_KERNELS (comma-separated releases: only dumps of these kernels are tested).
 """
 import json
 import os
@@ -17,6 +23,10 @@ import subprocess
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DUMPS = os.path.join(ROOT, 'dumps')
 DEFAULT_RELEASE = '6.1.0-56-amd64'
+# The crash targets whose dumps the extension's suites (vmcore, dmaf, triage) run on.  ARM64
+# joins when the extension builds for an ARM64 crash and passes there (issue 10); until
+# then the arm64 dumps are checked by tests/lab/lab_sanity.py only.
+EXTENSION_TARGETS = ('X86_64',)
 _vmlinux = {}
 _crash = {}
 
@@ -46,13 +56,25 @@ def series_of(dump):
     return manifest(release_of(dump)).get('KERNEL_SERIES', '?')
 
 
-def stored_dumps():
-    """Every dumps/<name>/ with a truth.json, filtered by DMS_KERNELS; sorted by kernel,
-    then name."""
+def crash_target(release):
+    """The crash target that opens RELEASE's dumps (CRASH_TARGET, default X86_64)."""
+    return manifest(release).get('CRASH_TARGET', 'X86_64')
+
+
+def for_extension(dump):
+    """Whether the extension's suites run on DUMP (its crash target is in EXTENSION_TARGETS)."""
+    return crash_target(release_of(dump)) in EXTENSION_TARGETS
+
+
+def stored_dumps(every_target=False):
+    """Every dumps/<name>/ with a truth.json, filtered by DMS_KERNELS and, unless
+    EVERY_TARGET, by EXTENSION_TARGETS; sorted by kernel, then name."""
     want = [r for r in os.environ.get('DMS_KERNELS', '').split(',') if r]
     out = [d for d in os.listdir(DUMPS) if os.path.isfile(os.path.join(DUMPS, d, 'truth.json'))]
     if want:
         out = [d for d in out if release_of(d) in want]
+    if not every_target:
+        out = [d for d in out if for_extension(d)]
     return sorted(out, key=lambda d: (release_of(d), d))
 
 
@@ -73,39 +95,48 @@ def debug_modules(release):
     return os.path.join(os.path.dirname(vmlinux(release)), 'modules')
 
 
-def crash_binary(version):
-    """The crash binary of VERSION ('8.0.2' or '8.0.6'), or None if it is not here."""
-    if version in _crash:
-        return _crash[version]
-    env = os.environ.get('DMS_CRASH_' + version.replace('.', '_'))
+def crash_binary(version, target='X86_64'):
+    """The crash binary of VERSION ('8.0.2' or '8.0.6') for TARGET (X86_64: the system's
+    8.0.2 or the cache's 8.0.6; another: the cache's cross crash), or None if it is not
+    here."""
+    key = (version, target)
+    if key in _crash:
+        return _crash[key]
+    env = os.environ.get('DMS_CRASH_' + version.replace('.', '_') +
+                         ('' if target == 'X86_64' else '_' + target))
     path = None
     if env:
         path = env
-    elif version == '8.0.2':
+    elif version == '8.0.2' and target == 'X86_64':
         path = shutil.which('crash')
     else:
         cache = os.environ.get('DMASLEUTH_CACHE') or os.path.join(
             os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache'), 'dmasleuth')
-        cand = os.path.join(cache, 'crash-%s-X86_64' % version, 'crash')
+        cand = os.path.join(cache, 'crash-%s-%s' % (version, target), 'crash')
         path = cand if os.access(cand, os.X_OK) else None
-    _crash[version] = path
+    _crash[key] = path
     return path
 
 
 def crash_for(dump):
-    """The crash that opens DUMP: the oldest one at or above its kernel's CRASH_MIN that is
-    installed (so the system's crash is used wherever it can read the dump)."""
-    need = manifest(release_of(dump)).get('CRASH_MIN', '8.0.2')
+    """The crash that opens DUMP: the oldest one at or above its kernel's CRASH_MIN, for its
+    kernel's crash target, that is installed (so the system's crash is used wherever it can
+    read the dump)."""
+    rel = release_of(dump)
+    need = manifest(rel).get('CRASH_MIN', '8.0.2')
+    target = crash_target(rel)
     for v in ('8.0.2', '8.0.6'):
-        if _ver(v) >= _ver(need) and crash_binary(v):
-            return crash_binary(v)
-    raise RuntimeError('no crash >= %s for %s (scripts/build-crash)' % (need, dump))
+        if _ver(v) >= _ver(need) and crash_binary(v, target):
+            return crash_binary(v, target)
+    raise RuntimeError('no crash >= %s for %s (scripts/build-crash %s)' % (need, dump, target))
 
 
 def crash_versions_for(dump):
     """Every installed crash version that opens DUMP (for tests run under each)."""
-    need = manifest(release_of(dump)).get('CRASH_MIN', '8.0.2')
-    return [v for v in ('8.0.2', '8.0.6') if _ver(v) >= _ver(need) and crash_binary(v)]
+    rel = release_of(dump)
+    need = manifest(rel).get('CRASH_MIN', '8.0.2')
+    return [v for v in ('8.0.2', '8.0.6')
+            if _ver(v) >= _ver(need) and crash_binary(v, crash_target(rel))]
 
 
 def _ver(v):

@@ -5,15 +5,26 @@
 # their dependencies, decompressed), the labfault module built for it, the flow files and
 # guest/init.  With --kdump it also carries the capture side: the kernel image, kexec, and a nested capture
 # initramfs (busybox, makedumpfile, virtio_blk) that writes /proc/vmcore to /dev/vda.
+# A kernel of another architecture (DEB_ARCH in its manifest, e.g. arm64) comes from
+# KERNEL_ROOT (dumps/lab/fetch-kernel: modules and a static busybox of that architecture);
+# LABCTL is the static labctl built for it (dumps/lab/Makefile).  No kdump there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 KERNEL=${KERNEL:-6.1.0-56-amd64}
 [ -f "$here/../kernels/$KERNEL" ] || { echo "mkinitramfs: no dumps/kernels/$KERNEL" >&2; exit 1; }
+CROSS_COMPILE=
 . "$here/../kernels/$KERNEL"
 out=$(realpath -m "$1")
 ko=$(realpath -m "$2")
 kdump=${3:-}
-moddir=/lib/modules/$KERNEL_RELEASE
+kroot=${KERNEL_ROOT:-}
+moddir=$kroot/lib/modules/$KERNEL_RELEASE
+labctl=${LABCTL:-$here/tools/labctl}
+case $labctl in /*) ;; *) labctl=$here/$labctl ;; esac
+if [ -n "$kroot" ] && [ "$kdump" = --kdump ]; then
+	echo "mkinitramfs: no kdump initramfs for $KERNEL_RELEASE (the host's kexec and makedumpfile are of another architecture)" >&2
+	exit 1
+fi
 
 # The modules the guest wants, by name; their dependencies come from modules.dep and
 # are loaded first.  What the kernel has built in (modules.builtin: e.g. virtio,
@@ -87,7 +98,7 @@ add_bin() { # copy a dynamic binary and the libraries ldd names
 base() { # a root with busybox and the init script
 	local root=$1
 	mkdir -p "$root"/{bin,sbin,proc,sys,dev,run,tmp,lib/modules,lab,boot}
-	cp /bin/busybox "$root/bin/busybox"
+	cp "$kroot/bin/busybox" "$root/bin/busybox"
 	cp "$here/guest/init" "$root/init"
 	chmod +x "$root/init"
 }
@@ -115,10 +126,10 @@ fi
 
 root="$tmp/root"
 base "$root"
-cp "$here/tools/labctl" "$root/bin/labctl"
+cp "$labctl" "$root/bin/labctl"
 addmods "$root" $WANT
 # Without its debug info (~0.8 MB of rootfs pages that would end up in QEMU dumps).
-strip --strip-debug -o "$root/lib/modules/labfault.ko" "$ko"
+"${CROSS_COMPILE}strip" --strip-debug -o "$root/lib/modules/labfault.ko" "$ko"
 # Flow files only: the scenario's configuration comes with each run (run-scenario.sh).
 cp "$here"/scenarios/*.flows "$root/lab/"
 if [ "$kdump" = --kdump ]; then

@@ -66,12 +66,14 @@ def flows(conf):
 
 def first_oops(console):
     """The first oops header ("... [#1] ...") with the line before it when that names the
-    fault (a "Bad pagetable" oops says what it saw on the line before), else a panic line."""
+    fault (a "Bad pagetable" oops says what it saw on the line before; arm64 says "Unable to
+    handle kernel paging request at virtual address ..." before its "Mem abort info"), else
+    a panic line."""
     lines = [re.sub(r'^\[\s*[\d.]+\]\s*', '', l) for l in console.splitlines()]
     for i, l in enumerate(lines):
         if '[#1]' in l:
-            why = [p.strip() for p in lines[max(0, i - 4):i]
-                   if re.search(r'Corrupted page table|unable to handle|kernel BUG', p)]
+            why = [p.strip() for p in lines[max(0, i - 16):i]
+                   if re.search(r'Corrupted page table|unable to handle|kernel BUG', p, re.I)]
             return '%s (%s)' % (l.strip(), why[-1]) if why else l.strip()
     for l in lines:
         if 'Kernel panic - not syncing' in l:
@@ -80,14 +82,32 @@ def first_oops(console):
 
 
 def crash_site(console):
-    """RIP function and the first call-trace functions of the first oops."""
+    """The faulting function (x86 RIP, arm64 pc) and the first call-trace functions of the
+    first oops."""
     # 5.16+ closes the trace with </TASK>; 5.10 goes on with "Modules linked in".
     m = re.search(r'\[#1\].*?RIP: 00\d\d:(\S+).*?Call Trace:\n(.*?)(?:</TASK>|Modules linked in)',
                   console, re.S)
     if not m:
-        return None, []
+        # arm64: "pc : FUNC+0x../0x.." (or a bare address after a jump to garbage), then
+        # "Call trace:" up to the "Code:" line.
+        m = re.search(r'\[#1\].*?\bpc : (\S+).*?Call trace:\n(.*?)(?:Code:|---\[ end trace)',
+                      console, re.S)
+        if not m:
+            return None, []
     frames = re.findall(r'^\[[\s\d.]+\]\s+(?:\? )?([a-zA-Z0-9_.]+)\+', m.group(2), re.M)
     return m.group(1), frames
+
+
+def wild_address(console):
+    """Whether the first oops is an access to an address that no mapping can have: x86's GPF
+    "probably for non-canonical address", arm64's "[ADDR] address between user and kernel
+    address ranges" (printed before the oops header)."""
+    head = console.split('[#1]', 1)
+    if len(head) < 2:
+        return False
+    last = head[0].splitlines()[-1] if head[0] else ''
+    return ('non-canonical' in last or
+            re.search(r'address between user and kernel address ranges', head[0]) is not None)
 
 
 def capture_format(conf):
@@ -202,6 +222,7 @@ def main():
         'scenario': name,
         'description': conf.get('DESCRIPTION', ''),
         'kernel': {'release': kern['KERNEL_RELEASE'], 'series': kern['KERNEL_SERIES'],
+                   'arch': kern.get('KERNEL_ARCH', 'x86_64'),
                    'package': kern['KERNEL_PACKAGE'],
                    'version': kern['KERNEL_VERSION'],
                    'vmlinux_build_id': kern['VMLINUX_BUILD_ID'],
@@ -246,6 +267,9 @@ def main():
     if 'gpf-noncanonical' in accept and 'non-canonical' not in (truth['capture']['oops'] or ''):
         problems.append('the crash is not a GPF on a non-canonical address (%s)'
                         % truth['capture']['oops'])
+    if 'wild-address' in accept and not wild_address(first_console):
+        problems.append('the first oops is not an access to an address outside both the user '
+                        'and the kernel ranges (%s)' % truth['capture']['oops'])
     m = re.search(r'crash-in=(\S+)', accept)
     if m:
         rip, frames = crash_site(first_console)

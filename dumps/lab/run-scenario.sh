@@ -12,13 +12,20 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 KERNEL=${KERNEL:-6.1.0-56-amd64}
 [ -f "$here/../kernels/$KERNEL" ] || { echo "run-scenario: no dumps/kernels/$KERNEL" >&2; exit 1; }
+KERNEL_ARCH=x86_64
+DEB_ARCH=
+LAB_SERIES=
 . "$here/../kernels/$KERNEL"
+LAB_SERIES=${LAB_SERIES:-$KERNEL_SERIES}
 name=$1
 work=$(realpath -m "$2")
 conf="$here/scenarios/$name.conf"
-kconf="$here/scenarios/$KERNEL_SERIES/$name.conf"
+kconf="$here/scenarios/$LAB_SERIES/$name.conf"
 [ -f "$conf" ] || { echo "run-scenario: no $conf" >&2; exit 1; }
-[ -f "$kconf" ] || { echo "run-scenario: no $kconf: scenario $name is not made for $KERNEL_SERIES" >&2; exit 1; }
+[ -f "$kconf" ] || { echo "run-scenario: no $kconf: scenario $name is not made for $LAB_SERIES" >&2; exit 1; }
+# The kernel image: installed (/boot), or of another architecture, in the cache (fetch-kernel).
+kroot=
+[ -z "$DEB_ARCH" ] || kroot=$("$here/fetch-kernel" "$KERNEL" | sed -n 's/^KERNEL_ROOT=//p')
 build="$here/build/$KERNEL_RELEASE"
 timeout_s=${LAB_TIMEOUT:-600}
 
@@ -41,7 +48,29 @@ grep -vE '^(#|DESCRIPTION=|EXPECT=|ACCEPT=|TRIES=|MAX_VMCORE_MB=|RECOMPRESS=|CRA
 cat "$build/initrd-$CAPTURE.cpio.gz" > "$initrd"
 (cd "$sdir" && find . | cpio -o -H newc --quiet | gzip) >> "$initrd"
 rm -rf "$sdir"
-append="console=ttyS0 oops=panic"
+# Per architecture: the QEMU machine, its console, and the truth channel, a 16550 UART that
+# is not the console (labfault.c writes the records to it; QEMU saves them to truth.raw).
+case $KERNEL_ARCH in
+x86_64)
+	qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp 2 -vga none)
+	console=ttyS0
+	truth_uart=(-serial "file:$work/truth.raw") # COM2
+	;;
+aarch64)
+	# virt has one UART (the console): the truth goes to QEMU's PCI 16550.  One vCPU:
+	# crash's bt fails on a 2-vCPU dump where the panic stopped the other CPU ("invalid
+	# NT_PRSTATUS note").  Cortex-A72 (the Raspberry Pi 4's core): no pointer
+	# authentication or MTE to slow TCG down.
+	qemu=(qemu-system-aarch64 -M virt -accel tcg -cpu cortex-a72 -smp 1)
+	console=ttyAMA0
+	truth_uart=(-chardev "file,id=truth,path=$work/truth.raw" -device pci-serial,chardev=truth)
+	;;
+*)
+	echo "run-scenario: no QEMU machine for $KERNEL_ARCH" >&2
+	exit 1
+	;;
+esac
+append="console=$console oops=panic"
 extra=()
 if [ "$CAPTURE" = kdump ]; then
 	append="$append crashkernel=${CRASHKERNEL:-192}M panic=1"
@@ -52,13 +81,13 @@ else
 fi
 victim_dev=$VICTIM_NIC${VICTIM_OPTS:+,$VICTIM_OPTS}
 
-qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$MEM" \
-	-kernel "/boot/vmlinuz-$KERNEL_RELEASE" -initrd "$initrd" -append "$append" \
+"${qemu[@]}" -m "$MEM" \
+	-kernel "$kroot/boot/vmlinuz-$KERNEL_RELEASE" -initrd "$initrd" -append "$append" \
 	-device vmcoreinfo \
 	-netdev hubport,hubid=0,id=n0 -device "$victim_dev,netdev=n0,mac=$VICTIM_MAC" \
 	-netdev hubport,hubid=0,id=n1 -device "$PEER_NIC,netdev=n1,mac=$PEER_MAC" \
 	"${extra[@]}" \
-	-display none -vga none -serial "file:$work/console.log" -serial "file:$work/truth.raw" \
+	-display none -serial "file:$work/console.log" "${truth_uart[@]}" \
 	-monitor "unix:$work/mon.sock,server,nowait" -no-reboot >"$work/qemu.log" 2>&1 &
 qpid=$!
 

@@ -10,7 +10,8 @@ hardened freelist pointer, and crash's walk gives up on the slab), and `rd -p` a
 frame shows an Ethernet header to the NIC's MAC; a clean dump's `net` shows the NIC's
 IPv4 address.  Commands: sys, bt, kmem -s, log (its tail checked), net, then kmem / rd per object, in
 one batch session.  CRASH defaults to the crash the kernel's manifest asks for
-(CRASH_MIN 8.0.6: $DMASLEUTH_CACHE/crash-8.0.6-X86_64/crash, else /usr/bin/crash).
+(CRASH_MIN 8.0.6 or a CRASH_TARGET other than X86_64: $DMASLEUTH_CACHE/crash-8.0.6-TARGET/crash,
+e.g. the cross crash of scripts/build-crash ARM64; else /usr/bin/crash).
 
 Prints one line per check; exit 1 on any failure.
 """
@@ -45,9 +46,10 @@ def main():
                            os.path.join(os.environ.get('XDG_CACHE_HOME',
                                                        os.path.expanduser('~/.cache')),
                                         'dmasleuth'))
+    target = man.get('CRASH_TARGET', 'X86_64')
     crash = sys.argv[2] if len(sys.argv) > 2 else (
-        os.path.join(cache, 'crash-8.0.6-X86_64', 'crash')
-        if man.get('CRASH_MIN') == '8.0.6' else '/usr/bin/crash')
+        os.path.join(cache, 'crash-8.0.6-%s' % target, 'crash')
+        if man.get('CRASH_MIN') == '8.0.6' or target != 'X86_64' else '/usr/bin/crash')
     env = subprocess.run([os.path.join(DUMPS, 'fetch-debuginfo'), rel], check=True,
                          capture_output=True, text=True).stdout
     vmlinux = re.search(r'^VMLINUX=(.*)$', env, re.M).group(1)

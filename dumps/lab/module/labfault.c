@@ -23,10 +23,12 @@
  *           hardened freelist pointer), a non-canonical pointer into a live object,
  *           then a natural GPF when that pointer is followed.
  *
- * Ground truth never goes to the kernel log.  It is written straight to the second
- * UART (COM2, 0x2f8) by port I/O, which the host captures as a file: a snapshot
+ * Ground truth never goes to the kernel log.  It is written straight to a 16550 UART
+ * that is not the console, by port I/O, which the host captures as a file: a snapshot
  * every "period_ms", and once more right before a requested crash.  Nothing is
- * printed with printk.
+ * printed with printk.  On x86 that UART is COM2 (0x2f8); QEMU's arm64 "virt" board has
+ * one UART (the console), so there it is QEMU's PCI 16550 ("-device pci-serial",
+ * 1b36:0002), found on the PCI bus, its I/O BAR used as the port.
  */
 #include <linux/module.h>
 #include <linux/kernel.h>
@@ -195,17 +197,42 @@ module_param(dma_delay_ms, uint, 0444);
 static bool scrub;
 module_param(scrub, bool, 0444);
 
-/* ---- COM2 writer ---------------------------------------------------------- */
-#define COM2 0x2f8
+/* ---- the truth UART writer ------------------------------------------------- */
+#ifdef CONFIG_X86
+#define TRUTH_UART_PORT 0x2f8 /* COM2 */
+#else
+#define TRUTH_UART_PORT 0 /* a PCI 16550: truth_uart_find() */
+#endif
+#define PCI_DEVICE_ID_REDHAT_SERIAL 0x0002 /* QEMU's pci-serial */
+static unsigned long uart_port = TRUTH_UART_PORT;
+static struct pci_dev *uart_pdev;
 static DEFINE_SPINLOCK(uart_lock);
+
+/* Where there is no COM2: QEMU's PCI 16550, its I/O BAR (0 if there is none). */
+static int truth_uart_find(void)
+{
+	if (uart_port)
+		return 0;
+	uart_pdev = pci_get_device(PCI_VENDOR_ID_REDHAT, PCI_DEVICE_ID_REDHAT_SERIAL, NULL);
+	if (!uart_pdev)
+		return -ENODEV;
+	if (pci_enable_device(uart_pdev) ||
+	    !(pci_resource_flags(uart_pdev, 0) & IORESOURCE_IO)) {
+		pci_dev_put(uart_pdev);
+		uart_pdev = NULL;
+		return -ENODEV;
+	}
+	uart_port = pci_resource_start(uart_pdev, 0);
+	return 0;
+}
 
 static void uart_putc(char c)
 {
 	int spin = 100000;
 
-	while (!(inb(COM2 + 5) & 0x20) && --spin)
+	while (!(inb(uart_port + 5) & 0x20) && --spin)
 		cpu_relax();
-	outb(c, COM2);
+	outb(c, uart_port);
 }
 
 static void uart_write(const char *s, size_t n)
@@ -853,9 +880,14 @@ static int __init labfault_init(void)
 		return -ENOMEM;
 	}
 	snap = snap_periodic;
+	if (truth_uart_find()) {
+		snap_free();
+		return -ENODEV; /* no channel for the truth: a run without one is worthless */
+	}
 	if (strcmp(mode, "swuaf")) {
 		victim = dev_get_by_name(&init_net, ifname);
 		if (!victim) {
+			pci_dev_put(uart_pdev);
 			snap_free();
 			return -ENODEV;
 		}
@@ -867,6 +899,7 @@ static int __init labfault_init(void)
 		mmio = ioremap(pci_resource_start(pdev, 0), pci_resource_len(pdev, 0));
 		if (!mmio) {
 			dev_put(victim);
+			pci_dev_put(uart_pdev);
 			snap_free();
 			return -EIO;
 		}
@@ -894,6 +927,7 @@ static void __exit labfault_exit(void)
 		iounmap(mmio);
 	if (victim)
 		dev_put(victim);
+	pci_dev_put(uart_pdev);
 	snap_free();
 	kfree(armed_hdr);
 }
