@@ -232,7 +232,7 @@ out:
 		bool stopped = err->code == DMS_ERR_STOP;
 		dms_error_destroy(err);
 		dmaf_release(d);
-		error(INFO, "dmaf: %s%s\n", stopped ? "interrupted: " : "", msg);
+		error(INFO, "%s%s\n", stopped ? "interrupted: " : "", msg);
 		return;
 	}
 	dmaf_release(d);

@@ -756,7 +756,7 @@ out:;
 	dms_error_destroy(err);
 	run_release(r);
 	if (msg[0])
-		error(INFO, "pktscan: %s\n", msg);
+		error(INFO, "%s\n", msg);
 }
 
 char *dms_help_pktscan[] = {

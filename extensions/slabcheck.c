@@ -621,7 +621,7 @@ static void check_all(struct run *r, const struct dms_slub_cache *only)
 	size_t n = dms_slub_num_caches(r->slub);
 	r->stats = calloc(n ? n : 1, sizeof(*r->stats));
 	if (!r->stats) {
-		error(INFO, "slabcheck: out of memory\n");
+		error(INFO, "out of memory\n");
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -645,7 +645,7 @@ static void check_all(struct run *r, const struct dms_slub_cache *only)
 	dms_progress_clear(&r->progress);
 	bool stopped = dms_interrupted() || dms_ext_slub_stopped() || (err && err->code == DMS_ERR_STOP);
 	if (err && err->code != DMS_ERR_STOP)
-		error(INFO, "slabcheck: %s\n", err->message ? err->message : "error");
+		error(INFO, "%s\n", err->message ? err->message : "error");
 	dms_error_destroy(err);
 	// An interrupted walk leaves partial analyses behind.
 	if (stopped)
@@ -709,7 +709,7 @@ static void check_addr(struct run *r)
 	struct dms_error *err = r->phys ? dms_slub_lookup_phys(r->slub, r->addr, &o)
 					: dms_slub_lookup(r->slub, r->addr, &o);
 	if (err) {
-		error(INFO, "slabcheck: %s\n", err->message ? err->message : "lookup failed");
+		error(INFO, "%s\n", err->message ? err->message : "lookup failed");
 		dms_error_destroy(err);
 		return;
 	}
@@ -745,7 +745,7 @@ static void check_addr(struct run *r)
 	size_t len = before + c->size;
 	r->buf = calloc(1, len);
 	if (!r->buf) {
-		error(INFO, "slabcheck: out of memory\n");
+		error(INFO, "out of memory\n");
 		return;
 	}
 	uint64_t opa = 0;
@@ -908,7 +908,7 @@ void dms_cmd_slabcheck(void)
 	const char *why = "unknown reason";
 	r->slub = dms_ext_slub(&why);
 	if (!r->slub) {
-		error(INFO, "slabcheck: disabled: %s\n", why);
+		error(INFO, "disabled: %s\n", why);
 		return;
 	}
 	const char *owhy = NULL;
@@ -919,9 +919,8 @@ void dms_cmd_slabcheck(void)
 		if (!only && hexadecimal(r->cache_name, 0))
 			only = dms_slub_cache_by_addr(r->slub, htol(r->cache_name, RETURN_ON_ERROR, NULL));
 		if (!only) {
-			error(INFO, "slabcheck: no cache named ");
-			fputs(r->cache_name, fp);
-			fputc('\n', fp);
+			// crash's error() prefixes the command's name.
+			error(INFO, "no cache named \"%s\"\n", r->cache_name);
 			return;
 		}
 	}
