@@ -1190,8 +1190,8 @@ static struct dms_error *walk_ring(struct walk *w, struct dms_nicring_ring *ring
 	uint64_t count = get(rb, &nr->count);
 	if (count == 0 || count > w->max_slots) {
 		err = finding(w, DMS_NICRING_BAD_COUNT, r, -1, ring->addr + (uint64_t)nr->count.off,
-			      count, "ring count %llu (cap %u)", (unsigned long long)count,
-			      w->max_slots);
+			      count, "ring count %llu (%#llx; cap %u)", (unsigned long long)count,
+			      (unsigned long long)count, w->max_slots);
 		goto out_free;
 	}
 	ring->count = (uint32_t)count;
@@ -1283,16 +1283,25 @@ static struct dms_error *walk_rings(struct walk *w)
 			return finding(w, DMS_NICRING_NOT_IN_DUMP, -1, -1,
 				       container + (uint64_t)nr->nrings.off, 0,
 				       "ring count not in the dump");
-		// A signed int count: negative is impossible.
-		if (nr->nrings.size < 8 && (n >> (8 * nr->nrings.size - 1)) & 1)
-			n = UINT64_MAX;
 	}
 	uint64_t cap = nr->drv->rings == DMS_NICRING_RINGS_INLINE_PTRS ? nr->rings_inline_len
 		       : nr->drv->rings == DMS_NICRING_RINGS_SINGLE    ? 1
 								       : w->max_rings;
+	// A signed int count: negative is impossible.  The finding shows the
+	// value as stored (its field's width), not a widened one.
+	bool negative = nr->nrings.off >= 0 && nr->nrings.size < 8 &&
+			((n >> (8 * nr->nrings.size - 1)) & 1);
+	if (negative) {
+		int64_t sv = (int64_t)(n | ~0ULL << (8 * nr->nrings.size));
+		return finding(w, DMS_NICRING_BAD_COUNT, -1, -1,
+			       container + (uint64_t)nr->nrings.off, n,
+			       "ring count %lld (%#llx as stored) is negative",
+			       (long long)sv, (unsigned long long)n);
+	}
 	if (n > cap)
 		return finding(w, DMS_NICRING_BAD_COUNT, -1, -1,
-			       container + (uint64_t)nr->nrings.off, n, "%llu rings (at most %llu)",
+			       container + (uint64_t)nr->nrings.off, n,
+			       "%llu rings (%#llx; at most %llu)", (unsigned long long)n,
 			       (unsigned long long)n, (unsigned long long)cap);
 	uint64_t base = 0;
 	if (nr->drv->rings != DMS_NICRING_RINGS_INLINE_PTRS) {

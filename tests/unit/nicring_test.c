@@ -807,6 +807,36 @@ static void dms_nicring_walk_huge_ring_count(void)
 	EXPECT_TRUE(ok);
 }
 
+// A negative int ring count (num_rx_queues 0xff27ddaf): the finding shows the value
+// memory holds, not the 64-bit widening 18446744073709551615 (issue 12).
+static void dms_nicring_walk_negative_ring_count(void)
+{
+	struct fake *f;
+	FAKE_OR_SKIP(f, "e1000", "e1000");
+	struct ring_truth t[1];
+	uint64_t priv = e1000_build(f, t, 1);
+	fake_set(f, "e1000_adapter", priv, "num_rx_queues", 0xff27ddaf);
+	struct dms_nicring_result *res = walk(f, priv);
+	EXPECT_TRUE(res != NULL);
+	if (!res) {
+		fake_destroy(f);
+		return;
+	}
+	EXPECT_INT(count_code(res, DMS_NICRING_BAD_COUNT), 1);
+	EXPECT_INT(res->nrings, 0);
+	if (res->nfindings) {
+		const struct dms_nicring_finding *fd = &res->findings[0];
+		EXPECT_INT(fd->value, 0xff27ddaf);
+		EXPECT_TRUE(strstr(fd->reason, "0xff27ddaf") != NULL);
+		EXPECT_TRUE(strstr(fd->reason, "-14164561") != NULL);
+		EXPECT_TRUE(strstr(fd->reason, "18446744073709551615") == NULL);
+		if (!strstr(fd->reason, "0xff27ddaf"))
+			printf("    got: %s\n", fd->reason);
+	}
+	dms_nicring_result_destroy(res);
+	fake_destroy(f);
+}
+
 // A kernel-looking pointer to memory outside the dump: reported, no crash.
 static void dms_nicring_walk_pointer_outside_dump(void)
 {
@@ -1128,6 +1158,7 @@ const struct dms_test nicring_tests[] = {
 	TEST_ENTRY(dms_nicring_walk_garbage_ring_pointer),
 	TEST_ENTRY(dms_nicring_walk_huge_count),
 	TEST_ENTRY(dms_nicring_walk_huge_ring_count),
+	TEST_ENTRY(dms_nicring_walk_negative_ring_count),
 	TEST_ENTRY(dms_nicring_walk_pointer_outside_dump),
 	TEST_ENTRY(dms_nicring_walk_ring_not_in_dump),
 	TEST_ENTRY(dms_nicring_walk_bad_indices),
