@@ -273,10 +273,18 @@ static bool is_kernel(const struct dms_objcheck *oc, uint64_t v)
 	return true;
 }
 
-// How a value that should be a kernel address is not one.
+// How a value that should be a kernel (or user) address is not one.  Only the
+// target's address rules call a value non-canonical: 0xffffffffffffffff is a
+// canonical kernel-half address that maps nothing.
 static void describe_bad(const struct dms_kfacts *kf, uint64_t v, unsigned int size, char *buf,
 			 size_t n)
 {
+	// Without the table: x86-64's rule with 48 bits (lib/vaddr.h).
+	struct dms_vaddr va;
+	if (kf)
+		va.kind = dms_kf_vaddr_kind(kf, v);
+	else
+		dms_vaddr_classify(DMS_ARCH_UNKNOWN, 0, v, &va);
 	char text[9];
 	size_t printable = 0;
 	for (unsigned int i = 0; i < size && i < 8; i++) {
@@ -288,12 +296,14 @@ static void describe_bad(const struct dms_kfacts *kf, uint64_t v, unsigned int s
 	uint32_t hi = (uint32_t)(v >> 32), lo = (uint32_t)v;
 	if (size == 8 && printable == 8)
 		snprintf(buf, n, "ASCII \"%s\"", text);
-	else if (size == 8 && hi >> 16 == 0xffff && kf &&
-		 dms_kf_vaddr_kind(kf, v) == DMS_VADDR_NONCANONICAL)
-		// Kernel-looking top bits, yet outside both ranges of the target.
-		snprintf(buf, n, "%s %#llx", dms_kf_noncanonical_name(kf), (unsigned long long)v);
-	else if (size == 8 && hi >> 16 != 0xffff && hi && (lo & 7) == 0)
+	else if (size == 8 && hi >> 16 != 0xffff && hi && (lo & 7) == 0 &&
+		 va.kind == DMS_VADDR_NONCANONICAL)
 		snprintf(buf, n, "upper half overwritten: %#010x", hi);
+	else if (size == 8 && va.kind == DMS_VADDR_NONCANONICAL)
+		snprintf(buf, n, "%s %#llx", kf ? dms_kf_noncanonical_name(kf) : "non-canonical",
+			 (unsigned long long)v);
+	else if (size == 8 && va.kind == DMS_VADDR_KERNEL)
+		snprintf(buf, n, "%#llx, in the kernel half", (unsigned long long)v);
 	else if (!hi)
 		snprintf(buf, n, "a small value %#x", lo);
 	else

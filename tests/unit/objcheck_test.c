@@ -30,7 +30,7 @@ static void set_offset(struct dms_cache_rules *r, const char *field, int32_t off
 	}
 }
 
-static struct dms_error *env_create(struct env *e)
+static struct dms_error *env_create_with(struct env *e, const struct dms_objcheck_env *extra)
 {
 	memset(e, 0, sizeof(*e));
 	e->f = fake_create(DMS_SLUB_FP_XOR_SWAB);
@@ -66,6 +66,12 @@ static struct dms_error *env_create(struct env *e)
 	// The fake follows 6.1: VM_* bits 0..37 (the series table's row).
 	f->kf.vm_flags_mask = (1ULL << 38) - 1;
 	struct dms_objcheck_env oenv = {.kf = &f->kf};
+	if (extra) { // a test's own address rules and pointer predicate
+		f->kf.arch = extra->kf->arch;
+		f->kf.va_bits = extra->kf->va_bits;
+		oenv.kernel_ptr = extra->kernel_ptr;
+		oenv.arg = extra->arg;
+	}
 	if (!err)
 		err = dms_objcheck_create(e->slub, &oenv, &e->oc);
 	if (err)
@@ -85,6 +91,11 @@ static struct dms_error *env_create(struct env *e)
 	e->vma = dms_objcheck_rules_for(e->oc, dms_slub_cache_by_name(e->slub, "vm_area_struct"),
 					NULL);
 	return e->vma ? NULL : dms_error_create(DMS_ERR_NOT_FOUND, "no vma rules");
+}
+
+static struct dms_error *env_create(struct env *e)
+{
+	return env_create_with(e, NULL);
 }
 
 static void env_destroy(struct env *e)
@@ -135,6 +146,41 @@ static void dms_objcheck_object_vm_mm_upper_half_overwritten(void)
 	EXPECT_STR(fl[0].reason,
 		   "vm_mm: not a kernel address (upper half overwritten: 0x54000045)");
 	EXPECT_UINT(fl[0].addr, e.vma_obj + 16);
+}
+
+// Kernel pointers as the crash glue sees them: the direct map and the kernel image,
+// not the all-ones word (nothing maps the last page).
+static bool mapped_kernel(uint64_t v, void *arg, struct dms_ptr_info *ret)
+{
+	(void)arg;
+	memset(ret, 0, sizeof(*ret));
+	return v >= 0xffff888000000000ULL && v < 0xffffffffc0000000ULL;
+}
+
+// 0xffffffffffffffff is canonical (with 48- and 57-bit addresses): not a kernel
+// address, and not "non-canonical" (issue 12).
+static void dms_objcheck_object_all_ones_is_not_noncanonical(void)
+{
+	struct dms_kfacts kf = {.arch = DMS_ARCH_X86_64, .va_bits = 57};
+	struct dms_objcheck_env oenv = {.kf = &kf, .kernel_ptr = mapped_kernel};
+	struct env e;
+	struct dms_error *err = env_create_with(&e, &oenv);
+	struct dms_objcheck_failure fl[8];
+	size_t n = 0;
+	if (!err) {
+		fake_w64(e.f, e.vma_obj + 16, 0xffffffffffffffffULL); // vm_mm
+		fake_w64(e.f, e.vma_obj + 112, 0x9a8cd9dbc4374a0dULL); // vm_file
+		err = check_vma(&e, fl, &n);
+	}
+	env_destroy(&e);
+	EXPECT_OK(err);
+	EXPECT_INT(n, 2);
+	if (n == 2) {
+		EXPECT_STR(fl[0].reason,
+			   "vm_mm: not a kernel address (0xffffffffffffffff, in the kernel half)");
+		EXPECT_STR(fl[1].reason, "vm_file: not a kernel address (non-canonical "
+					 "0x9a8cd9dbc4374a0d)");
+	}
 }
 
 static void dms_objcheck_object_reversed_range_and_ascii(void)
@@ -237,6 +283,7 @@ static void dms_objcheck_rules_for_by_cache_addr_reports_merge(void)
 const struct dms_test objcheck_tests[] = {
 	TEST_ENTRY(dms_objcheck_object_sane_vma),
 	TEST_ENTRY(dms_objcheck_object_vm_mm_upper_half_overwritten),
+	TEST_ENTRY(dms_objcheck_object_all_ones_is_not_noncanonical),
 	TEST_ENTRY(dms_objcheck_object_reversed_range_and_ascii),
 	TEST_ENTRY(dms_objcheck_object_vm_flags_unknown_skipped),
 	TEST_ENTRY(dms_objcheck_object_pointer_to_wrong_cache),
