@@ -715,25 +715,40 @@ static void check_addr(struct run *r)
 	}
 	static const char *const where[] = {"unknown (no struct page)", "not a slab page",
 					    "slab page of an unknown cache", "slab tail",
-					    "slab object"};
+					    "slab object", "garbage struct page"};
 	const struct dms_slub_cache *c = o.cache;
 	if (o.where != DMS_SLUB_WHERE_OBJECT || !c) {
+		// A known cache whose kmem_cache has impossible sizes: its slabs
+		// are not walked, the slab's cache is not unknown.
+		const char *w = o.where == DMS_SLUB_WHERE_BAD_SLAB && c && !c->valid
+					? "slab page of a cache with impossible sizes"
+					: where[o.where];
 		if (r->json) {
 			fprintf(fp, "{\"type\":\"object\",\"addr\":\"0x%" PRIx64 "\",\"where\":", o.addr);
-			dms_json_str(fp, where[o.where]);
+			dms_json_str(fp, w);
 			fprintf(fp, ",\"cache\":");
 			if (c)
 				dms_json_str(fp, c->name);
 			else
 				fprintf(fp, "null");
+			if (o.where == DMS_SLUB_WHERE_BAD_PAGE) {
+				fprintf(fp, ",\"struct_page\":\"0x%" PRIx64 "\",\"compound_head\":"
+					    "\"0x%" PRIx64 "\",\"why\":",
+					o.slab, o.page_value);
+				dms_json_str(fp, o.page_why);
+			}
 			fprintf(fp, "}\n");
 		} else {
-			fprintf(fp, "%" PRIx64 ": %s", r->phys ? o.paddr : o.addr, where[o.where]);
+			fprintf(fp, "%" PRIx64 ": %s", r->phys ? o.paddr : o.addr, w);
 			if (c)
 				fprintf(fp, " (cache %s, slab %" PRIx64 ")", c->name, o.slab);
 			else if (o.where == DMS_SLUB_WHERE_BAD_SLAB)
 				fprintf(fp, " (slab %" PRIx64 ", slab_cache %" PRIx64 ")", o.slab,
 					o.cache_addr);
+			else if (o.where == DMS_SLUB_WHERE_BAD_PAGE)
+				fprintf(fp, " (struct page %" PRIx64 ": compound_head %" PRIx64
+					    ": %s)",
+					o.slab, o.page_value, o.page_why);
 			fputc('\n', fp);
 		}
 		return;

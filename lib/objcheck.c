@@ -338,12 +338,16 @@ static struct dms_error *check_slab_ptr(struct dms_objcheck *oc, const struct dm
 	const char *t = ck->target ? ck->target : "slab";
 	switch (o.where) {
 	case DMS_SLUB_WHERE_UNKNOWN:
-		return NULL; // cannot tell: not a failure
+	case DMS_SLUB_WHERE_BAD_PAGE:
+	case DMS_SLUB_WHERE_BAD_SLAB:
+		// cannot tell (no struct page, a garbage one, a slab of an unknown
+		// cache: its object boundaries are unknown): not a failure; the
+		// slab walk reports the slab itself.
+		return NULL;
 	case DMS_SLUB_WHERE_NOT_SLAB:
 		*ok = false;
 		snprintf(why, n, "%#llx is not in a slab object", (unsigned long long)v);
 		return NULL;
-	case DMS_SLUB_WHERE_BAD_SLAB:
 	case DMS_SLUB_WHERE_SLAB_TAIL:
 		*ok = false;
 		snprintf(why, n, "%#llx is in a slab page but not in an object",

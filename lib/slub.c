@@ -523,6 +523,9 @@ out:
 	return err;
 }
 
+static struct dms_error *discover_caches(struct dms_slub *s);
+static struct cache_int *cache_int_by_addr(const struct dms_slub *s, uint64_t addr);
+
 struct dms_error *dms_slub_create(const struct dms_reader *phys, const struct dms_reader *kv,
 				  const struct dms_kfacts *kf, const struct dms_slub_env *env,
 				  struct dms_slub **ret)
@@ -563,8 +566,16 @@ struct dms_error *dms_slub_create(const struct dms_reader *phys, const struct dm
 		s->fp_probed = true;
 	}
 	err = read_caches(s);
+	if (!err)
+		err = discover_caches(s);
 	if (err)
 		goto out_free;
+	// The caches array moved while it grew: findings name caches through it.
+	for (size_t i = 0; i < s->create_findings.len; i++) {
+		struct dms_slub_finding *f = &s->create_findings.v[i];
+		struct cache_int *ci = f->cache_addr ? cache_int_by_addr(s, f->cache_addr) : NULL;
+		f->cache_name = ci ? ci->pub.name : "";
+	}
 	*ret = s;
 	return NULL;
 
@@ -755,11 +766,14 @@ static bool page_to_pfn(const struct dms_slub *s, uint64_t page, uint64_t *ret)
 }
 
 // Head struct page of the page at pfn: *page and its bytes in pg.
-// *ok false if unreadable or the compound head is impossible.
+// *ok false if unreadable or the compound head is impossible; in the
+// latter case *garbage says why (the struct page is in the dump but is
+// garbage), *page is the struct page read and *gval its compound_head.
 static struct dms_error *read_head(struct dms_slub *s, uint64_t pfn, uint64_t *page, uint8_t *pg,
-				   bool *ok)
+				   bool *ok, const char **garbage, uint64_t *gval)
 {
 	*ok = false;
+	*garbage = NULL;
 	if (!pfn_to_page(s, pfn, page))
 		return NULL;
 	struct dms_error *err = kv_read_all(s, *page, pg, s->page_need, ok);
@@ -770,15 +784,26 @@ static struct dms_error *read_head(struct dms_slub *s, uint64_t pfn, uint64_t *p
 		return NULL;
 	uint64_t head = ch - 1, hpfn;
 	*ok = false;
-	if (!page_to_pfn(s, head, &hpfn) || hpfn > pfn || pfn - hpfn >= MAX_COMPOUND_PAGES)
+	*gval = ch;
+	if (!page_to_pfn(s, head, &hpfn)) {
+		*garbage = "compound_head is a tail pointer to no struct page";
 		return NULL;
+	}
+	if (hpfn > pfn || pfn - hpfn >= MAX_COMPOUND_PAGES) {
+		*garbage = "compound_head is a tail pointer to a head too far away";
+		return NULL;
+	}
+	uint64_t tail = *page;
 	*page = head;
 	err = kv_read_all(s, head, pg, s->page_need, ok);
 	if (err || !*ok)
 		return err;
 	// A head is not itself a tail.
-	if (rd64(pg + s->kf.page_compound_head) & 1)
+	if (rd64(pg + s->kf.page_compound_head) & 1) {
 		*ok = false;
+		*page = tail;
+		*garbage = "compound_head names a head that is itself a tail";
+	}
 	return NULL;
 }
 
@@ -1334,10 +1359,18 @@ struct dms_error *dms_slub_lookup_phys(struct dms_slub *s, uint64_t paddr, struc
 	ret->paddr = paddr;
 	ret->addr = dmap_virt(s, paddr);
 	ret->where = DMS_SLUB_WHERE_UNKNOWN;
-	uint64_t page;
+	uint64_t page, gval = 0;
 	uint8_t pg[4096];
 	bool ok;
-	struct dms_error *err = read_head(s, paddr >> s->page_shift, &page, pg, &ok);
+	const char *garbage;
+	struct dms_error *err =
+		read_head(s, paddr >> s->page_shift, &page, pg, &ok, &garbage, &gval);
+	if (!err && garbage) {
+		ret->where = DMS_SLUB_WHERE_BAD_PAGE;
+		ret->slab = page;
+		ret->page_value = gval;
+		ret->page_why = garbage;
+	}
 	if (err || !ok)
 		return err;
 	if (!page_is_slab(s, pg)) {
@@ -1398,6 +1431,10 @@ struct range_walk {
 	dms_slub_slab_fn *fn;
 	void *arg;
 	uint8_t *batch;
+	// Called for every struct page read (slab_page by default).
+	struct dms_error *(*page_fn)(struct range_walk *rw, uint64_t page, const uint8_t *pg);
+	// discover_caches: kmem_cache address -> slab pages naming it.
+	struct u64map *refs;
 };
 
 static struct dms_error *slab_page(struct range_walk *rw, uint64_t page, const uint8_t *pg)
@@ -1433,7 +1470,7 @@ static struct dms_error *range_fn(uint64_t paddr, uint64_t len, void *arg)
 			return err;
 		uint64_t full = got / pss;
 		for (uint64_t j = 0; j < full; j++) {
-			err = slab_page(rw, vaddr + j * pss, rw->batch + j * pss);
+			err = rw->page_fn(rw, vaddr + j * pss, rw->batch + j * pss);
 			if (err)
 				return err;
 		}
@@ -1453,13 +1490,159 @@ static struct dms_error *range_fn(uint64_t paddr, uint64_t len, void *arg)
 struct dms_error *dms_slub_for_each_slab(struct dms_slub *s, const struct dms_slub_cache *cache,
 					 dms_slub_slab_fn *fn, void *arg)
 {
-	struct range_walk rw = {s, cache, fn, arg,
-				malloc(PAGE_BATCH * (uint64_t)s->kf.page_struct_size)};
+	struct range_walk rw = {s,	  cache,     fn,
+				arg,	  malloc(PAGE_BATCH * (uint64_t)s->kf.page_struct_size),
+				slab_page, NULL};
 	if (!rw.batch)
 		return &dms_enomem;
 	dms_slub_fp_mode(s, NULL);
 	struct dms_error *err = dms_reader_for_each_range(s->phys, 0, UINT64_MAX, range_fn, &rw);
 	free(rw.batch);
+	return err;
+}
+
+// --- Caches found through their slab pages --------------------------------
+//
+// slab_caches is one list a single bad pointer cuts: a kmem_cache whose list
+// head points to itself hides every cache after it.  Slabs are found from the
+// memory map, and so are caches: the slab_cache of every slab head page.  The
+// list is the cross-check: a cache with slabs that is not on it is a finding.
+
+// Slab pages that must name an address before it is believed to be a cache
+// whose sizes are impossible (a garbage slab_cache names its target once).
+#define MIN_SLAB_REFS 2
+
+static struct dms_error *count_slab_cache(struct range_walk *rw, uint64_t page, const uint8_t *pg)
+{
+	(void)page;
+	struct dms_slub *s = rw->s;
+	if ((rd64(pg + s->kf.page_compound_head) & 1) || !page_is_slab(s, pg))
+		return NULL;
+	uint64_t c = rd64(pg + s->kf.slab_cache);
+	bool found;
+	if (!c || cache_int_by_addr(s, c))
+		return NULL;
+	uintptr_t n = (uintptr_t)u64map_get(rw->refs, c, &found);
+	if (rw->refs->len >= MAX_CACHES && !found)
+		return NULL; // that many distinct values: garbage, not caches
+	return u64map_put(rw->refs, c, (void *)(n + 1)) ? NULL : &dms_enomem;
+}
+
+// Is the kmem_cache at addr one: readable, with a printable NUL-terminated
+// name, and sizes that are possible (or named by several slab pages)?  On
+// success its bytes are in buf and ci is decoded (geometry findings to f).
+static struct dms_error *cache_plausible(struct dms_slub *s, uint64_t addr, uintptr_t refs,
+					 uint8_t *buf, struct cache_int *ci, struct findings *f,
+					 bool *ok)
+{
+	*ok = false;
+	if (addr & 7 || addr < s->kf.page_offset)
+		return NULL;
+	bool got;
+	struct dms_error *err = kv_read_all(s, addr, buf, s->cache_need, &got);
+	if (err || !got)
+		return err;
+	uint64_t name = rd64(buf + s->kf.s_name);
+	char nb[64];
+	size_t n = 0;
+	if (!name || (err = kv_read(s, name, nb, sizeof(nb), &n)))
+		return err;
+	size_t len = strnlen(nb, n);
+	if (len == 0 || len == n)
+		return NULL; // no name, or no terminator within 63 bytes
+	for (size_t i = 0; i < len; i++)
+		if (nb[i] < 0x20 || nb[i] > 0x7e)
+			return NULL;
+	struct findings tf = {0};
+	memset(ci, 0, sizeof(*ci));
+	ci->pub.addr = addr;
+	cache_decode(s, ci, buf, &tf);
+	*ok = ci->pub.valid || refs >= MIN_SLAB_REFS;
+	for (size_t i = 0; *ok && i < tf.len; i++)
+		finding_add(f, &tf.v[i], tf.v[i].code, "%s", tf.v[i].reason);
+	free(tf.v);
+	return tf.oom ? &dms_enomem : NULL;
+}
+
+static int u64cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static struct dms_error *discover_caches(struct dms_slub *s)
+{
+	struct u64map refs = {0};
+	struct range_walk rw = {s,    NULL, NULL, NULL, malloc(PAGE_BATCH * (uint64_t)s->kf.page_struct_size),
+				count_slab_cache, &refs};
+	uint8_t *buf = malloc(s->cache_need);
+	uint64_t *addrs = NULL;
+	struct cache_int *found = NULL;
+	size_t nfound = 0;
+	struct dms_error *err = &dms_enomem;
+	if (!rw.batch || !buf)
+		goto out;
+	err = dms_reader_for_each_range(s->phys, 0, UINT64_MAX, range_fn, &rw);
+	if (err || !refs.len)
+		goto out;
+	// In address order: the result does not depend on the hash table.
+	addrs = malloc(refs.len * sizeof(*addrs));
+	found = calloc(refs.len, sizeof(*found));
+	err = &dms_enomem;
+	if (!addrs || !found)
+		goto out;
+	size_t na = 0;
+	for (size_t i = 0; i < refs.cap; i++)
+		if (refs.keys[i])
+			addrs[na++] = refs.keys[i];
+	qsort(addrs, na, sizeof(*addrs), u64cmp);
+	for (size_t i = 0; i < na; i++) {
+		bool f;
+		uintptr_t n = (uintptr_t)u64map_get(&refs, addrs[i], &f);
+		bool ok;
+		err = cache_plausible(s, addrs[i], n, buf, &found[nfound], &s->create_findings, &ok);
+		if (err)
+			goto out;
+		nfound += ok;
+	}
+	err = NULL;
+	if (!nfound)
+		goto out;
+	struct cache_int *nc = realloc(s->caches, (s->ncaches + nfound) * sizeof(*nc));
+	err = &dms_enomem;
+	if (!nc)
+		goto out;
+	s->caches = nc;
+	memcpy(s->caches + s->ncaches, found, nfound * sizeof(*found));
+	size_t first = s->ncaches;
+	s->ncaches += nfound;
+	// The array moved: index it again.
+	u64map_clear(&s->by_addr);
+	for (size_t i = 0; i < s->ncaches; i++)
+		if (!u64map_put(&s->by_addr, s->caches[i].pub.addr, &s->caches[i]))
+			goto out;
+	char names[96] = "";
+	size_t nl = 0;
+	for (size_t i = first; i < s->ncaches && nl + 1 < sizeof(names); i++) {
+		int w = snprintf(names + nl, sizeof(names) - nl, "%s%s", nl ? ", " : "",
+				 s->caches[i].pub.name);
+		nl += w > 0 ? (size_t)w : 0;
+	}
+	if (nl >= sizeof(names) - 1)
+		snprintf(names + sizeof(names) - 5, 5, "...");
+	struct dms_slub_finding t = {.addr = s->kf.slab_caches, .value = nfound, .index = -1,
+				     .field = "slab_caches", .cache_name = ""};
+	finding_add(&s->create_findings, &t, DMS_SLUB_LIST_CORRUPT,
+		    "slab_caches: %zu caches with slabs are not on the list (found through their "
+		    "slab pages): %s",
+		    nfound, names);
+	err = s->create_findings.oom ? &dms_enomem : NULL;
+out:
+	u64map_clear(&refs);
+	free(rw.batch);
+	free(buf);
+	free(addrs);
+	free(found);
 	return err;
 }
 

@@ -194,6 +194,9 @@ enum dms_slub_where {
 	DMS_SLUB_WHERE_SLAB_TAIL,
 	// Inside an object (or its left red zone: offset < 0).
 	DMS_SLUB_WHERE_OBJECT,
+	// The struct page is in the dump and is garbage (a tail pointer to no
+	// head): slab, page_value and page_why say which and why.
+	DMS_SLUB_WHERE_BAD_PAGE,
 };
 
 struct dms_slub_obj {
@@ -211,6 +214,10 @@ struct dms_slub_obj {
 	enum dms_slub_state state;
 	// Findings in the slab, and in this object.
 	uint32_t slab_findings, object_findings;
+	// BAD_PAGE: the garbage struct page's compound_head, and why it is
+	// impossible (static string).
+	uint64_t page_value;
+	const char *page_why;
 };
 
 struct dms_slub;

@@ -677,7 +677,7 @@ static void objcheck_unmapped_kernel_half_not_noncanonical(void)
 	put64le(av, 0xffff80396c1acc90ULL);
 	EXPECT_INT(check_one(&x86, below_direct_map, "anon_vma", av, sizeof(av), why, sizeof(why)),
 		   1);
-	EXPECT_STR(why, "root: not a kernel address (0xffff80396c1acc90)");
+	EXPECT_STR(why, "root: not a kernel address (0xffff80396c1acc90, in the kernel half)");
 	put64le(av, 0xffff7c396c1acc90ULL);
 	EXPECT_INT(check_one(&x86, below_direct_map, "anon_vma", av, sizeof(av), why, sizeof(why)),
 		   1);

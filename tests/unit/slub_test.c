@@ -131,6 +131,147 @@ static void dms_slub_create_reports_cache_list_cycle(void)
 	EXPECT_UINT(addr, fake_cache_addr(2) + 104);
 }
 
+// A kmem_cache whose list head points to itself ends the slab_caches walk:
+// the caches after it are found through their slab pages, the list break and
+// the caches missing from it are findings, and lookups in their slabs work
+// (issue 12: it hid every later cache; their slabs were "not on slab_caches").
+static void dms_slub_create_finds_caches_behind_a_list_self_loop(void)
+{
+	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
+	EXPECT_TRUE(f != NULL);
+	fake_slab(f, fake_cache_addr(0), FAKE_SLAB_PFN, NULL, 0, 0);
+	fake_slab(f, fake_cache_addr(1), FAKE_SLAB_PFN + 2, NULL, 0, 0); // order 1
+	static const uint32_t freeidx[] = {3, 1};
+	fake_slab(f, fake_cache_addr(2), FAKE_SLAB_PFN + 4, freeidx, 2, 0);
+	uint64_t l0 = fake_cache_addr(0) + 104;
+	fake_w64(f, l0, l0);
+	fake_w64(f, l0 + 8, l0);
+	struct dms_slub *s = NULL;
+	struct dms_error *err = fake_model(f, &s);
+	if (err) {
+		fake_destroy(f);
+		EXPECT_OK(err);
+		return;
+	}
+	size_t nf;
+	const struct dms_slub_finding *fs = dms_slub_findings(s, &nf);
+	bool cycle = false, missing = false;
+	for (size_t i = 0; i < nf; i++) {
+		cycle |= fs[i].code == DMS_SLUB_LIST_CORRUPT && strstr(fs[i].reason, "cycle");
+		missing |= fs[i].code == DMS_SLUB_LIST_CORRUPT &&
+			   strstr(fs[i].reason, "2 caches with slabs are not on the list") &&
+			   strstr(fs[i].reason, "kmalloc-512, filp");
+	}
+	size_t n = dms_slub_num_caches(s);
+	const struct dms_slub_cache *filp = dms_slub_cache_by_name(s, "filp");
+	struct dms_slub_obj o;
+	struct dms_error *lerr =
+		dms_slub_lookup(s, fake_obj(f, fake_cache_addr(2), FAKE_SLAB_PFN + 4, 3) + 8, &o);
+	struct seen sn = {0};
+	struct dms_error *werr = dms_slub_for_each_slab(s, NULL, collect, &sn);
+	dms_slub_destroy(s);
+	fake_destroy(f);
+	EXPECT_OK(lerr);
+	EXPECT_OK(werr);
+	EXPECT_INT(n, 3);
+	EXPECT_TRUE(filp != NULL && filp->addr == fake_cache_addr(2));
+	EXPECT_TRUE(cycle);
+	EXPECT_TRUE(missing);
+	if (!missing)
+		for (size_t i = 0; i < nf && i < 4; i++)
+			printf("    finding: %s\n", fs[i].reason);
+	EXPECT_INT(o.where, DMS_SLUB_WHERE_OBJECT);
+	EXPECT_TRUE(o.cache == filp);
+	EXPECT_INT(o.state, DMS_SLUB_FREE);
+	EXPECT_INT(sn.nslabs, 3);
+	EXPECT_INT(sn.nfindings, 0); // no BAD_CACHE: every slab's cache is known
+}
+
+// A slab page whose slab_cache is garbage names no cache: no cache is made of
+// it (one slab page, nothing readable there), the walk reports BAD_CACHE.
+static void dms_slub_create_ignores_garbage_slab_cache(void)
+{
+	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
+	EXPECT_TRUE(f != NULL);
+	uint64_t page = fake_slab(f, fake_cache_addr(0), FAKE_SLAB_PFN, NULL, 0, 0);
+	fake_w64(f, page + 24, fake_va(6 * FAKE_PAGE + 3000)); // readable, no kmem_cache
+	uint64_t page2 = fake_slab(f, fake_cache_addr(0), FAKE_SLAB_PFN + 1, NULL, 0, 0);
+	fake_w64(f, page2 + 24, 0x5a5a5a5a5a5a5a58ULL);
+	struct dms_slub *s = NULL;
+	struct dms_error *err = fake_model(f, &s);
+	if (err) {
+		fake_destroy(f);
+		EXPECT_OK(err);
+		return;
+	}
+	size_t nf;
+	dms_slub_findings(s, &nf);
+	size_t n = dms_slub_num_caches(s);
+	struct seen sn = {0};
+	err = dms_slub_for_each_slab(s, NULL, collect, &sn);
+	dms_slub_destroy(s);
+	fake_destroy(f);
+	EXPECT_OK(err);
+	EXPECT_INT(n, 3);
+	EXPECT_INT(nf, 0);
+	EXPECT_INT(sn.nfindings, 2);
+	EXPECT_INT(sn.f[0].code, DMS_SLUB_BAD_CACHE);
+}
+
+// A cache off the list with impossible sizes is believed when several slab
+// pages name it: its geometry is a finding and its slabs are not walked.
+static void dms_slub_create_finds_impossible_cache_off_the_list(void)
+{
+	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
+	EXPECT_TRUE(f != NULL);
+	fake_slab(f, fake_cache_addr(2), FAKE_SLAB_PFN, NULL, 0, 0);
+	fake_slab(f, fake_cache_addr(2), FAKE_SLAB_PFN + 1, NULL, 0, 0);
+	uint64_t l1 = fake_cache_addr(1) + 104;
+	fake_w64(f, l1, l1); // the walk ends at kmalloc-512: filp is off the list
+	fake_w32(f, fake_cache_addr(2) + 24, 0xffffffff); // size
+	struct dms_slub *s = NULL;
+	struct dms_error *err = fake_model(f, &s);
+	if (err) {
+		fake_destroy(f);
+		EXPECT_OK(err);
+		return;
+	}
+	size_t nf;
+	const struct dms_slub_finding *fs = dms_slub_findings(s, &nf);
+	bool geometry = false;
+	for (size_t i = 0; i < nf; i++)
+		geometry |= fs[i].code == DMS_SLUB_BAD_GEOMETRY && !strcmp(fs[i].cache_name, "filp");
+	const struct dms_slub_cache *filp = dms_slub_cache_by_name(s, "filp");
+	bool invalid = filp && !filp->valid;
+	dms_slub_destroy(s);
+	fake_destroy(f);
+	EXPECT_TRUE(geometry);
+	EXPECT_TRUE(invalid);
+}
+
+// A struct page that is in the dump but garbage (a tail pointer to no struct
+// page) is said to be garbage, not "no struct page" (issue 12).
+static void dms_slub_lookup_garbage_struct_page(void)
+{
+	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
+	EXPECT_TRUE(f != NULL);
+	uint64_t page = fake_slab(f, fake_cache_addr(0), FAKE_SLAB_PFN, NULL, 0, 0);
+	fake_w64(f, page + 8, 0x5a5a5a5a5a5a5a5bULL); // compound_head
+	struct dms_slub *s = NULL;
+	struct dms_error *err = fake_model(f, &s);
+	struct dms_slub_obj o;
+	memset(&o, 0, sizeof(o));
+	if (!err)
+		err = dms_slub_lookup_phys(s, FAKE_SLAB_PFN * FAKE_PAGE + 100, &o);
+	dms_slub_destroy(s);
+	fake_destroy(f);
+	EXPECT_OK(err);
+	EXPECT_INT(o.where, DMS_SLUB_WHERE_BAD_PAGE);
+	EXPECT_UINT(o.slab, page);
+	EXPECT_UINT(o.page_value, 0x5a5a5a5a5a5a5a5bULL);
+	EXPECT_TRUE(o.page_why != NULL);
+}
+
 static void dms_slub_create_reports_impossible_cache(void)
 {
 	struct fake *f = three_caches(DMS_SLUB_FP_PLAIN);
@@ -730,6 +871,10 @@ const struct dms_test slub_tests[] = {
 	TEST_ENTRY(dms_slub_create_rejects_missing_facts),
 	TEST_ENTRY(dms_slub_create_reports_cache_list_cycle),
 	TEST_ENTRY(dms_slub_create_reports_impossible_cache),
+	TEST_ENTRY(dms_slub_create_finds_caches_behind_a_list_self_loop),
+	TEST_ENTRY(dms_slub_create_ignores_garbage_slab_cache),
+	TEST_ENTRY(dms_slub_create_finds_impossible_cache_off_the_list),
+	TEST_ENTRY(dms_slub_lookup_garbage_struct_page),
 	TEST_ENTRY(dms_slub_create_reads_through_kv_reader),
 	TEST_ENTRY(dms_slub_fp_mode_probes_xor_swab),
 	TEST_ENTRY(dms_slub_fp_mode_probes_xor_without_swab),
