@@ -249,6 +249,7 @@ struct dms_netdev {
 	uint64_t features, hw_features;
 	uint32_t rx_queues, tx_queues;
 	uint64_t parent, iommu_group; // struct device of the parent (PCI/virtio), its iommu_group
+	bool name_unterminated; // net_device.name filled IFNAMSIZ bytes with no NUL
 };
 
 /**

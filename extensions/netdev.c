@@ -150,11 +150,13 @@ static void read_one(uint64_t dev, struct dms_netdev *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->addr = dev;
-	// net_device.name is char[IFNAMSIZ]: its size from the debuginfo.
+	// net_device.name is char[IFNAMSIZ]: its size from the debuginfo.  A name
+	// that fills it has lost its terminator: shown, and said so.
 	char name[32];
 	memset(name, 0, sizeof(name));
 	long nlen = kf->nd_name_size > 0 && kf->nd_name_size < (long)sizeof(name) ? kf->nd_name_size : 16;
 	read_kv(dev + (uint64_t)kf->nd_name, name, (size_t)nlen);
+	ret->name_unterminated = strnlen(name, (size_t)nlen) == (size_t)nlen;
 	name[nlen] = '\0';
 	sanitise(name);
 	snprintf(ret->name, sizeof(ret->name), "%s", name);
@@ -240,6 +242,17 @@ size_t dms_netdev_list(struct dms_netdev *out, size_t max, char *why, size_t why
 		if (back != prev && why && !why[0])
 			snprintf(why, whylen, "device list node %#" PRIx64 ": prev %#" PRIx64
 				 " != %#" PRIx64 " (kept going)", cur, back, prev);
+		// A device already listed: the list loops back (Brent's check
+		// alone sees it only some steps later, after listing it again).
+		bool again = false;
+		for (size_t k = 0; k < n && k < max && !again; k++)
+			again = out[k].addr == cur - (uint64_t)kf->nd_dev_list;
+		if (again) {
+			if (why)
+				snprintf(why, whylen, "cycle in the device list: %#" PRIx64
+					 "->next = %#" PRIx64 ", a device already listed", prev, cur);
+			break;
+		}
 		if (n < max)
 			read_one(cur - (uint64_t)kf->nd_dev_list, &out[n]);
 		n++;

@@ -560,6 +560,8 @@ static void do_dev(struct run *r, const struct dms_netdev *d)
 	if (r->json) {
 		fprintf(fp, "{\"type\":\"netdev\",\"addr\":\"%#" PRIx64 "\",\"name\":", d->addr);
 		dms_json_str(fp, d->name);
+		if (d->name_unterminated)
+			fprintf(fp, ",\"name_unterminated\":true");
 		fprintf(fp, ",\"driver\":");
 		dms_json_str(fp, d->driver);
 		fprintf(fp, ",\"driver_from\":\"%s\",\"up\":%s,\"mac\":\"%s\",\"rx_queues\":%u,"
@@ -569,6 +571,9 @@ static void do_dev(struct run *r, const struct dms_netdev *d)
 	} else {
 		fprintf(fp, "%-16" PRIx64 "  %-6s %-11s %-5s %-17s %3u %3u\n", d->addr, d->name,
 			d->driver, d->up ? "up" : "down", mac, d->rx_queues, d->tx_queues);
+		if (d->name_unterminated)
+			fprintf(fp, "  name: no NUL in its %zu bytes (net_device.name damaged)\n",
+				strlen(d->name));
 		print_features(d);
 	}
 	struct dms_netdev_rings *rr = NULL;
