@@ -396,15 +396,39 @@ static bool file_ok(const char *path)
 	return access(path, R_OK) == 0;
 }
 
+// Is the .ko at path built for the dumped kernel (its vermagic's release)?
+// A .ko of another kernel describes other structs: it is skipped, and tried
+// says so.  A file without vermagic is taken (nothing to compare).
+static bool ko_matches(const char *path, char *tried, size_t tsize)
+{
+	char vm[128], rel[64];
+	struct dms_error *err = dms_dwlayout_modinfo(path, "vermagic", vm, sizeof(vm));
+	if (err) {
+		dms_error_destroy(err);
+		return true;
+	}
+	if (dms_dwlayout_vermagic_matches(vm, kt->utsname.release, rel, sizeof(rel)))
+		return true;
+	size_t tl = strlen(tried);
+	if (snprintf(tried + tl, tsize - tl, " (%s is for %s, not %s)", path, rel,
+		     kt->utsname.release) >= (int)(tsize - tl))
+		tried[tsize - 1] = '\0';
+	return false;
+}
+
 // Where the debug .ko of module mod is: crash's own (`mod -s`), then the
-// fetch-debuginfo cache.  Writes the places looked at to tried.
+// fetch-debuginfo cache; only a .ko built for the dumped kernel.  Writes the
+// places looked at to tried.
 static bool find_ko(const char *mod, char *path, size_t size, char *tried, size_t tsize)
 {
+	tried[0] = '\0';
 	const char *loaded = module_debug_file(mod);
-	if (loaded && file_ok(loaded)) {
+	if (loaded && file_ok(loaded) && ko_matches(loaded, tried, tsize)) {
 		snprintf(path, size, "%s", loaded);
 		return true;
 	}
+	char skipped[512];
+	snprintf(skipped, sizeof(skipped), "%s", tried);
 	const char *rel = kt->utsname.release;
 	char dirs[4][320];
 	int nd_ = 0;
@@ -430,10 +454,12 @@ static bool find_ko(const char *mod, char *path, size_t size, char *tried, size_
 		const char *names[2] = {mod, alt};
 		for (int k = 0; k < 2; k++) {
 			if (snprintf(path, size, "%s/%s.ko", dirs[d], names[k]) < (int)size &&
-			    file_ok(path))
+			    file_ok(path) && ko_matches(path, skipped, sizeof(skipped)))
 				return true;
 		}
 	}
+	size_t tl = strlen(tried);
+	snprintf(tried + tl, tsize - tl, "%s", skipped);
 	return false;
 }
 

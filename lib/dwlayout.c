@@ -4,9 +4,14 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dwlayout.h"
 
@@ -839,4 +844,68 @@ static const struct dms_layout_ops dwlayout_ops = {
 struct dms_layout dms_dwlayout_provider(struct dms_dwlayout *dl)
 {
 	return (struct dms_layout){.ops = &dwlayout_ops, .ctx = dl};
+}
+
+// --- .modinfo ------------------------------------------------------------
+
+// .modinfo is a run of NUL-terminated "key=value" strings (include/linux/
+// moduleparam.h MODULE_INFO); debug packages keep it in their .ko files.
+struct dms_error *dms_dwlayout_modinfo(const char *path, const char *key, char *buf, size_t size)
+{
+	if (size)
+		buf[0] = '\0';
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return dms_error_create(DMS_ERR_IO, "%s: %s", path, strerror(errno));
+	struct dms_error *err = NULL;
+	elf_version(EV_CURRENT);
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+	size_t shstrndx;
+	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx)) {
+		err = dms_error_create(DMS_ERR_INVALID_DATA, "%s: not an ELF file", path);
+		goto out_close;
+	}
+	size_t klen = strlen(key);
+	err = dms_error_create(DMS_ERR_NOT_FOUND, "%s: no %s in .modinfo", path, key);
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh;
+		const char *name;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(name = elf_strptr(elf, shstrndx, sh.sh_name)) || strcmp(name, ".modinfo"))
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		const char *p = d ? d->d_buf : NULL, *end = p ? p + d->d_size : NULL;
+		while (p && p < end) {
+			size_t n = strnlen(p, (size_t)(end - p));
+			if (n > klen && !memcmp(p, key, klen) && p[klen] == '=') {
+				size_t vl = n - klen - 1;
+				if (size) {
+					vl = vl < size - 1 ? vl : size - 1;
+					memcpy(buf, p + klen + 1, vl);
+					buf[vl] = '\0';
+				}
+				dms_error_destroy(err);
+				err = NULL;
+				goto out_end;
+			}
+			p += n + 1;
+		}
+	}
+out_end:
+	elf_end(elf);
+out_close:
+	close(fd);
+	return err;
+}
+
+bool dms_dwlayout_vermagic_matches(const char *vermagic, const char *release, char *ret_release,
+				   size_t size)
+{
+	size_t n = strcspn(vermagic, " \t");
+	if (size) {
+		size_t c = n < size - 1 ? n : size - 1;
+		memcpy(ret_release, vermagic, c);
+		ret_release[c] = '\0';
+	}
+	return n && n == strlen(release) && !memcmp(vermagic, release, n);
 }

@@ -12,6 +12,7 @@
 #define DMS_DWLAYOUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -92,6 +93,22 @@ struct dms_error *dms_dwlayout_member(struct dms_dwlayout *dl, const char *type,
 
 /** Value of an enumerator by name; DMS_ERR_NOT_FOUND if none. */
 struct dms_error *dms_dwlayout_enum_value(struct dms_dwlayout *dl, const char *name, int64_t *ret);
+
+/**
+ * The value of key in a kernel module's .modinfo section ("vermagic" ->
+ * "6.1.0-56-amd64 SMP preempt mod_unload modversions "), NUL-terminated in
+ * buf (truncated to size).  DMS_ERR_NOT_FOUND when the file has no such key,
+ * DMS_ERR_IO / DMS_ERR_INVALID_DATA when it cannot be read as ELF.
+ */
+struct dms_error *dms_dwlayout_modinfo(const char *path, const char *key, char *buf, size_t size);
+
+/**
+ * Was a module with this vermagic built for the kernel release?  Its first
+ * word must equal release: a .ko of another kernel describes other structs.
+ * *ret_release gets that word (truncated to size), for messages.
+ */
+bool dms_dwlayout_vermagic_matches(const char *vermagic, const char *release, char *ret_release,
+				   size_t size);
 
 /** The layout-provider interface over this layout (valid while dl lives). */
 struct dms_layout dms_dwlayout_provider(struct dms_dwlayout *dl);

@@ -336,7 +336,42 @@ static void dms_dwlayout_add_builtin_missing_file(void)
 	dms_dwlayout_destroy(dl);
 }
 
+// A .ko's vermagic names the kernel it was built for (issue 12: the NIC's debug
+// .ko of another build must not describe this dump's structs).
+static void dms_dwlayout_modinfo_vermagic(void)
+{
+	const char *dir = getenv("DEBUG_MODULES");
+	if (!dir || !*dir) {
+		test_skip("DEBUG_MODULES not set");
+		return;
+	}
+	char path[4096], vm[128];
+	snprintf(path, sizeof(path), "%s/e1000.ko", dir);
+	EXPECT_OK(dms_dwlayout_modinfo(path, "vermagic", vm, sizeof(vm)));
+	EXPECT_TRUE(strstr(vm, "SMP") != NULL);
+	EXPECT_ERR(dms_dwlayout_modinfo(path, "no-such-key", vm, sizeof(vm)), DMS_ERR_NOT_FOUND);
+	EXPECT_ERR(dms_dwlayout_modinfo("/nonexistent/e1000.ko", "vermagic", vm, sizeof(vm)),
+		   DMS_ERR_IO);
+}
+
+static void dms_dwlayout_vermagic_matches_release(void)
+{
+	char rel[64];
+	EXPECT_TRUE(dms_dwlayout_vermagic_matches("6.1.0-56-amd64 SMP preempt mod_unload ",
+						  "6.1.0-56-amd64", rel, sizeof(rel)));
+	EXPECT_STR(rel, "6.1.0-56-amd64");
+	EXPECT_TRUE(!dms_dwlayout_vermagic_matches("5.10.0-32-amd64 SMP mod_unload modversions ",
+						   "6.1.0-56-amd64", rel, sizeof(rel)));
+	EXPECT_STR(rel, "5.10.0-32-amd64");
+	// A prefix is not a match.
+	EXPECT_TRUE(!dms_dwlayout_vermagic_matches("6.1.0-56 SMP", "6.1.0-56-amd64", rel,
+						   sizeof(rel)));
+	EXPECT_TRUE(!dms_dwlayout_vermagic_matches("", "6.1.0-56-amd64", rel, sizeof(rel)));
+}
+
 const struct dms_test dwlayout_tests[] = {
+	TEST_ENTRY(dms_dwlayout_modinfo_vermagic),
+	TEST_ENTRY(dms_dwlayout_vermagic_matches_release),
 	TEST_ENTRY(dms_dwlayout_add_builtin_only_its_units),
 	TEST_ENTRY(dms_dwlayout_add_builtin_missing_file),
 	TEST_ENTRY(dms_dwlayout_open_missing_file),
