@@ -35,6 +35,48 @@ static bool hex_at(const char *p, uint64_t *ret)
 	return end > p;
 }
 
+// A register value as the kernel prints it in a register dump (%016lx / %016llx):
+// exactly 16 hex digits, then a blank or the end.  A garbled or cut value is not
+// read as a shorter number: a wrong register is worse than a missing one.
+static bool reg_at(const char *p, uint64_t *ret)
+{
+	while (*p == ' ')
+		p++;
+	size_t n = 0;
+	while (isxdigit((unsigned char)p[n]))
+		n++;
+	if (n != 16 || (p[n] && !isspace((unsigned char)p[n])))
+		return false;
+	*ret = strtoull(p, NULL, 16);
+	return true;
+}
+
+// "func+0x48/0xc0": the function and the offset into it, only when the whole
+// text has that form.
+static void parse_rip_sym(struct dms_oops *o)
+{
+	const char *s = o->rip_sym, *plus = strchr(s, '+');
+	if (!plus || plus == s || (size_t)(plus - s) >= sizeof(o->rip_func))
+		return;
+	for (const char *c = s; c < plus; c++)
+		if (!isalnum((unsigned char)*c) && *c != '_' && *c != '.' && *c != '$')
+			return;
+	const char *p = plus + 1;
+	if (p[0] != '0' || p[1] != 'x' || !isxdigit((unsigned char)p[2]))
+		return;
+	char *end;
+	uint64_t off = strtoull(p + 2, &end, 16);
+	if (end[0] != '/' || end[1] != '0' || end[2] != 'x' || !isxdigit((unsigned char)end[3]))
+		return;
+	uint64_t size = strtoull(end + 3, &end, 16);
+	if (*end || off >= size)
+		return;
+	memcpy(o->rip_func, s, (size_t)(plus - s));
+	o->rip_func[plus - s] = '\0';
+	o->rip_off = off;
+	o->rip_func_ok = true;
+}
+
 // "RAX: 0000000000000000 RBX: edd04540c239a903 RCX: 000000000040002a"
 static void parse_regs(const char *body, struct dms_oops *o)
 {
@@ -45,19 +87,19 @@ static void parse_regs(const char *body, struct dms_oops *o)
 		// "RAX:" must not match inside "ORIG_RAX:".
 		while (p && p > body && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
 			p = strstr(p + 1, reg_tags[i].name);
-		if (p && hex_at(p + strlen(reg_tags[i].name), &v)) {
+		if (p && reg_at(p + strlen(reg_tags[i].name), &v)) {
 			o->regs.r[reg_tags[i].reg] = v;
 			o->regs.valid[reg_tags[i].reg] = true;
 		}
 	}
 	const char *p = strstr(body, "RSP: ");
 	uint64_t v;
-	if (p && (p = strchr(p, ':')) && (p = strchr(p + 1, ':')) && hex_at(p + 1, &v)) {
+	if (p && (p = strchr(p, ':')) && (p = strchr(p + 1, ':')) && reg_at(p + 1, &v)) {
 		o->regs.r[DMS_REG_RSP] = v; // "RSP: 0018:ff5a31dfc0647b40": after the selector
 		o->regs.valid[DMS_REG_RSP] = true;
 	}
 	p = strstr(body, "CR2: ");
-	if (p && hex_at(p + 5, &v)) {
+	if (p && reg_at(p + 5, &v)) {
 		o->cr2 = v;
 		o->has_cr2 = true;
 	}
@@ -81,9 +123,15 @@ static void parse_rip(const char *p, struct dms_oops *o)
 	memcpy(o->rip_sym, p, n);
 	o->rip_sym[n] = '\0';
 	if (p[0] == '0' && p[1] == 'x') {
-		o->rip = strtoull(p, NULL, 16);
-		o->regs.r[DMS_REG_RIP] = o->rip;
-		o->regs.valid[DMS_REG_RIP] = true;
+		char *vend;
+		uint64_t v = strtoull(p + 2, &vend, 16);
+		if (vend > p + 2 && (!*vend || isspace((unsigned char)*vend))) {
+			o->rip = v;
+			o->regs.r[DMS_REG_RIP] = o->rip;
+			o->regs.valid[DMS_REG_RIP] = true;
+		}
+	} else {
+		parse_rip_sym(o);
 	}
 }
 
@@ -114,7 +162,7 @@ static void arm64_regs(const char *body, struct dms_oops *o)
 			q++;
 		uint64_t v;
 		if (end > p + 1 && end <= p + 3 && n >= 0 && n <= 30 && *q == ':' &&
-		    hex_at(q + 1, &v) && !o->regs.valid[DMS_REG_X(n)]) {
+		    reg_at(q + 1, &v) && !o->regs.valid[DMS_REG_X(n)]) {
 			o->regs.r[DMS_REG_X(n)] = v;
 			o->regs.valid[DMS_REG_X(n)] = true;
 		}
@@ -259,7 +307,7 @@ static bool arm64_body(const char *body, struct dms_oops *o)
 			o->regs.valid[DMS_REG_X(30)] = true;
 		}
 	} else if (!strncmp(body, "sp : ", 5) && !o->regs.valid[DMS_REG_SP]) {
-		if (hex_at(body + 5, &v)) {
+		if (reg_at(body + 5, &v)) {
 			o->regs.r[DMS_REG_SP] = v;
 			o->regs.valid[DMS_REG_SP] = true;
 		}
@@ -426,6 +474,9 @@ void dms_oops_parse_arch(const char *log, size_t len, enum dms_arch arch, struct
 	}
 	if (o->arch == DMS_ARCH_ARM64 && o->has_far)
 		o->has_cr2 = false;
+	// arm64's pc / "PC is at" symbol too.
+	if (o->rip_sym[0] && !o->rip_func_ok && !(o->rip_sym[0] == '0' && o->rip_sym[1] == 'x'))
+		parse_rip_sym(o);
 }
 
 // ---------------------------------------------------------------- arm64 aborts

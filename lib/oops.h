@@ -33,6 +33,10 @@ struct dms_oops {
 	char die_line[160]; // the "[#1]" line ("Internal error: Oops: 0000000096000004 [#1] SMP")
 	bool user_mode; // the PC was a user address ("RIP: 0033:", arm64 "pc : <hex>")
 	char rip_sym[96]; // RIP / pc: "anon_vma_interval_tree_insert+0x48/0xc0" (or an address)
+	// rip_sym split when it has exactly the form func+0xOFF/0xSIZE (OFF < SIZE).
+	char rip_func[96];
+	uint64_t rip_off;
+	bool rip_func_ok;
 	uint64_t rip; // when printed as an address (0 if only a symbol)
 	char lr_sym[96]; // arm64 lr: "kmem_cache_alloc+0x5c/0x370"
 	// x86-64: RAX..R15 (RIP from rip); arm64: x0..x29, sp (pc from rip; x30 only when
@@ -63,6 +67,9 @@ struct dms_oops {
  * Parse the first oops ("... [#1] ...", arm64 also "SError Interrupt on CPU...") of a
  * kernel log of len bytes and the register dump that follows it.  The architecture is
  * recognised from the text.  ret->found is false when the log has no oops.
+ * Values are taken only when they have the form the kernel prints (16 hex digits
+ * for a register, CR2 and RSP): a garbled or cut one is left invalid, never read as a
+ * shorter number.
  */
 void dms_oops_parse(const char *log, size_t len, struct dms_oops *ret);
 

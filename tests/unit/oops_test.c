@@ -50,6 +50,41 @@ static void dms_oops_parse_gpf_with_registers(void)
 	EXPECT_UINT(o.code[o.code_rip], 0x48);
 }
 
+// A garbled or cut register value is missing, not a shorter number; a RIP offset
+// that is not exactly func+0xOFF/0xSIZE gives no address (issue 12: a garbled
+// oops must not make dmaf decode another instruction or blame another value).
+static void dms_oops_parse_garbled_values_are_invalid(void)
+{
+	static const char log[] =
+		"[   37.441809] general protection fault, probably for non-canonical address "
+		"0x7f13e8a32b79380f: 0000 [#1] PREEMPT SMP NOPTI\n"
+		"[   37.443164] RIP: 0010:anon_vma_interval_tree_insert+0x4z/0xc0\n"
+		"[   37.444120] RAX: ff19e434 RBX: ff19e434c3fcc0d0 RCX: ff19e434c3a4d63g\n"
+		"[   37.444284] RDX: 7f13e8a3?b7937a7 RSI: ff19e434c3fcc120 RDI: 00000007fc3aa18f\n"
+		"[   37.445164] CR2: 0000000000401c7 CR3: 0000000004890000 CR4: 0000000000751ee0\n";
+	struct dms_oops o;
+
+	dms_oops_parse(log, strlen(log), &o);
+	EXPECT_TRUE(o.found);
+	EXPECT_TRUE(!o.rip_func_ok);
+	EXPECT_TRUE(!o.regs.valid[DMS_REG_RAX]);
+	EXPECT_TRUE(o.regs.valid[DMS_REG_RBX]);
+	EXPECT_TRUE(!o.regs.valid[DMS_REG_RCX]);
+	EXPECT_TRUE(!o.regs.valid[DMS_REG_RDX]);
+	EXPECT_UINT(o.regs.r[DMS_REG_RSI], 0xff19e434c3fcc120ULL);
+	EXPECT_TRUE(!o.has_cr2);
+}
+
+static void dms_oops_parse_rip_function_and_offset(void)
+{
+	struct dms_oops o;
+
+	dms_oops_parse(gpf_log, strlen(gpf_log), &o);
+	EXPECT_TRUE(o.rip_func_ok);
+	EXPECT_STR(o.rip_func, "vma_interval_tree_insert_after");
+	EXPECT_UINT(o.rip_off, 0x3f);
+}
+
 static void dms_oops_parse_feeds_insn_analysis(void)
 {
 	struct dms_oops o;
@@ -491,6 +526,8 @@ static void dms_oops_parse_arm64_lab_console_e1000(void)
 
 const struct dms_test oops_tests[] = {
 	TEST_ENTRY(dms_oops_parse_gpf_with_registers),
+	TEST_ENTRY(dms_oops_parse_garbled_values_are_invalid),
+	TEST_ENTRY(dms_oops_parse_rip_function_and_offset),
 	TEST_ENTRY(dms_oops_parse_feeds_insn_analysis),
 	TEST_ENTRY(dms_oops_parse_rip_address_and_no_code),
 	TEST_ENTRY(dms_oops_parse_orig_rax_not_rax),
