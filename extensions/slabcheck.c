@@ -603,7 +603,9 @@ static void oops_load(struct run *r)
 					a++;
 				char *end;
 				uint64_t v = strtoull(a, &end, 16);
-				if (end != a && v >= 0x10000)
+				// The whole address or nothing: a garbled one is
+				// not searched for as a shorter number.
+				if (end != a && v >= 0x10000 && (*end == ':' || *end == ' ' || !*end))
 					oops_cache.values[oops_cache.n++] = v;
 			}
 			if (o.has_cr2 && o.cr2 >= 0x10000 &&
