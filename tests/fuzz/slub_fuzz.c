@@ -6,7 +6,10 @@
 //
 // Input: [0] size index, [1] free pointer offset, [2] flags (bit 0 frozen,
 // bit 1 slub_debug, bit 2 red_left_pad, bit 3 cpu slab, bit 4 fuzz
-// compound_head, bits 5-6 encoding), then 8-byte words: counters,
+// compound_head, bits 5-6 encoding, bit 7: the slab's slab_cache points
+// into the kmem_cache page at the input's first body word (low 12 bits)
+// and the cache's list.next is its second body word: caches found through
+// slab pages, list damage), then 8-byte words: counters,
 // slab.freelist, cpu freelist, compound_head of page 2, partial list next;
 // the rest is the slab's bytes.
 #include <stdlib.h>
@@ -78,6 +81,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fake_w64(f, node + 8, word(w + 32) & 0xff);
 	size_t body = size - 43 < 2 * FAKE_PAGE ? size - 43 : 2 * FAKE_PAGE;
 	memcpy(f->img + FAKE_SLAB_PFN * FAKE_PAGE, data + 43, body);
+	if ((flags & 128) && body >= 16) {
+		fake_w64(f, page + 24, fake_va(2 * FAKE_PAGE + (word(data + 43) & 0xfff)));
+		fake_w64(f, cache + 104, word(data + 51));
+	}
 
 	struct dms_slub *s = NULL;
 	struct dms_error *err = fake_model(f, &s);
@@ -88,6 +95,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fake_destroy(f);
 		return 0;
 	}
+	size_t nf = 0;
+	const struct dms_slub_finding *cf = dms_slub_findings(s, &nf);
+	for (size_t i = 0; i < nf; i++) {
+		FUZZ_CHECK(cf[i].cache_name != NULL);
+		FUZZ_CHECK(memchr(cf[i].reason, 0, sizeof(cf[i].reason)));
+		volatile char c0 = cf[i].cache_name[0]; // names point at live caches
+		(void)c0;
+	}
+	for (size_t i = 0; i < dms_slub_num_caches(s); i++)
+		FUZZ_CHECK(dms_slub_cache_by_addr(s, dms_slub_cache_at(s, i)->addr) ==
+			   dms_slub_cache_at(s, i));
 	dms_slub_fp_mode(s, NULL);
 	int n = 0;
 	err = dms_slub_for_each_slab(s, NULL, on_slab, &n);
@@ -98,6 +116,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(!err);
 		if (o.where == DMS_SLUB_WHERE_OBJECT)
 			FUZZ_CHECK(o.addr >= o.slab_base && o.state <= DMS_SLUB_UNKNOWN);
+		if (o.where == DMS_SLUB_WHERE_BAD_PAGE)
+			FUZZ_CHECK(o.page_why != NULL);
 	}
 	err = dms_slub_check_lists(s, dms_slub_cache_at(s, 0), on_finding, NULL, NULL);
 	FUZZ_CHECK(!err);
