@@ -57,29 +57,51 @@ $(FUZZ_DIR)/%-fuzzer: $(FUZZ_DIR)/%_fuzz.c $(LIB_SRC) $(UNIT_HDR)
 	$(CLANG) -std=gnu11 $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -Ilib -o $@ $< $(LIB_SRC) $(UNIT_LIBS)
 
-$(FUZZ_DIR)/%-replay: $(FUZZ_DIR)/%_fuzz.c $(FUZZ_DIR)/replay.c $(LIB_SRC) $(UNIT_HDR)
+# lib/ compiled once with the sanitizers for every replay binary.
+SAN_DIR      := build/san
+SAN_OBJ      := $(LIB_SRC:lib/%.c=$(SAN_DIR)/%.o)
+.SECONDARY: $(SAN_OBJ)
+$(SAN_DIR)/%.o: lib/%.c $(wildcard lib/*.h)
+	@mkdir -p $(SAN_DIR)
+	$(CLANG) -std=gnu11 $(WARN) $(SAN_FLAGS) -Ilib -c -o $@ $<
+
+$(FUZZ_DIR)/%-replay: $(FUZZ_DIR)/%_fuzz.c $(FUZZ_DIR)/replay.c $(SAN_OBJ) $(UNIT_HDR)
 	$(CLANG) -std=gnu11 $(WARN) $(SAN_FLAGS) -Ilib -o $@ $< \
-		$(FUZZ_DIR)/replay.c $(LIB_SRC) $(UNIT_LIBS)
+		$(FUZZ_DIR)/replay.c $(SAN_OBJ) $(UNIT_LIBS)
 
 fuzz-build: $(FUZZ_BINS) $(REPLAY_BINS)
 
-# Replay every corpus (the regression inputs) under the sanitizers.
+# Replay every corpus (the regression inputs) under ASan+UBSan; one test per
+# harness, the last line "fuzz: N passed, N failed" (make check runs this).
 fuzz-replay: $(REPLAY_BINS)
-	@set -e; for n in $(FUZZ_NAMES); do \
-		./$(FUZZ_DIR)/$$n-replay $(FUZZ_DIR)/corpus/$$n; done
+	@p=0; f=0; for n in $(FUZZ_NAMES); do \
+		if ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		   ./$(FUZZ_DIR)/$$n-replay $(FUZZ_DIR)/corpus/$$n; then p=$$((p + 1)); \
+		else echo "FAIL fuzz replay $$n"; f=$$((f + 1)); fi; \
+	done; echo "fuzz: $$p passed, $$f failed"; [ $$f = 0 ]
 
+# Each harness for FUZZ_SECONDS (or FUZZ_RUNS executions, whichever comes
+# first); a summary line per harness: executions, and the crash/leak/timeout
+# files libFuzzer wrote (findings) under $(FUZZ_DIR)/work/.
+FUZZ_RUNS ?= -1
 fuzz: fuzz-build
-	@set -e; for n in $(FUZZ_NAMES); do \
+	@for n in $(FUZZ_NAMES); do \
 		mkdir -p $(FUZZ_DIR)/work/$$n; \
 		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
-		./$(FUZZ_DIR)/$$n-fuzzer -max_total_time=$(FUZZ_SECONDS) \
+		./$(FUZZ_DIR)/$$n-fuzzer -max_total_time=$(FUZZ_SECONDS) -runs=$(FUZZ_RUNS) \
 			-max_len=$$(case $$n in dumpfile) echo 131072;; *) echo 9000;; esac) \
-			$(FUZZ_DIR)/work/$$n $(FUZZ_DIR)/corpus/$$n; \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/work/$$n- \
+			$(FUZZ_DIR)/work/$$n $(FUZZ_DIR)/corpus/$$n 2> $(FUZZ_DIR)/work/$$n.log; \
+		rc=$$?; \
+		execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_DIR)/work/$$n.log); \
+		finds=$$(ls $(FUZZ_DIR)/work/ | grep -c "^$$n-\(crash\|leak\|timeout\|oom\)-"); \
+		echo "fuzz: $$n: $${execs:-?} executions, $$finds findings (exit $$rc, log $(FUZZ_DIR)/work/$$n.log)"; \
 	done
 
 unit-clean:
 	rm -f $(UNIT_DIR)/unit-tests $(UNIT_DIR)/unit-tests-san $(UNIT_DIR)/unit-tests-swar \
 		$(UNIT_DIR)/scan-bench $(FUZZ_BINS) $(REPLAY_BINS)
-	rm -rf $(FUZZ_DIR)/work
+	rm -rf $(FUZZ_DIR)/work $(SAN_DIR)
 
 .PHONY: unit-check lib-bench fuzz fuzz-build fuzz-replay unit-clean
