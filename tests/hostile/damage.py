@@ -153,13 +153,14 @@ def k_slab_random(ctx):
             'range': [s['mem'], s['mem'] + PAGE]}
 
 
-@kind('slab-ff', 'clean-traffic', 'a partial vm_area_struct slab page of 0xff bytes')
+@kind('slab-ff', 'clean-traffic',
+      'a full vm_area_struct slab (every object allocated) whose first page is 0xff bytes')
 def k_slab_ff(ctx):
-    s = fill_slab(ctx, 'vm_area_struct', lambda n: b'\xff' * n)
-    alloc = [o for o in s['objs'] if o not in s['free']]
-    return {'addrs': [alloc[0] if alloc else s['objs'][0]], 'slabs': [s['slab']],
-            'cache': 'vm_area_struct', 'range': [s['mem'], s['mem'] + PAGE],
-            'value': ALLONES}
+    full = [x for x in ctx.sv['slab_pages']['vm_area_struct'] if x['free'] == 0]
+    s = full[len(full) // 2]
+    ctx.write(s['base'], b'\xff' * PAGE)
+    return {'addrs': [s['base']], 'slabs': [s['page']], 'cache': 'vm_area_struct',
+            'range': [s['base'], s['base'] + PAGE], 'value': ALLONES}
 
 
 @kind('page-array-random', 'clean-traffic',
@@ -248,16 +249,18 @@ def netdev(ctx, name):
 
 
 @kind('netdev-loop', 'clean-traffic',
-      "the net_device list loops (eth1's next is eth0) and eth0's name has no "
-      'terminating NUL')
+      "the net_device list loops (the last device's next is the first device, not the "
+      "list head) and eth0's name has no terminating NUL")
 def k_netdev_loop(ctx):
     dl = ctx.off['net_device.dev_list']
-    e0, e1 = netdev(ctx, 'eth0'), netdev(ctx, 'eth1')
-    ctx.w64(e1 + dl, e0 + dl)
-    ctx.w64(e0 + dl + 8, e1 + dl)
+    first, last = ctx.sv['netdevs'][0][0], ctx.sv['netdevs'][-1][0]
+    e0 = netdev(ctx, 'eth0')
+    ctx.w64(last + dl, first + dl)
+    ctx.w64(first + dl + 8, last + dl)
     name = b'eth0-unterminate'  # IFNAMSIZ bytes, no NUL
     ctx.write(e0 + ctx.off['net_device.name'], name)
-    return {'netdevs': ['eth0', 'eth1'], 'name': name.decode(), 'loop_at': e0 + dl}
+    return {'netdevs': [n for _a, n in ctx.sv['netdevs']], 'name': name.decode(),
+            'loop_at': last + dl}
 
 
 def ring_of(ctx, netdev_name):
@@ -429,7 +432,7 @@ def k_packed_frames(ctx):
         for s in ctx.slabs(c):
             if s['mem'] not in pages:
                 pages.append(s['mem'])
-    for p in ctx.sv.get('more_slab_pages', []):
+    for p in (x['base'] for x in ctx.sv['slab_pages']['dentry']):
         if p not in pages:
             pages.append(p)
     pages = pages[:96]

@@ -74,7 +74,8 @@ def survey(vmcore, release, crash, extension, work, name='survey'):
     q('dmaf', 'dmaf -j -q')
     # Full slabs are on no list crash walks (SLUB keeps none without slub_debug): the
     # memory map has them, as slabcheck reads it.
-    q('slabpages', 'slabcheck -j -v -q -c dentry')
+    for c in ('dentry', 'vm_area_struct'):
+        q('slabpages.' + c, 'slabcheck -j -v -q -c %s' % c)
     mods = crashrun.dumpenv.debug_modules(release)
     for mod in NIC_MODULES:
         ko = os.path.join(mods, mod + '.ko')
@@ -129,12 +130,16 @@ def survey(vmcore, release, crash, extension, work, name='survey'):
                 continue
             if o.get('type') in ('ring', 'netdev'):
                 sv['rings'].append(o)
-    sv['more_slab_pages'] = []
-    for line in out['slabpages'].splitlines():
-        if line.startswith('{"type":"slab"'):
-            o = json.loads(line)
-            if o.get('freelist_ok') and o.get('present'):
-                sv['more_slab_pages'].append(int(o['base'], 16))
+    sv['slab_pages'] = {}
+    for c in ('dentry', 'vm_area_struct'):
+        sv['slab_pages'][c] = []
+        for line in out['slabpages.' + c].splitlines():
+            if line.startswith('{"type":"slab"'):
+                o = json.loads(line)
+                if o.get('freelist_ok') and o.get('present'):
+                    sv['slab_pages'][c].append({'page': int(o['page'], 16),
+                                                'base': int(o['base'], 16),
+                                                'objects': o['objects'], 'free': o['free']})
     sv['dmaf'] = None
     for line in out['dmaf'].splitlines():
         if line.startswith('{"verdict"'):
