@@ -142,8 +142,13 @@ static void driver_name(uint64_t dev, struct dms_netdev *ret)
 		snprintf(ret->driver_from, sizeof(ret->driver_from), "module of netdev_ops");
 		return;
 	}
-	snprintf(ret->driver, sizeof(ret->driver), "%s", ops ? "(built-in)" : "?");
-	snprintf(ret->driver_from, sizeof(ret->driver_from), "none");
+	// Built in: netdev_ops is a symbol of the kernel image.  Anything else
+	// (a damaged pointer) says nothing about the driver.
+	ulong off = 0;
+	bool builtin = ops && IS_KVADDR(ops) && value_search((ulong)ops, &off);
+	snprintf(ret->driver, sizeof(ret->driver), "%s", builtin ? "(built-in)" : "?");
+	snprintf(ret->driver_from, sizeof(ret->driver_from), "%s",
+		 builtin || !ops ? "none" : "none (netdev_ops bad)");
 }
 
 static void read_one(uint64_t dev, struct dms_netdev *ret)
@@ -386,7 +391,7 @@ struct drv_slot {
 	struct dms_dwlayout *dl;
 	struct dms_nicring *nr;
 	char files[512];
-	char why[384];
+	char why[640];
 };
 #define MAX_DRIVERS 32
 static struct drv_slot drv_slots[MAX_DRIVERS];
@@ -410,7 +415,7 @@ static bool ko_matches(const char *path, char *tried, size_t tsize)
 	if (dms_dwlayout_vermagic_matches(vm, kt->utsname.release, rel, sizeof(rel)))
 		return true;
 	size_t tl = strlen(tried);
-	if (snprintf(tried + tl, tsize - tl, " (%s is for %s, not %s)", path, rel,
+	if (snprintf(tried + tl, tsize - tl, "%s%s is for %s, not %s", tl ? "; " : "", path, rel,
 		     kt->utsname.release) >= (int)(tsize - tl))
 		tried[tsize - 1] = '\0';
 	return false;
@@ -421,14 +426,12 @@ static bool ko_matches(const char *path, char *tried, size_t tsize)
 // places looked at to tried.
 static bool find_ko(const char *mod, char *path, size_t size, char *tried, size_t tsize)
 {
-	tried[0] = '\0';
+	char skipped[512] = "";
 	const char *loaded = module_debug_file(mod);
-	if (loaded && file_ok(loaded) && ko_matches(loaded, tried, tsize)) {
+	if (loaded && file_ok(loaded) && ko_matches(loaded, skipped, sizeof(skipped))) {
 		snprintf(path, size, "%s", loaded);
 		return true;
 	}
-	char skipped[512];
-	snprintf(skipped, sizeof(skipped), "%s", tried);
 	const char *rel = kt->utsname.release;
 	char dirs[4][320];
 	int nd_ = 0;
@@ -441,11 +444,12 @@ static bool find_ko(const char *mod, char *path, size_t size, char *tried, size_
 		snprintf(dirs[nd_++], sizeof(dirs[0]), "%s/dmasleuth/%s/modules", e, rel);
 	if ((e = getenv("HOME")) && *e)
 		snprintf(dirs[nd_++], sizeof(dirs[0]), "%s/.cache/dmasleuth/%s/modules", e, rel);
-	snprintf(tried, tsize, "mod -s");
+	char looked[1024] = "mod -s";
 	for (int d = 0; d < nd_; d++) {
-		size_t tl = strlen(tried);
-		if (snprintf(tried + tl, tsize - tl, ", %s", dirs[d]) >= (int)(tsize - tl))
-			tried[tsize - 1] = '\0';
+		size_t tl = strlen(looked);
+		if (snprintf(looked + tl, sizeof(looked) - tl, ", %s", dirs[d]) >=
+		    (int)(sizeof(looked) - tl))
+			looked[sizeof(looked) - 1] = '\0';
 		char alt[64];
 		snprintf(alt, sizeof(alt), "%s", mod);
 		for (char *p = alt; *p; p++)
@@ -458,8 +462,8 @@ static bool find_ko(const char *mod, char *path, size_t size, char *tried, size_
 				return true;
 		}
 	}
-	size_t tl = strlen(tried);
-	snprintf(tried + tl, tsize - tl, "%s", skipped);
+	// A file of another kernel is the news when there was one: first.
+	snprintf(tried, tsize, "%s%slooked in: %s", skipped, skipped[0] ? "; " : "", looked);
 	return false;
 }
 
@@ -494,7 +498,7 @@ static void drv_resolve(struct drv_slot *s)
 			err = dms_dwlayout_add_builtin(s->dl, builtin_vmlinux(), m);
 		} else {
 			snprintf(s->why, sizeof(s->why),
-				 "debuginfo of module %s not found (looked in: %s); run `mod -s %s "
+				 "debuginfo of module %.32s not found (%.400s); run `mod -s %.32s "
 				 "FILE`, or set DEBUG_MODULES to the directory of the debug modules",
 				 m, tried, m);
 			s->tried = false; // looked up again after a `mod -s`

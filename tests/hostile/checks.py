@@ -309,17 +309,22 @@ def c_ring_sizes(info, r, base, sv):
 
 def c_pointer_spray(info, r, base, sv):
     rx = out(r, 'rxring')
-    e0 = _rx_dev(rx, 'eth0')
-    yield yes('pointer-spray: rxring reports eth0\'s sprayed rings',
-              'finding ' in e0 or 'not read' in e0 or 'not walked' in e0, e0[:500])
+    m = re.search(r'^%016x  .*?(?=^[0-9a-f]{16}  |\Z)' % info['netdev'], rx, re.M | re.S)
+    e0 = m.group(0) if m else ''
+    yield yes('pointer-spray: rxring lists the sprayed device, its driver unknown, no rings',
+              e0 and re.search(r'^%016x  \S+ +\? ' % info['netdev'], e0) and
+              'rx rings: no ring table entry for driver "?"' in e0, e0[:500])
+    yield yes('pointer-spray: rxring warns that the device list is cut',
+              re.search(r'^WARNING: device list: bad device list pointer', rx, re.M), rx[:300])
     f = findings(out(r, 'slabcheck'))
     yield yes('pointer-spray: slabcheck reports the sprayed kmem_cache page',
               any(x['code'] in ('LIST_CORRUPT', 'BAD_CACHE', 'BAD_GEOMETRY') for x in f),
               'codes: %s' % sorted(set(x['code'] for x in f)))
     n = notes(out(r, 'dmaf'))
-    yield yes('pointer-spray: dmaf NOTEs on rings and caches',
-              any(x.startswith('eth0') for x in n) and any(x.startswith('slab caches') for x in n),
-              str(n))
+    yield yes('pointer-spray: dmaf NOTEs on the device list, the device and the caches',
+              any(x.startswith('device list:') for x in n) and
+              any('%x): driver unknown' % info['netdev'] in x for x in n) and
+              any(x.startswith('slab caches') for x in n), str(n))
 
 
 def c_absurd_headers(info, r, base, sv):
@@ -345,9 +350,11 @@ def c_packed_frames(info, r, base, sv):
     yield yes('packed-frames: pktscan carves the packed frames', len(h) >= 0.9 * info['frames'],
               '%d hits in the damaged pages, %d frames written' % (len(h), info['frames']))
     rw = rows(out(r, 'slabcheck'))
-    d = rw.get('dentry', {})
-    yield yes('packed-frames: slabcheck flags the dentry objects holding frames',
-              d.get('corrupt', 0) >= len(pages) // 2, 'dentry row %s' % d)
+    cs = ('dentry', 'vm_area_struct', 'kernfs_node_cache', 'inode_cache')
+    corrupt = sum(rw.get(c, {}).get('corrupt', 0) for c in cs)
+    yield yes('packed-frames: slabcheck flags the objects holding frames',
+              corrupt >= len(pages), '%d corrupt objects in %s, %d pages written'
+              % (corrupt, cs, len(pages)))
     fl = frames_line(out(r, 'dmaf'))
     yield yes('packed-frames: dmaf weighs frames in foreign objects', fl and fl[1] > 0, str(fl))
 

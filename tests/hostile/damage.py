@@ -284,8 +284,13 @@ def k_ring_pointers(ctx):
     ctx.w64(r0 + no['e1000_rx_ring.buffer_info'], NONCANON)
     past = ctx.po + (64 << 30)
     ctx.w64(r0 + no['e1000_rx_ring.desc'], past)
+    # e1000e's struct e1000_adapter is not e1000's: its rx_ring pointer is the word of
+    # netdev_priv that holds the ring's address (rxring -j of the undamaged dump).
     p1 = priv_of(ctx, netdev(ctx, 'eth1'))
-    ctx.w64(p1 + no['e1000_adapter.rx_ring'], 0x10)
+    r1 = int(ring_of(ctx, 'eth1')['addr'], 16)
+    pb = ctx.read(p1, PAGE)
+    at = next(i for i in range(0, PAGE - 8, 8) if struct.unpack_from('<Q', pb, i)[0] == r1)
+    ctx.w64(p1 + at, 0x10)
     return {'values': {'eth0': [NONCANON, past], 'eth1': [0x10]}}
 
 
@@ -323,7 +328,7 @@ def k_pointer_spray(ctx):
         ctx.write(p, spray_words(ctx, PAGE // 8))
     s = partial_slabs(ctx, 'filp')[1]
     return {'addrs': [s['objs'][0], ctx.cache('dentry')], 'pages': pages,
-            'slabs': [s['slab']]}
+            'slabs': [s['slab']], 'netdev': e0}
 
 
 # ---- packets
@@ -424,18 +429,18 @@ def k_absurd_headers(ctx):
 
 
 @kind('packed-frames', 'clean-traffic',
-      'valid 42-byte Ethernet/IPv4/UDP frames back to back over 96 pages of slab memory '
-      '(dentry, filp, vm_area_struct partial slabs and order-0 slabs found by slabcheck)')
+      'valid 42-byte Ethernet/IPv4/UDP frames back to back over the first page of up to '
+      '2000 slabs (dentry, vm_area_struct, kernfs_node_cache, inode_cache: ~190k frames, '
+      '7.5 MiB) in caches that never hold packets')
 def k_packed_frames(ctx):
     pages = []
-    for c in ('dentry', 'filp', 'vm_area_struct'):
-        for s in ctx.slabs(c):
-            if s['mem'] not in pages:
-                pages.append(s['mem'])
-    for p in (x['base'] for x in ctx.sv['slab_pages']['dentry']):
-        if p not in pages:
-            pages.append(p)
-    pages = pages[:96]
+    seen = set()
+    for c in ('dentry', 'vm_area_struct', 'kernfs_node_cache', 'inode_cache'):
+        for p in (x['base'] for x in ctx.sv['slab_pages'][c]):
+            if p not in seen:
+                seen.add(p)
+                pages.append(p)
+    pages = pages[:2000]
     blob = b''
     i = 0
     while len(blob) < PAGE + 42:

@@ -16,6 +16,8 @@ import crashrun
 # Caches whose slabs the damage kinds use: filp, dentry and vm_area_struct have type-aware
 # field checks in slabcheck; kmem_cache holds the kmem_cache structs themselves.
 CACHES = ('filp', 'dentry', 'vm_area_struct', 'kmem_cache')
+# Caches whose every slab (full ones too) the survey lists, from the memory map.
+SLAB_PAGE_CACHES = ('dentry', 'vm_area_struct', 'kernfs_node_cache', 'inode_cache')
 OFFSETS = {
     'kmem_cache': ('list', 'size', 'object_size', 'offset', 'oo', 'random', 'name', 'inuse'),
     'net_device': ('dev_list', 'name'),
@@ -74,7 +76,7 @@ def survey(vmcore, release, crash, extension, work, name='survey'):
     q('dmaf', 'dmaf -j -q')
     # Full slabs are on no list crash walks (SLUB keeps none without slub_debug): the
     # memory map has them, as slabcheck reads it.
-    for c in ('dentry', 'vm_area_struct'):
+    for c in SLAB_PAGE_CACHES:
         q('slabpages.' + c, 'slabcheck -j -v -q -c %s' % c)
     mods = crashrun.dumpenv.debug_modules(release)
     for mod in NIC_MODULES:
@@ -131,7 +133,7 @@ def survey(vmcore, release, crash, extension, work, name='survey'):
             if o.get('type') in ('ring', 'netdev'):
                 sv['rings'].append(o)
     sv['slab_pages'] = {}
-    for c in ('dentry', 'vm_area_struct'):
+    for c in SLAB_PAGE_CACHES:
         sv['slab_pages'][c] = []
         for line in out['slabpages.' + c].splitlines():
             if line.startswith('{"type":"slab"'):
