@@ -814,6 +814,7 @@ static void check_addr(struct run *r)
 			      : noops			  ? "holds the oops' faulting address"
 			      : nfail			  ? "corrupted fields"
 			      : o.object_findings	  ? "allocator metadata corrupted"
+			      : !objlen			  ? "not in the dump: its bytes were not checked"
 							  : "no corruption found";
 	if (r->json) {
 		fprintf(fp,

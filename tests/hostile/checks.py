@@ -407,7 +407,10 @@ def c_fault_page_excluded(info, r, base, sv):
               any('not in the dump' in x for x in n), str(n))
     t = addr_out(r, info['object'])
     yield yes('fault-page-excluded: slabcheck ADDR says the object is not in the dump',
-              'not in the dump' in t, t[:300])
+              'verdict  not in the dump' in t, t[:300])
+    p = _panic(out(r, 'dmaf'))
+    yield yes('fault-page-excluded: dmaf names no other copy as the source',
+              p is None or 'loaded from' not in p.split('loaded by')[-1], str(p))
 
 
 def c_ko_missing(info, r, base, sv):
