@@ -10,6 +10,9 @@ in a temporary directory, made here:
   bad/nomatch/vmcore          a lab dump with VMCOREINFO's OSRELEASE and BUILD-ID altered
                               in place (same length): no vmlinux matches it
   bad/hang/vmcore             a lab dump that the --crash wrapper makes hang (sleep)
+  bad/damaged/vmcore          a lab dump damaged by tests/hostile (variant pointer-spray:
+                              a net_device, a ring, a page of kmem_caches and a struct page
+                              array page sprayed with bad pointers): it costs only its row
   router/dmesg-ramoops-0      a pstore dmesg with an i40e "Rx ring 0 disable timeout"
 
 Run 1 (uninterrupted, -j 2, --pcap, --html): every good dump's verdict against its
@@ -41,6 +44,7 @@ TRIAGE = os.path.join(ROOT, 'scripts', 'dmasleuth-triage')
 VERDICT = {'dma-after-free': 'dma-after-free', 'no-dma-after-free': 'no-corruption-found',
            'slab-corruption-not-dma': 'slab-corruption-not-dma'}
 TIMEOUT = int(os.environ.get('TRIAGE_TEST_TIMEOUT', '60'))
+DAMAGED = 'pointer-spray'  # tests/hostile/variants.py
 COMPARE = ('status', 'reason', 'verdict', 'flagged', 'netdev', 'driver')
 
 passed = failed = 0
@@ -112,6 +116,15 @@ def make_bad_inputs(work, dumps):
     put('garbage', 'bad/garbage/vmcore', bytes(garbage))
     put('notadump', 'bad/notes/readme.bin', bytes(range(256)) * 16)
     put('hang', 'bad/hang/vmcore', src=os.path.join(ROOT, 'dumps', biggest, 'vmcore'))
+    # A damaged dump (generated once into the tests/hostile cache).
+    try:
+        sys.path.insert(0, os.path.join(ROOT, 'tests', 'hostile'))
+        import variants
+        base, vm, _info = variants.variant(DAMAGED, work)
+        put('damaged', 'bad/damaged/vmcore', src=vm)
+        p['damaged_base'] = base
+    except Exception as e:  # no crash, no debuginfo: reported by the check
+        p['damaged_error'] = '%s: %s' % (type(e).__name__, e)
     put('router', 'router/dmesg-ramoops-0',
         b'Oops#1 Part1\n'
         b'<6>[ 2301.112233] i40e 0000:07:00.3 eth2: NIC Link is Down\n'
@@ -237,6 +250,13 @@ def check_run1(work, out, proc, bad, dumps, html):
         check('bad input %s: %s, reason /%s/' % (name, status, pat),
               r.get('status') == status and re.search(pat, r.get('reason') or '') and not r.get('flagged'),
               'got %s: %s' % (r.get('status'), r.get('reason')))
+    r = byname.get('bad/damaged/vmcore', {})
+    check('damaged dump (tests/hostile %s of %s): its own row, analysed, not flagged' % (
+        DAMAGED, bad.get('damaged_base')),
+        'damaged' in bad and r.get('status') == 'ok' and r.get('verdict') and not r.get('flagged')
+        and any(n.startswith('device list:') for n in r.get('notes') or []),
+        bad.get('damaged_error') or {k: r.get(k) for k in ('status', 'reason', 'verdict', 'flagged',
+                                                            'notes')})
     r = byname.get('router/dmesg-ramoops-0', {})
     check('pstore dmesg: nic-trouble-in-log (i40e rx-ring-disable-timeout), flagged',
           r.get('kind') == 'log' and r.get('verdict') == 'nic-trouble-in-log' and r.get('flagged')

@@ -169,19 +169,21 @@ static void dms_slub_create_finds_caches_behind_a_list_self_loop(void)
 		dms_slub_lookup(s, fake_obj(f, fake_cache_addr(2), FAKE_SLAB_PFN + 4, 3) + 8, &o);
 	struct seen sn = {0};
 	struct dms_error *werr = dms_slub_for_each_slab(s, NULL, collect, &sn);
+	bool filp_ok = filp != NULL && filp->addr == fake_cache_addr(2);
+	bool obj_in_filp = o.cache == filp;
+	if (!missing)
+		for (size_t i = 0; i < nf && i < 4; i++)
+			printf("    finding: %s\n", fs[i].reason);
 	dms_slub_destroy(s);
 	fake_destroy(f);
 	EXPECT_OK(lerr);
 	EXPECT_OK(werr);
 	EXPECT_INT(n, 3);
-	EXPECT_TRUE(filp != NULL && filp->addr == fake_cache_addr(2));
+	EXPECT_TRUE(filp_ok);
 	EXPECT_TRUE(cycle);
 	EXPECT_TRUE(missing);
-	if (!missing)
-		for (size_t i = 0; i < nf && i < 4; i++)
-			printf("    finding: %s\n", fs[i].reason);
 	EXPECT_INT(o.where, DMS_SLUB_WHERE_OBJECT);
-	EXPECT_TRUE(o.cache == filp);
+	EXPECT_TRUE(obj_in_filp);
 	EXPECT_INT(o.state, DMS_SLUB_FREE);
 	EXPECT_INT(sn.nslabs, 3);
 	EXPECT_INT(sn.nfindings, 0); // no BAD_CACHE: every slab's cache is known
