@@ -18,12 +18,14 @@ sys.path.insert(0, os.path.dirname(HERE))
 import dumpenv  # noqa: E402
 
 MARK = '@@DMS-HOSTILE'
-_MARK_RE = re.compile(r'^%s (\d+) ([0-9.]+) (\d+) (\d+)$' % MARK)
+_MARK_RE = re.compile(r'^%s (\d+) ([0-9.]+) (\d+) (\d+) (\d+) (\d+)$' % MARK)
+TICKS = os.sysconf('SC_CLK_TCK')
 
 
 class Result:
-    """outputs[i]: text of command i; secs[i]: its wall time; rss_start/rss_peak: KiB;
-    survived: the final marker printed (crash was still running commands)."""
+    """outputs[i]: text of command i; secs[i]: its wall time; cpu[i]: the CPU time crash
+    (all its threads) spent on it; rss_start/rss_peak: KiB; survived: the final marker
+    printed (crash was still running commands)."""
 
     def __init__(self, cmds, text, timed_out):
         self.cmds = cmds
@@ -38,17 +40,21 @@ class Result:
                 if cur is not None:
                     chunks[cur] = '\n'.join(buf) + '\n'
                 cur, buf = int(m.group(1)), []
-                marks[cur] = (float(m.group(2)), int(m.group(3)), int(m.group(4)))
+                marks[cur] = (float(m.group(2)), int(m.group(3)), int(m.group(4)),
+                              (int(m.group(5)) + int(m.group(6))) / TICKS)
                 continue
             buf.append(line)
         self.outputs = []
         self.secs = []
+        self.cpu = []
         for i in range(len(cmds)):
             self.outputs.append(chunks.get(i, ''))
             if i in marks and i + 1 in marks:
                 self.secs.append(marks[i + 1][0] - marks[i][0])
+                self.cpu.append(marks[i + 1][3] - marks[i][3])
             else:
                 self.secs.append(None)
+                self.cpu.append(None)
         self.survived = len(cmds) in marks
         self.rss_start = marks[0][1] if 0 in marks else None
         last = max(marks) if marks else None
@@ -60,9 +66,12 @@ class Result:
 
 
 def marker(i):
-    # The shell's parent is crash: its VmRSS now and VmHWM (peak) so far.
+    # The shell's parent is crash: its VmRSS now, VmHWM (peak) so far, and the CPU time
+    # its threads used (utime and stime, fields 14 and 15 of /proc/PID/stat; the command
+    # name in field 2 has no blanks: "(crash)").
     return ("!echo %s %d $(date +%%s.%%N) $(awk '/^VmRSS/{print $2}' /proc/$PPID/status) "
-            "$(awk '/^VmHWM/{print $2}' /proc/$PPID/status)" % (MARK, i))
+            "$(awk '/^VmHWM/{print $2}' /proc/$PPID/status) "
+            "$(awk '{print $14, $15}' /proc/$PPID/stat)" % (MARK, i))
 
 
 def run(vmcore, release, cmds, work, extension=None, env=None, timeout=900, crash=None,

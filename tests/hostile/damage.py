@@ -37,9 +37,11 @@ ALLONES = 0xffffffffffffffff
 KINDS = {}
 
 
-def kind(name, base, doc):
+def kind(name, base, doc, env_only=False):
+    """Register a damage kind; env_only: it changes the session's environment, not the
+    dump (the variant is the undamaged file)."""
     def reg(fn):
-        KINDS[name] = {'name': name, 'base': base, 'doc': doc, 'fn': fn}
+        KINDS[name] = {'name': name, 'base': base, 'doc': doc, 'fn': fn, 'env_only': env_only}
         return fn
     return reg
 
@@ -571,14 +573,14 @@ def k_fault_page_excluded(ctx):
 
 @kind('ko-missing', 'clean-traffic',
       "the NIC drivers' debug .ko missing (DEBUG_MODULES, the cache and HOME point to "
-      'an empty directory)')
+      'an empty directory)', env_only=True)
 def k_ko_missing(ctx):
     return {'env': 'empty'}
 
 
 @kind('ko-other-build', 'clean-traffic',
       "the NIC drivers' debug .ko of another kernel build (5.10's e1000.ko and e1000e.ko "
-      'offered for a 6.1 dump)')
+      'offered for a 6.1 dump)', env_only=True)
 def k_ko_other_build(ctx):
     return {'env': 'other-build'}
 

@@ -82,12 +82,15 @@ def get_variant(name, dump, kinds, sv, d):
     for f in os.listdir(d):
         if f.startswith(name + '-') and gk not in f and f.endswith(('.vmcore', '.json')):
             os.unlink(os.path.join(d, f))
+    if all(damage.KINDS[k]['env_only'] for k in kinds):
+        vm = os.path.join(ROOT, 'dumps', dump, 'vmcore')  # the dump is not changed
     if os.path.exists(vm) and os.path.exists(ij):
         return vm, json.load(open(ij))
     dm = damage.dumpfile.Dump(os.path.join(ROOT, 'dumps', dump, 'vmcore'))
     info = damage.apply(dm, sv, kinds)
-    dm.save(vm + '.tmp')
-    os.replace(vm + '.tmp', vm)
+    if not all(damage.KINDS[k]['env_only'] for k in kinds):
+        dm.save(vm + '.tmp')
+        os.replace(vm + '.tmp', vm)
     json.dump(info, open(ij, 'w'))
     return vm, info
 
