@@ -261,6 +261,23 @@ static struct dms_error *on_slab(const struct dms_slub_slab *slab, void *arg)
 	return g->err;
 }
 
+// The slab model's own damage (lib/slub.h, create findings): a broken slab_caches
+// list, caches with impossible sizes.  One gap.
+static void gather_cache_damage(struct gather *g)
+{
+	size_t n = 0, nlist = 0, ngeo = 0;
+	const struct dms_slub_finding *cf = dms_slub_findings(g->slub, &n);
+	for (size_t i = 0; i < n; i++) {
+		nlist += cf[i].code == DMS_SLUB_LIST_CORRUPT;
+		ngeo += cf[i].code == DMS_SLUB_BAD_GEOMETRY;
+	}
+	if (n)
+		keep(g, dms_facts_add_gap(g->f, "slab_caches",
+					  "%zu list findings, %zu caches with impossible sizes "
+					  "(their slabs not walked); first: %.110s",
+					  nlist, ngeo, cf[0].reason));
+}
+
 // ---------------------------------------------------------------- network devices
 
 static void gather_netdevs(struct gather *g)
@@ -300,6 +317,14 @@ static void gather_netdevs(struct gather *g)
 			}
 		}
 		// Its RX rings: the driver's slots and the device's descriptors read back.
+		// Damage the device itself shows.
+		if (dev->name_unterminated)
+			keep(g, dms_facts_add_gap(g->f, "netdev", "%s: its name has no NUL "
+						  "(net_device.name damaged)", dev->name));
+		if (!strcmp(dev->driver, "?") && strcmp(dev->driver_from, "none"))
+			keep(g, dms_facts_add_gap(g->f, "netdev", "%s (net_device %#" PRIx64 "): "
+						  "driver unknown (%s): its rings were not read",
+						  dev->name, dev->addr, dev->driver_from));
 		struct dms_netdev_rings *r = NULL;
 		struct dms_error *err = none ? NULL : dms_netdev_rings_get(dev, &r);
 		if (err) {
@@ -312,6 +337,18 @@ static void gather_netdevs(struct gather *g)
 			v.rings_read = true;
 		}
 		keep(g, dms_facts_add_netdev(g->f, &v));
+		// Ring findings that stop a walk; index and chain findings are the device's
+		// state (evidence), not gaps.
+		for (size_t k = 0; r && r->res && k < r->res->nfindings && !g->err; k++) {
+			const struct dms_nicring_finding *fd = &r->res->findings[k];
+			if (fd->code == DMS_NICRING_BAD_POINTER || fd->code == DMS_NICRING_BAD_COUNT ||
+			    fd->code == DMS_NICRING_UNSUPPORTED ||
+			    (fd->code == DMS_NICRING_NOT_IN_DUMP && fd->slot < 0))
+				keep(g, dms_facts_add_gap(g->f, "rings", "%s (%s) RX ring %d: %s at %#"
+							  PRIx64 ": %.110s", dev->name, dev->driver,
+							  fd->ring, dms_nicring_code_name(fd->code),
+							  fd->addr, fd->reason));
+		}
 		for (size_t k = 0; r && r->res && k < r->res->nrings && !g->err; k++) {
 			const struct dms_nicring_ring *ring = &r->res->rings[k];
 			for (uint32_t i = 0; i < ring->nslots && !g->err; i++) {
@@ -476,8 +513,16 @@ static struct dms_error *gather_panic(struct gather *g)
 	if (!plan->culprit || !plan->noncanonical)
 		goto out;
 	uint64_t pa;
-	if (plan->ls.found && plan->ls.ea_known && dms_kvaddr_to_paddr(plan->ls.ea, &pa) &&
-	    dms_read_phys(pa, &p->load_value, sizeof(p->load_value)) == sizeof(p->load_value)) {
+	bool at = plan->ls.found && plan->ls.ea_known && dms_kvaddr_to_paddr(plan->ls.ea, &pa);
+	if (at && dms_read_phys(pa, &p->load_value, sizeof(p->load_value)) != sizeof(p->load_value)) {
+		// Where it was loaded from is known and missing: a copy of the value elsewhere
+		// would not be its source.
+		err = dms_facts_add_gap(f, "panic", "%%%s was loaded from %#" PRIx64 " (`%.60s`), "
+					"which is not in the dump", dms_reg_name(plan->insn.culprit),
+					plan->ls.ea, plan->ls.text);
+		goto out;
+	}
+	if (at) {
 		p->has_load = true;
 		p->load_ea = plan->ls.ea;
 		p->load_paddr = pa;
@@ -720,6 +765,8 @@ struct dms_error *dms_ext_facts_gather(struct dms_facts *f, bool quiet)
 	g.slub = dms_ext_slub(&why);
 	if (!g.slub)
 		keep(&g, dms_facts_add_gap(f, "slub", "%s", why ? why : "unavailable"));
+	else
+		gather_cache_damage(&g);
 	gather_netdevs(&g);
 	// Every frame in dumpable memory (frames whose payload the kernel wrote over since
 	// count: their headers are what a device wrote).

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // dmasleuth: the oops' bad pointer and where it came from (see panic.h).
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +22,11 @@ void dms_panic_plan(const char *log, size_t len, enum dms_arch arch, unsigned in
 	// VAs"), else 48.
 	ret->va_bits = va_bits ? va_bits : o->va_bits ? o->va_bits : 48;
 	ret->rip = o->rip;
-	if (!ret->rip && o->rip_sym[0]) {
-		// "func+0x48/0xc0": the function's address comes from the vmlinux.
-		snprintf(ret->sym, sizeof(ret->sym), "%s", o->rip_sym);
-		char *plus = strchr(ret->sym, '+');
-		if (plus) {
-			ret->sym_off = strtoull(plus + 1, NULL, 16);
-			*plus = '\0';
-		}
+	if (!ret->rip && o->rip_func_ok) {
+		// "func+0x48/0xc0" (exactly that form: lib/oops.c): the function's address
+		// comes from the vmlinux.
+		snprintf(ret->sym, sizeof(ret->sym), "%s", o->rip_func);
+		ret->sym_off = o->rip_off;
 		ret->need_sym = true;
 		if (reads && reads->has_sym && !strcmp(reads->rip_sym, ret->sym))
 			ret->rip = reads->sym_addr + ret->sym_off;
@@ -57,13 +55,61 @@ void dms_panic_plan(const char *log, size_t len, enum dms_arch arch, unsigned in
 			reads->load_ea == ret->ls.ea && reads->load_value == ret->value);
 }
 
-// The carved frame holding physical address pa, or NULL.
+// The carved frame holding physical address pa, or NULL.  A binary search when the
+// frames are in scan order (increasing paddr, as the glue records them), else a scan.
 static const struct dms_vframe *frame_at(const struct dms_facts *f, uint64_t pa)
 {
-	for (size_t i = 0; i < f->nframes; i++)
+	size_t lo = 0, hi = f->nframes;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (f->frames[mid].paddr <= pa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && pa < f->frames[lo - 1].paddr + f->frames[lo - 1].len)
+		return &f->frames[lo - 1];
+	for (size_t i = 0; i < f->nframes; i++) // frames not in order (a hand-made facts file)
 		if (pa >= f->frames[i].paddr && pa < f->frames[i].paddr + f->frames[i].len)
 			return &f->frames[i];
 	return NULL;
+}
+
+// Why an oops the log shows was not analysed ("" when it was, or when there is none):
+// a headline the parser does not recognise, or a missing part.
+static void not_analysed(const struct dms_facts *f, const struct dms_panic_plan *plan,
+			 char *buf, size_t size)
+{
+	buf[0] = '\0';
+	const struct dms_oops *o = &plan->oops;
+	if (!f->has_log || !f->log)
+		return;
+	if (!o->found) {
+		static const char *const marks[] = {"general protection fault", "BUG: ", "Oops",
+						    "Unable to handle kernel"};
+		for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+			const char *m = memmem(f->log, f->log_len, marks[i], strlen(marks[i]));
+			if (!m)
+				continue;
+			size_t k = 0;
+			while (m + k < f->log + f->log_len && m[k] != '\n' && k < 80)
+				k++;
+			snprintf(buf, size, "the log has \"%.*s\" but no oops headline (\"[#1]\") "
+				 "was parsed", (int)k, m);
+			return;
+		}
+		return;
+	}
+	const char *miss = o->code_rip < 0 || !o->code_len ? "its Code: line is missing or unreadable"
+			   : !plan->rip && o->rip_sym[0] && !o->rip_func_ok
+				   ? "its RIP/PC symbol is not func+0xOFF/0xSIZE"
+			   : !plan->rip ? "its RIP/PC is missing or unreadable"
+			   : !plan->insn.length ? "the code bytes at RIP/PC do not decode"
+			   : plan->insn.has_mem && !plan->insn.ea_known
+				   ? "registers the faulting address needs are missing or unreadable"
+				   : NULL;
+	if (miss)
+		snprintf(buf, size, "%s; oops: %.70s", miss, o->headline);
 }
 
 void dms_panic_analyze(const struct dms_facts *f, struct dms_vpanic *ret)
@@ -75,8 +121,10 @@ void dms_panic_analyze(const struct dms_facts *f, struct dms_vpanic *ret)
 	if (!plan)
 		return;
 	dms_panic_plan(f->has_log ? f->log : NULL, f->log_len, f->arch, f->va_bits, rd, plan);
-	if (!plan->culprit)
+	if (!plan->culprit) {
+		not_analysed(f, plan, ret->not_analysed, sizeof(ret->not_analysed));
 		goto out;
+	}
 	ret->valid = true;
 	ret->arch = plan->insn.arch;
 	snprintf(ret->reg, sizeof(ret->reg), "%s", dms_reg_name(plan->insn.culprit));

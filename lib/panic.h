@@ -73,6 +73,9 @@ struct dms_vpanic {
 	char loaded_from_owner[160]; // "slab vm_area_struct obj ffff...+0x10 state=allocated"
 	size_t value_copies;	     // places the value was found (a search), 0 if not searched
 	bool value_copies_more;	     // ... and more than that
+	// Not "" when the log has an oops that was not analysed: what was missing or
+	// unreadable (a garbled or cut oops must say so, not read as no oops).
+	char not_analysed[200];
 };
 
 /**

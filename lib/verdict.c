@@ -403,6 +403,10 @@ static void gap_notes(const struct dms_facts *f, struct dms_vresult *r)
 		{"netdevs", "network devices not listed", "frames name no NIC"},
 		{"log", "the kernel log could not be read", "no log signatures, no oops analysis"},
 		{"panic", "the oops' bad value was not looked up", "its source is unknown"},
+		{"netdev", "a network device is damaged", "it may not name its frames"},
+		{"rings", "an RX ring walk stopped", "those slots cannot name frames"},
+		{"slab_caches", "the slab cache list is damaged",
+		 "caches with slabs were found through their slab pages"},
 		{"irqs", "IRQ counts not read", "IRQ storms not checked"},
 		{"page_pool", "page_pool pages not surveyed", "pages in flight not checked"},
 	};
@@ -848,6 +852,8 @@ struct dms_error *dms_verdict_compute(const struct dms_facts *f, struct dms_vres
 	if (pn->value_copies > 1)
 		note(r, "the bad value %#" PRIx64 " occurs %zu%s times in memory", pn->value,
 		     pn->value_copies, pn->value_copies_more ? "+" : "");
+	if (pn->not_analysed[0])
+		note(r, "the oops was not analysed (%s): no panic evidence", pn->not_analysed);
 	build_memmap(f, r);
 out:
 	free(ls.logs);
