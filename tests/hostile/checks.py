@@ -242,7 +242,7 @@ def c_kmem_cache_loop(info, r, base, sv):
     yield yes('kmem-cache-loop: slabcheck ADDR on the kmem_cache: an object of kmem_cache',
               re.search(r'^  cache    kmem_cache ', t, re.M), t[:300])
     yield yes('kmem-cache-loop: dmaf NOTE on the cache list',
-              any(n.startswith('slab caches:') for n in notes(out(r, 'dmaf'))),
+              any(n.startswith('the slab cache list is damaged') for n in notes(out(r, 'dmaf'))),
               str(notes(out(r, 'dmaf'))))
 
 
@@ -255,9 +255,9 @@ def c_kmem_cache_absurd(info, r, base, sv):
     yield yes('kmem-cache-absurd: slabcheck ADDR says the cache has impossible sizes',
               'impossible sizes' in t, t[:300])
     yield yes('kmem-cache-absurd: dmaf NOTE counts the impossible cache',
-              any('1 caches with impossible sizes' in n or 'caches with impossible sizes' in n
-                  and not n.startswith('slab caches: 0 list findings, 0')
-                  for n in notes(out(r, 'dmaf'))), str(notes(out(r, 'dmaf'))))
+              any(int(m) >= 1 for n in notes(out(r, 'dmaf'))
+                  for m in re.findall(r'(\d+) caches with impossible sizes', n)),
+              str(notes(out(r, 'dmaf'))))
 
 
 def c_netdev_loop(info, r, base, sv):
@@ -272,8 +272,9 @@ def c_netdev_loop(info, r, base, sv):
                                                                   rx, re.M), rx[:300])
     yield yes('netdev-loop: rxring says the name has no NUL', 'name: no NUL' in rx, rx[:600])
     n = notes(out(r, 'dmaf'))
-    yield yes('netdev-loop: dmaf NOTE on the device list',
-              any(x.startswith('device list: cycle') for x in n), str(n))
+    yield yes('netdev-loop: dmaf NOTEs on the device list and the name',
+              any('cycle in the device list' in x for x in n) and any('has no NUL' in x for x in n),
+              str(n))
 
 
 def _rx_dev(rx, name):
@@ -293,7 +294,8 @@ def c_ring_pointers(info, r, base, sv):
               re.search(r'finding BAD_POINTER.*0x10\b', e1), e1[:600])
     n = notes(out(r, 'dmaf'))
     yield yes('ring-pointers: dmaf NOTEs on both devices\' rings',
-              any(x.startswith('eth0') for x in n) and any(x.startswith('eth1') for x in n), str(n))
+              any('eth0 (e1000) RX ring' in x and 'BAD_POINTER' in x for x in n) and
+              any('eth1 (e1000e)' in x and 'BAD_POINTER' in x for x in n), str(n))
 
 
 def c_ring_sizes(info, r, base, sv):
@@ -322,9 +324,9 @@ def c_pointer_spray(info, r, base, sv):
               'codes: %s' % sorted(set(x['code'] for x in f)))
     n = notes(out(r, 'dmaf'))
     yield yes('pointer-spray: dmaf NOTEs on the device list, the device and the caches',
-              any(x.startswith('device list:') for x in n) and
+              any('bad device list pointer' in x for x in n) and
               any('%x): driver unknown' % info['netdev'] in x for x in n) and
-              any(x.startswith('slab caches') for x in n), str(n))
+              any(x.startswith('the slab cache list is damaged') for x in n), str(n))
 
 
 def c_absurd_headers(info, r, base, sv):
@@ -375,7 +377,7 @@ def c_ring_virtio(info, r, base, sv):
     yield yes('ring-virtio: rxring reports the sprayed virtqueue',
               'finding ' in e0 or 'not walked' in e0, e0[:600])
     n = notes(out(r, 'dmaf'))
-    yield yes('ring-virtio: dmaf NOTE on eth0\'s ring', any(x.startswith('eth0') for x in n),
+    yield yes('ring-virtio: dmaf NOTE on eth0\'s ring', any('eth0 (virtio_net)' in x for x in n),
               str(n))
 
 
@@ -394,8 +396,7 @@ def c_oops(kind):
         # Either the same panic analysis (what survived is read right) or none, with a
         # NOTE saying the oops was not analysed: never another value or instruction.
         same = p is not None and p == bp
-        said = p is None and any('oops' in x and ('not analysed' in x or 'not parsed' in x)
-                                 for x in n)
+        said = p is None and any(x.startswith('the oops was not analysed') for x in n)
         yield yes('%s: dmaf reads the oops right or says it could not' % kind, same or said,
                   'panic: %s; undamaged: %s; notes: %s' % (p, bp, n))
     return check
@@ -404,7 +405,8 @@ def c_oops(kind):
 def c_fault_page_excluded(info, r, base, sv):
     n = notes(out(r, 'dmaf'))
     yield yes('fault-page-excluded: dmaf says the load address is not in the dump',
-              any('not in the dump' in x for x in n), str(n))
+              any(x.startswith("the oops' bad value was not looked up") and 'not in the dump' in x
+                  for x in n), str(n))
     t = addr_out(r, info['object'])
     yield yes('fault-page-excluded: slabcheck ADDR says the object is not in the dump',
               'verdict  not in the dump' in t, t[:300])

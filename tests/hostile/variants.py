@@ -37,6 +37,7 @@ VARIANTS = [
     ('fault-page-excluded', 'e1000-vma', ['fault-page-excluded']),
 ]
 
+
 def cache_root():
     c = os.environ.get('HOSTILE_CACHE')
     if c:

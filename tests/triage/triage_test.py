@@ -254,7 +254,7 @@ def check_run1(work, out, proc, bad, dumps, html):
     check('damaged dump (tests/hostile %s of %s): its own row, analysed, not flagged' % (
         DAMAGED, bad.get('damaged_base')),
         'damaged' in bad and r.get('status') == 'ok' and r.get('verdict') and not r.get('flagged')
-        and any(n.startswith('device list:') for n in r.get('notes') or []),
+        and any('bad device list pointer' in n for n in r.get('notes') or []),
         bad.get('damaged_error') or {k: r.get(k) for k in ('status', 'reason', 'verdict', 'flagged',
                                                             'notes')})
     r = byname.get('router/dmesg-ramoops-0', {})
