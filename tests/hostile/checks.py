@@ -118,8 +118,8 @@ def notes(text):
 
 
 def frames_line(text):
-    m = re.search(r'^FRAMES: (\d+) carved, (\d+) incriminating, (\d+) where packets belong; '
-                  r'slab findings (\d+)', text, re.M)
+    m = re.search(r'^FRAMES: (\d+) carved, (\d+) incriminating, (\d+) where packets belong'
+                  r'[^;\n]*; slab findings (\d+)', text, re.M)
     return tuple(int(x) for x in m.groups()) if m else None
 
 
