@@ -276,13 +276,15 @@ static struct {
 static bool dump_agrees(struct dms_dumpfile *df, char *why, size_t whylen)
 {
 	const struct dms_dumpfile_info *in = dms_dumpfile_info(df);
-	uint64_t ps = PAGESIZE();
-	if (in->page_size != ps) {
-		snprintf(why, whylen, "the dump file's page size %llu is not crash's %llu",
-			 (unsigned long long)in->page_size, (unsigned long long)ps);
+	// The reader is byte-addressed: a dump page (QEMU writes the arm64 guest's
+	// in 64 KiB blocks) may hold several of crash's pages, never a part of one.
+	uint64_t ps = PAGESIZE(), dps = in->page_size;
+	if (dps < ps || dps % ps) {
+		snprintf(why, whylen, "the dump file's page size %llu is not a multiple of crash's %llu",
+			 (unsigned long long)dps, (unsigned long long)ps);
 		return false;
 	}
-	uint8_t *a = malloc(ps), *b = malloc(ps);
+	uint8_t *a = malloc(dps), *b = malloc(dps);
 	bool ok = a && b;
 	int checked = 0;
 	uint64_t step = in->max_pfn / CHECK_PAGES + 1;
@@ -291,13 +293,13 @@ static bool dump_agrees(struct dms_dumpfile *df, char *why, size_t whylen)
 			continue;
 		size_t got = 0;
 		dms_error_destroy(
-			dms_reader_read_phys(dms_dumpfile_reader(df), pfn * ps, a, ps, &got));
-		bool crash_has = readmem(pfn * ps, PHYSADDR, b, ps, "dmasleuth check",
+			dms_reader_read_phys(dms_dumpfile_reader(df), pfn * dps, a, dps, &got));
+		bool crash_has = readmem(pfn * dps, PHYSADDR, b, dps, "dmasleuth check",
 					 QUIET | RETURN_ON_ERROR);
-		if (got != ps || !crash_has || memcmp(a, b, ps)) {
+		if (got != dps || !crash_has || memcmp(a, b, dps)) {
 			snprintf(why, whylen,
 				 "the dump file does not read as crash reads it (page %#llx)",
-				 (unsigned long long)(pfn * ps));
+				 (unsigned long long)(pfn * dps));
 			ok = false;
 		}
 		checked++;
