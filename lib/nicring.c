@@ -111,15 +111,40 @@ static const struct dms_nicring_desc_fmt fmt_vring_desc = {
 	.virtio = true,
 };
 
+// MediaTek frame engine PDMA RX descriptor, 16-byte form:
+// mediatek/mtk_eth_soc.h struct mtk_rx_dma { rxd1..rxd4 }.  rxd1 is the
+// buffer address (32 bits; the driver unmaps with it after completion, so
+// write-back keeps it), rxd2 holds RX_DMA_DONE (bit 31) and PLEN0 at
+// dma_len_offset 16, 14 bits (MTK_TX_DMA_BUF_LEN 0x3fff).  The 32-byte
+// mtk_rx_dma_v2 (MT7988, PLEN0 at bit 8) is used only by SoCs whose rings
+// live in the frame engine's SRAM (MTK_SRAM): never in a dump.
+static const struct dms_nicring_desc_fmt fmt_mtk_rx = {
+	.name = "mtk pdma rx",
+	.type = "mtk_rx_dma",
+	.addr_member = "rxd1",
+	.size = 16,
+	.addr_off = 0,
+	.addr_size = 4,
+	.addr_survives_wb = true,
+	.status_off = 4,
+	.status_size = 4,
+	.dd_mask = 0x80000000,
+	.len_off = 4,
+	.len_size = 4,
+	.len_shift = 16,
+	.len_mask = 0x3fff,
+};
+
 // VRING_DESC_F_NEXT.
 #define VRING_DESC_F_NEXT 1
 // Largest split virtqueue (virtio spec: Queue Size <= 32768).
 #define VIRTQ_MAX 32768
 
 // ---------------------------------------------------------------------------
-// The driver table.  Member names are those of Linux 6.1 (checked against the
-// Debian 6.1.0-56 debug modules by tests/unit/nicring_test.c); the headroom
-// constants are x86_64 values (NET_SKB_PAD 64, NET_IP_ALIGN 0).
+// The driver table.  Member names are those of Linux 6.1 and 6.12 (checked
+// against Debian's 6.1.0-56 amd64/arm64 and 6.12.95+deb12 arm64 debug modules
+// by tests/unit/nicring_test.c); the headroom constants are those of 64-byte
+// cache lines (NET_SKB_PAD 64, x86_64 and arm64).
 
 static const struct dms_nicring_driver drivers[] = {
 	{
@@ -295,6 +320,69 @@ static const struct dms_nicring_driver drivers[] = {
 				 "IGB_RING_FLAG_RX_BUILD_SKB_ENABLED", 0, 64},
 		.desc_fmt = &fmt_igb_adv,
 	},
+	{
+		// Raspberry Pi 4 / CM4 (BCM2711 GENET v5), Broadcom STB SoCs.
+		.name = "bcmgenet",
+		.source = "drivers/net/ethernet/broadcom/genet/bcmgenet.h, bcmgenet.c",
+		.modules = "genet",
+		.model = DMS_NICRING_MODEL_BUFINFO,
+		.priv_type = "bcmgenet_priv",
+		// rx_rings[GENET_MAX_MQ_CNT + 1]: priority rings 0..rx_queues-1
+		// and the default ring; unused ones stay zero.
+		.rings = DMS_NICRING_RINGS_INLINE_ARRAY,
+		.rings_member = "rx_rings",
+		.ring_type = "bcmgenet_rx_ring",
+		.count = "size",
+		// The buffer descriptors are registers of the device (priv->base
+		// + rdma_offset), never in a dump; the producer index too: the
+		// driver refills each slot as it takes it, so the ring is full.
+		// cbs points into priv->rx_cbs.
+		.bufinfo = "cbs",
+		.bufinfo_type = "enet_cb",
+		// dma_map_single(skb->data, rx_buf_len) in bcmgenet_rx_refill().
+		.slot_dma = "dma_addr",
+		.slot_len = "dma_len",
+		.slot_skb = "skb",
+		.buf_len = {DMS_NICRING_SRC_PRIV, "rx_buf_len", NULL, 2048, 0},
+		// The device writes a 64-byte receive status block and 2 bytes
+		// of IP alignment before the frame (bcmgenet_desc_rx():
+		// skb_pull(skb, 66)).
+		.device_hdr = {DMS_NICRING_SRC_CONST, NULL, NULL, 66, 0},
+		.frame_offset = {DMS_NICRING_SRC_CONST, NULL, NULL, 66, 0},
+	},
+	{
+		// MediaTek frame engine (MT7622/7623/7621/7629 and the Filogic
+		// MT7981/7986/7988 of OpenWrt routers).
+		.name = "mtk_soc_eth",
+		.source = "drivers/net/ethernet/mediatek/mtk_eth_soc.h, mtk_eth_soc.c",
+		.modules = "mtk_eth",
+		.model = DMS_NICRING_MODEL_BUFINFO,
+		// netdev_priv() is one MAC; the rings are the frame engine's,
+		// shared by every MAC: mtk_mac.hw -> struct mtk_eth.
+		.priv_type = "mtk_mac",
+		.hop_member = "hw",
+		.hop_type = "mtk_eth",
+		// rx_ring[MTK_MAX_RX_RING_NUM]: ring 0, rings 1..3 only with
+		// hardware LRO.  rx_ring_qdma is not walked.
+		.rings = DMS_NICRING_RINGS_INLINE_ARRAY,
+		.rings_member = "rx_ring",
+		.ring_type = "mtk_rx_ring",
+		.count = "dma_size",
+		// calc_idx is the last slot returned to the device; the device's
+		// index is a register: the driver keeps the ring full.
+		.desc = "dma",
+		.desc_dma = "phys",
+		// u8 **data: one buffer address per slot, no DMA address kept
+		// (the device's copy is rxd1 of the descriptor).
+		.bufinfo = "data",
+		.buf_len = {DMS_NICRING_SRC_RING, "buf_size", NULL, 0, 0},
+		// With a page_pool (NETSYS v2+) data is the page and the driver
+		// maps page + MTK_PP_HEADROOM (XDP_PACKET_HEADROOM 256); else a
+		// page frag mapped at data + NET_SKB_PAD (64 with 64-byte cache
+		// lines, arm64 and x86_64) + ip_align (0 but on MT7628).
+		.frame_offset = {DMS_NICRING_SRC_RING_NONZERO, "page_pool", NULL, 64, 256},
+		.desc_fmt = &fmt_mtk_rx,
+	},
 };
 
 const struct dms_nicring_driver *dms_nicring_drivers(size_t *ret)
@@ -379,10 +467,10 @@ struct dms_nicring {
 	const struct dms_nicring_driver *drv;
 	struct field hop, rings, nrings, elem_ring_ptr;
 	uint64_t ring_embed_off, elem_size, bufinfo_size, token_size;
-	// INLINE_PTRS: number of pointers in the array.
+	// INLINE_PTRS / INLINE_ARRAY: number of elements in the array.
 	uint64_t rings_inline_len;
 	struct field count, ntu, ntc, desc, desc_dma, desc_bytes, bufinfo;
-	struct field slot_dma, slot_page, slot_data, slot_page_offset, slot_len;
+	struct field slot_dma, slot_page, slot_data, slot_page_offset, slot_len, slot_skb;
 	struct field token, token_data, avail, used, last_used, packed;
 	struct value buf_len, device_hdr, frame_offset;
 };
@@ -451,6 +539,7 @@ static struct dms_error *resolve_value(const struct dms_layout *l,
 	case DMS_NICRING_SRC_CONST:
 		return NULL;
 	case DMS_NICRING_SRC_RING:
+	case DMS_NICRING_SRC_RING_NONZERO:
 		err = resolve_scalar(l, d->ring_type, v->member, false, &ret->f);
 		break;
 	case DMS_NICRING_SRC_PRIV:
@@ -485,8 +574,11 @@ static struct dms_error *resolve_value(const struct dms_layout *l,
 struct dms_error *dms_nicring_create(const struct dms_nicring_driver *d, const struct dms_layout *l,
 				     struct dms_nicring **ret)
 {
-	if (!d || !l || !d->priv_type || !d->ring_type || !d->rings_member || !d->desc_fmt ||
-	    !d->bufinfo || !d->bufinfo_type || !d->slot_dma || !d->count)
+	// A descriptor ring needs its format; a buffer-info struct its DMA
+	// address (without a struct, bufinfo is an array of data pointers).
+	if (!d || !l || !d->priv_type || !d->ring_type || !d->rings_member ||
+	    ((d->desc || d->model == DMS_NICRING_MODEL_VIRTQ_SPLIT) && !d->desc_fmt) ||
+	    !d->bufinfo || (d->bufinfo_type && !d->slot_dma) || !d->count)
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "incomplete driver entry %s",
 					d && d->name ? d->name : "?");
 	struct dms_nicring *nr = calloc(1, sizeof(*nr));
@@ -517,6 +609,15 @@ struct dms_error *dms_nicring_create(const struct dms_nicring_driver *d, const s
 					       container, d->rings_member);
 			goto out_free;
 		}
+	} else if (d->rings == DMS_NICRING_RINGS_INLINE_ARRAY) {
+		TRY(resolve_size(l, elem, &nr->elem_size));
+		nr->rings_inline_len = nr->rings.size / nr->elem_size;
+		if (!nr->rings_inline_len || nr->rings.size % nr->elem_size) {
+			err = dms_error_create(DMS_ERR_INVALID_DATA,
+					       "%s.%s is not an array of struct %s", container,
+					       d->rings_member, elem);
+			goto out_free;
+		}
 	} else if (nr->rings.size != 8) {
 		err = dms_error_create(DMS_ERR_INVALID_DATA, "%s.%s is not a pointer", container,
 				       d->rings_member);
@@ -543,8 +644,12 @@ struct dms_error *dms_nicring_create(const struct dms_nicring_driver *d, const s
 	// which the driver writes and the device never does.
 	TRY(resolve_scalar(l, d->ring_type, d->bufinfo, !virtq, &nr->bufinfo));
 	nr->slot_dma.off = nr->slot_page.off = nr->slot_data.off = -1;
-	nr->slot_page_offset.off = nr->slot_len.off = -1;
-	if (nr->bufinfo.off >= 0) {
+	nr->slot_page_offset.off = nr->slot_len.off = nr->slot_skb.off = -1;
+	if (nr->bufinfo.off >= 0 && !d->bufinfo_type) {
+		// An array of data pointers (mtk_eth u8 **data).
+		nr->bufinfo_size = 8;
+		nr->slot_data = (struct field){.off = 0, .size = 8};
+	} else if (nr->bufinfo.off >= 0) {
 		TRY(resolve_size(l, d->bufinfo_type, &nr->bufinfo_size));
 		TRY(resolve_scalar(l, d->bufinfo_type, d->slot_dma, true, &nr->slot_dma));
 		TRY(resolve_scalar(l, d->bufinfo_type, d->slot_page, false, &nr->slot_page));
@@ -552,6 +657,7 @@ struct dms_error *dms_nicring_create(const struct dms_nicring_driver *d, const s
 		TRY(resolve_scalar(l, d->bufinfo_type, d->slot_page_offset, false,
 				   &nr->slot_page_offset));
 		TRY(resolve_scalar(l, d->bufinfo_type, d->slot_len, false, &nr->slot_len));
+		TRY(resolve_scalar(l, d->bufinfo_type, d->slot_skb, false, &nr->slot_skb));
 	}
 	nr->token.off = nr->token_data.off = -1;
 	if (d->token && d->token_type) {
@@ -570,8 +676,8 @@ struct dms_error *dms_nicring_create(const struct dms_nicring_driver *d, const s
 	TRY(resolve_value(l, d, &d->frame_offset, &nr->frame_offset));
 #undef TRY
 	// Members the walker reads out of fixed-size slot buffers must fit.
-	const struct field *in_slot[] = {&nr->slot_dma, &nr->slot_page, &nr->slot_data,
-					 &nr->slot_page_offset, &nr->slot_len};
+	const struct field *in_slot[] = {&nr->slot_dma,		&nr->slot_page, &nr->slot_data,
+					 &nr->slot_page_offset, &nr->slot_len,	&nr->slot_skb};
 	for (size_t i = 0; i < sizeof(in_slot) / sizeof(in_slot[0]); i++) {
 		if (in_slot[i]->off >= 0 &&
 		    (uint64_t)in_slot[i]->off + in_slot[i]->size > nr->bufinfo_size) {
@@ -629,6 +735,12 @@ static uint64_t get(const uint8_t *buf, const struct field *f)
 	if (f->off < 0)
 		return 0;
 	return le(buf + f->off, f->size);
+}
+
+// The buffer address of a hardware descriptor in format fmt.
+static uint64_t desc_addr(const struct dms_nicring_desc_fmt *fmt, const uint8_t *p)
+{
+	return le(p + fmt->addr_off, fmt->addr_size ? fmt->addr_size : 8);
 }
 
 __attribute__((format(printf, 7, 8))) static struct dms_error *
@@ -724,6 +836,8 @@ static uint32_t value_of(const struct value *v, const uint8_t *ring, const uint8
 		return priv ? (uint32_t)get(priv, &v->f) : v->value;
 	case DMS_NICRING_SRC_RING_FLAG:
 		return (get(ring, &v->f) >> v->bit) & 1 ? v->value_set : v->value;
+	case DMS_NICRING_SRC_RING_NONZERO:
+		return get(ring, &v->f) ? v->value_set : v->value;
 	}
 	return 0;
 }
@@ -835,6 +949,52 @@ static struct dms_error *slot_pointers(struct walk *w, int32_t r, struct dms_nic
 	return NULL;
 }
 
+// The sk_buff a slot holds (bcmgenet enet_cb.skb): recorded, checked.
+static struct dms_error *slot_skb(struct walk *w, int32_t r, struct dms_nicring_slot *s,
+				  const uint8_t *e, uint64_t eaddr)
+{
+	const struct dms_nicring *nr = w->nr;
+	s->skb = get(e, &nr->slot_skb);
+	if (!s->skb || kptr_ok(w, s->skb, 8))
+		return NULL;
+	return finding(w, DMS_NICRING_BAD_SLOT_POINTER, r, (int32_t)s->index,
+		       eaddr + (uint64_t)nr->slot_skb.off, s->skb,
+		       "slot %u skb %#llx is not a kernel pointer", s->index,
+		       (unsigned long long)s->skb);
+}
+
+// A slot whose driver keeps only a data pointer (mtk_eth): the driver
+// mapped data + frame_offset; its physical address is what the device was
+// given when there is no IOMMU.  A data pointer the dump cannot translate
+// leaves the address unknown.
+static struct dms_error *derive_dma(struct walk *w, const struct dms_nicring_ring *ring,
+				    struct dms_nicring_slot *s)
+{
+	s->dma_derived = true;
+	s->phys_state = DMS_NICRING_PHYS_UNKNOWN;
+	if (!s->data || !kptr_ok(w, s->data, 1))
+		return NULL;
+	uint64_t pa;
+	struct dms_error *err = dms_reader_kvaddr_to_paddr(w->env->kv, s->data, &pa);
+	if (err && err->code == DMS_ERR_NOT_FOUND) {
+		dms_error_destroy(err);
+		return NULL;
+	}
+	if (err)
+		return err;
+	s->buf_phys = pa + ring->frame_offset;
+	s->frame_phys = s->buf_phys + ring->device_hdr;
+	if (w->env->iova_to_phys) {
+		// The IOVA the device holds is not recorded anywhere.
+		s->phys_state = DMS_NICRING_PHYS_TRANSLATED;
+		return NULL;
+	}
+	s->phys_state = DMS_NICRING_PHYS_IDENTITY;
+	s->dma = s->buf_dma = s->buf_phys;
+	s->frame_dma = s->frame_phys;
+	return NULL;
+}
+
 // Read the buffer-info array (count elements of size esize) at addr into a
 // new buffer; missing bytes are zero and reported once.
 static struct dms_error *read_array(struct walk *w, int32_t r, uint64_t addr, uint64_t count,
@@ -882,6 +1042,9 @@ static struct dms_error *ring_desc(struct walk *w, struct dms_nicring_ring *ring
 			return err;
 		dms_error_destroy(err);
 	}
+	// Descriptors in device memory (no format): nothing to check.
+	if (!nr->drv->desc_fmt)
+		return NULL;
 	// The ring's byte size is count descriptors rounded up to a page, or
 	// sized for the driver's largest descriptor format (e1000e allocates
 	// 32-byte packet-split descriptors and uses 16-byte extended ones).
@@ -904,7 +1067,10 @@ static struct dms_error *walk_bufinfo(struct walk *w, struct dms_nicring_ring *r
 	ring->ntu = (uint32_t)get(rb, &nr->ntu);
 	ring->ntc = (uint32_t)get(rb, &nr->ntc);
 	bool window = true;
-	if (ring->ntu >= ring->count || ring->ntc >= ring->count) {
+	// No driver indices: the driver keeps the ring full and the producer
+	// index is a device register; every slot holding a buffer is posted.
+	bool full = nr->ntu.off < 0 && nr->ntc.off < 0;
+	if (!full && (ring->ntu >= ring->count || ring->ntc >= ring->count)) {
 		// The posted window is unknown; slots are still read.
 		window = false;
 		err = finding(w, DMS_NICRING_BAD_INDEX, r, -1, ring->addr + (uint64_t)nr->ntu.off,
@@ -952,17 +1118,25 @@ static struct dms_error *walk_bufinfo(struct walk *w, struct dms_nicring_ring *r
 		err = slot_pointers(w, r, s, e, eaddr);
 		if (err)
 			break;
+		err = slot_skb(w, r, s, e, eaddr);
+		if (err)
+			break;
 		(void)pb;
-		bool empty = !s->dma && !s->page && !s->data;
+		bool empty = !s->dma && !s->page && !s->data && !s->skb;
 		// [ntc, ntu) circular: posted to the device.
-		bool posted = window && (ring->ntc <= ring->ntu ? i >= ring->ntc && i < ring->ntu
-								: i >= ring->ntc || i < ring->ntu);
+		bool posted = full || (window &&
+				       (ring->ntc <= ring->ntu ? i >= ring->ntc && i < ring->ntu
+							       : i >= ring->ntc || i < ring->ntu));
 		s->state = empty    ? DMS_NICRING_SLOT_EMPTY
 			   : posted ? DMS_NICRING_SLOT_POSTED
 				    : DMS_NICRING_SLOT_STALE;
 		if (s->state == DMS_NICRING_SLOT_POSTED)
 			ring->nposted++;
-		if (!empty) {
+		if (!empty && nr->slot_dma.off < 0) {
+			err = derive_dma(w, ring, s);
+			if (err)
+				break;
+		} else if (!empty) {
 			err = translate(w, s);
 			if (err)
 				break;
@@ -1098,7 +1272,7 @@ static struct dms_error *walk_virtq(struct walk *w, struct dms_nicring_ring *rin
 						       : ring->buf_len;
 		} else {
 			const uint8_t *dd = descs + (uint64_t)i * fmt->size;
-			s->dma = le(dd + fmt->addr_off, 8);
+			s->dma = desc_addr(fmt, dd);
 			s->len = (uint32_t)((le(dd + fmt->len_off, fmt->len_size) >> fmt->len_shift) &
 					    fmt->len_mask);
 		}
@@ -1188,6 +1362,13 @@ static struct dms_error *walk_ring(struct walk *w, struct dms_nicring_ring *ring
 		goto out_free;
 	}
 	uint64_t count = get(rb, &nr->count);
+	if (nr->drv->rings == DMS_NICRING_RINGS_INLINE_ARRAY && count == 0 &&
+	    get(rb, &nr->bufinfo) == 0) {
+		// An element of the inline array the driver never set up.
+		ring->unallocated = true;
+		ring->valid = true;
+		goto out_free;
+	}
 	if (count == 0 || count > w->max_slots) {
 		err = finding(w, DMS_NICRING_BAD_COUNT, r, -1, ring->addr + (uint64_t)nr->count.off,
 			      count, "ring count %llu (%#llx; cap %u)", (unsigned long long)count,
@@ -1236,6 +1417,9 @@ static struct dms_error *ring_addr(struct walk *w, uint32_t i, uint64_t containe
 		if (err || !*ok)
 			return err;
 		break;
+	case DMS_NICRING_RINGS_INLINE_ARRAY:
+		elem = container + (uint64_t)nr->rings.off + (uint64_t)i * nr->elem_size;
+		break;
 	}
 	*ok = true;
 	if (!elem || nr->elem_ring_ptr.off < 0) {
@@ -1274,7 +1458,10 @@ static struct dms_error *walk_rings(struct walk *w)
 				       nr->drv->priv_type, nr->drv->hop_member);
 	}
 	res->container = container;
-	uint64_t n = 1;
+	bool inline_rings = nr->drv->rings == DMS_NICRING_RINGS_INLINE_PTRS ||
+			    nr->drv->rings == DMS_NICRING_RINGS_INLINE_ARRAY;
+	// Without a count an inline array is walked whole.
+	uint64_t n = nr->drv->rings == DMS_NICRING_RINGS_INLINE_ARRAY ? nr->rings_inline_len : 1;
 	if (nr->nrings.off >= 0) {
 		err = kread_field(w, container, &nr->nrings, &n, &ok);
 		if (err)
@@ -1284,9 +1471,9 @@ static struct dms_error *walk_rings(struct walk *w)
 				       container + (uint64_t)nr->nrings.off, 0,
 				       "ring count not in the dump");
 	}
-	uint64_t cap = nr->drv->rings == DMS_NICRING_RINGS_INLINE_PTRS ? nr->rings_inline_len
-		       : nr->drv->rings == DMS_NICRING_RINGS_SINGLE    ? 1
-								       : w->max_rings;
+	uint64_t cap = inline_rings				    ? nr->rings_inline_len
+		       : nr->drv->rings == DMS_NICRING_RINGS_SINGLE ? 1
+								    : w->max_rings;
 	// A signed int count: negative is impossible.  The finding shows the
 	// value as stored (its field's width), not a widened one.
 	bool negative = nr->nrings.off >= 0 && nr->nrings.size < 8 &&
@@ -1304,7 +1491,7 @@ static struct dms_error *walk_rings(struct walk *w)
 			       "%llu rings (%#llx; at most %llu)", (unsigned long long)n,
 			       (unsigned long long)n, (unsigned long long)cap);
 	uint64_t base = 0;
-	if (nr->drv->rings != DMS_NICRING_RINGS_INLINE_PTRS) {
+	if (!inline_rings) {
 		err = read_ptr(w, -1, container, &nr->rings, nr->drv->rings_member, 8, &base, &ok);
 		if (err || !ok)
 			return err;
@@ -1422,10 +1609,10 @@ struct dms_error *dms_nicring_read_hw(const struct dms_nicring *nr,
 				      const struct dms_nicring_ring *ring,
 				      struct dms_nicring_hwdesc **ret)
 {
-	if (!ring->valid || !ring->desc || !ring->count)
+	const struct dms_nicring_desc_fmt *fmt = nr ? nr->drv->desc_fmt : NULL;
+	if (!ring->valid || !ring->desc || !ring->count || !fmt)
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
 					"ring %u has no descriptor ring to read", ring->index);
-	const struct dms_nicring_desc_fmt *fmt = nr->drv->desc_fmt;
 	uint64_t len = (uint64_t)ring->count * fmt->size;
 	uint8_t *buf = calloc(1, len);
 	struct dms_nicring_hwdesc *hw = calloc(ring->count, sizeof(*hw));
@@ -1453,7 +1640,7 @@ struct dms_error *dms_nicring_read_hw(const struct dms_nicring *nr,
 		if (fmt->status_size)
 			h->done = (le(p + fmt->status_off, fmt->status_size) & fmt->dd_mask) != 0;
 		h->addr_valid = !h->done || fmt->addr_survives_wb;
-		h->addr = h->addr_valid ? le(p + fmt->addr_off, 8) : 0;
+		h->addr = h->addr_valid ? desc_addr(fmt, p) : 0;
 		if (h->done || fmt->virtio)
 			h->len =
 				(uint32_t)((le(p + fmt->len_off, fmt->len_size) >> fmt->len_shift) &
@@ -1471,7 +1658,8 @@ struct dms_error *dms_nicring_read_hw(const struct dms_nicring *nr,
 enum dms_nicring_agree dms_nicring_compare(const struct dms_nicring_slot *slot,
 					   const struct dms_nicring_hwdesc *hw)
 {
-	if (!hw->present || !hw->addr_valid || slot->state == DMS_NICRING_SLOT_EMPTY)
+	if (!hw->present || !hw->addr_valid || slot->state == DMS_NICRING_SLOT_EMPTY ||
+	    (slot->dma_derived && !slot->buf_dma))
 		return DMS_NICRING_UNKNOWN;
 	return hw->addr == slot->buf_dma ? DMS_NICRING_AGREE : DMS_NICRING_DIFFER;
 }

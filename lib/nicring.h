@@ -38,6 +38,11 @@ enum dms_nicring_rings {
 	DMS_NICRING_RINGS_PTRS,
 	// container.rings IS an array of ring pointers (ixgbe/igb rx_ring[N]).
 	DMS_NICRING_RINGS_INLINE_PTRS,
+	// container.rings IS an array of ring structs (bcmgenet rx_rings[5],
+	// mtk_eth rx_ring[4]).  Without nrings_member every element is
+	// walked; an element whose count and buffer array are both zero is a
+	// ring the driver never set up (unallocated, not a finding).
+	DMS_NICRING_RINGS_INLINE_ARRAY,
 };
 
 /** How ownership of buffers is kept. */
@@ -61,6 +66,9 @@ enum dms_nicring_src {
 	// value_set if the bit numbered by enumerator `flag` is set in ring
 	// member `member`, else value (ixgbe/igb 2K vs 3K buffers).
 	DMS_NICRING_SRC_RING_FLAG,
+	// value_set if ring member `member` is nonzero, else value (mtk_eth:
+	// the ring has a page_pool).
+	DMS_NICRING_SRC_RING_NONZERO,
 };
 
 struct dms_nicring_value {
@@ -81,8 +89,9 @@ struct dms_nicring_desc_fmt {
 	// Kernel type and member of the buffer address, for cross-checks.
 	const char *type, *addr_member;
 	uint32_t size;
-	// Buffer address in the read format (little-endian 64-bit).
-	uint32_t addr_off;
+	// Buffer address in the read format: addr_size bytes (0: 8),
+	// little-endian, at addr_off.
+	uint32_t addr_off, addr_size;
 	// Write-back keeps the address (e1000 legacy) or overwrites it.
 	bool addr_survives_wb;
 	// Descriptor-done bit: (le(status_size bytes at status_off) & dd_mask).
@@ -121,16 +130,23 @@ struct dms_nicring_driver {
 	const char *elem_ring_ptr, *ring_embed;
 	const char *ring_type;
 
-	// Ring members.
+	// Ring members.  BUFINFO without next_to_use/next_to_clean: a ring
+	// the driver keeps full (bcmgenet, mtk_eth), whose producer index is
+	// a device register: every slot holding a buffer is posted.
 	const char *count, *next_to_use, *next_to_clean;
-	// Descriptor ring: virtual address, DMA address, size in bytes.
+	// Descriptor ring: virtual address, DMA address, size in bytes.  No
+	// desc (and desc_fmt NULL): the descriptors live in device memory
+	// (bcmgenet), never in a dump.
 	const char *desc, *desc_dma, *desc_bytes;
-	// Per-slot driver array (pointer member) and its element type.
+	// Per-slot driver array (pointer member) and its element type.  No
+	// bufinfo_type: the array holds one data pointer per slot (mtk_eth
+	// u8 **data) and the driver keeps no DMA address: the slot's address
+	// is derived from the data pointer (dma_derived).
 	const char *bufinfo, *bufinfo_type;
-	// Members of the element: DMA address (required), struct page *,
-	// data pointer (may share the page's offset: a union), page offset,
-	// buffer length.
-	const char *slot_dma, *slot_page, *slot_data, *slot_page_offset, *slot_len;
+	// Members of the element: DMA address (required with bufinfo_type),
+	// struct page *, data pointer (may share the page's offset: a union),
+	// page offset, buffer length, struct sk_buff *.
+	const char *slot_dma, *slot_page, *slot_data, *slot_page_offset, *slot_len, *slot_skb;
 	// virtio: per-slot token array (desc_state[]) and its data pointer.
 	const char *token, *token_type, *token_data;
 	// virtio: avail ring, used ring, last used index, packed flag.
@@ -142,7 +158,9 @@ struct dms_nicring_driver {
 	// frame = buffer address + device_hdr.
 	struct dms_nicring_value device_hdr;
 	// Typical frame start offset inside the allocated buffer (headroom:
-	// NET_SKB_PAD, I40E_SKB_PAD ...), for the DMA fingerprint.
+	// NET_SKB_PAD, I40E_SKB_PAD ...), for the DMA fingerprint.  With a
+	// derived DMA address (no bufinfo_type), the driver mapped data +
+	// frame_offset.
 	struct dms_nicring_value frame_offset;
 	const struct dms_nicring_desc_fmt *desc_fmt;
 };
@@ -208,7 +226,8 @@ const char *dms_nicring_slot_state_name(enum dms_nicring_slot_state state);
 enum dms_nicring_phys {
 	// No IOMMU: DMA address == physical address.
 	DMS_NICRING_PHYS_IDENTITY,
-	// Translated by the IOVA hook.
+	// Translated by the IOVA hook, or (dma_derived) the physical address
+	// of the driver's data pointer while the device's IOVA is unknown.
 	DMS_NICRING_PHYS_TRANSLATED,
 	// The hook could not translate: phys is 0.
 	DMS_NICRING_PHYS_UNKNOWN,
@@ -230,6 +249,12 @@ struct dms_nicring_slot {
 	uint64_t page, page_phys;
 	// Data pointer (e1000 rxbuf.data, virtio desc_state data), or 0.
 	uint64_t data;
+	// struct sk_buff * the slot holds (bcmgenet), or 0.
+	uint64_t skb;
+	// The driver keeps no DMA address (mtk_eth): dma is the physical
+	// address of data + frame_offset, which equals what the device was
+	// given only without an IOMMU (with one, dma and buf_dma are 0).
+	bool dma_derived;
 	uint32_t page_offset;
 	// Buffer length (per slot if the driver keeps one, else the ring's).
 	uint32_t len;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Fuzz the NIC ring walker: the input is kernel memory.  The layouts are the
-// real Linux 6.1 ones (Debian 6.1.0-56 debug modules), recorded from
+// real Linux 6.1 ones (Debian 6.1.0-56 debug modules; mtk_eth: 6.12), recorded from
 // lib/dwlayout through a logging layout provider, so the fuzzer needs no
 // debuginfo; tests/unit/nicring_test.c checks the same names against the
 // modules themselves.
@@ -129,6 +129,26 @@ static const struct row rows[] = {
 	{"igb", "igb_ring", "flags", 48, 8},
 	{"igb", "IGB_RING_FLAG_RX_3K_BUFFER", "=", 0, 0},
 	{"igb", "IGB_RING_FLAG_RX_BUILD_SKB_ENABLED", "=", 1, 0},
+	// bcmgenet (6.1.0-56-arm64 genet.ko)
+	{"bcmgenet", "bcmgenet_priv", "rx_rings", 5640, 3360},
+	{"bcmgenet", "bcmgenet_rx_ring", NULL, 672, 0},
+	{"bcmgenet", "bcmgenet_rx_ring", "size", 488, 4},
+	{"bcmgenet", "bcmgenet_rx_ring", "cbs", 480, 8},
+	{"bcmgenet", "enet_cb", NULL, 32, 0},
+	{"bcmgenet", "enet_cb", "dma_addr", 16, 8},
+	{"bcmgenet", "enet_cb", "dma_len", 24, 4},
+	{"bcmgenet", "enet_cb", "skb", 0, 8},
+	{"bcmgenet", "bcmgenet_priv", "rx_buf_len", 2548, 4},
+	// mtk_soc_eth (6.12.95+deb12-arm64 mtk_eth.ko)
+	{"mtk_soc_eth", "mtk_mac", "hw", 72, 8},
+	{"mtk_soc_eth", "mtk_eth", "rx_ring", 320, 512},
+	{"mtk_soc_eth", "mtk_rx_ring", NULL, 128, 0},
+	{"mtk_soc_eth", "mtk_rx_ring", "dma_size", 28, 2},
+	{"mtk_soc_eth", "mtk_rx_ring", "dma", 0, 8},
+	{"mtk_soc_eth", "mtk_rx_ring", "phys", 16, 8},
+	{"mtk_soc_eth", "mtk_rx_ring", "data", 8, 8},
+	{"mtk_soc_eth", "mtk_rx_ring", "buf_size", 26, 2},
+	{"mtk_soc_eth", "mtk_rx_ring", "page_pool", 40, 8},
 };
 
 static const char *cur_driver;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Tests of lib/nicring on synthetic memory built from the REAL struct layouts
-// of the Debian 6.1.0-56 debug modules (read with lib/dwlayout): adapter ->
+// of Debian's debug modules (read with lib/dwlayout; 6.1.0-56 amd64 and arm64,
+// 6.12.95+deb12 arm64): adapter ->
 // rings -> buffer-info arrays -> descriptors at realistic kernel addresses,
 // then walked through a kernel-virtual dms_memimg reader.  The builders here
 // name members themselves (not through the driver table), so a wrong table
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dwlayout.h"
 #include "nicring.h"
@@ -17,9 +19,16 @@
 #include "test.h"
 #include "dwlayout_test.h"
 
-// Direct map, vmemmap and the image's place in physical memory (x86_64).
-#define DIRECT 0xffff888000000000ULL
-#define VMEMMAP 0xffffea0000000000ULL
+// Direct map, vmemmap and the image's place in physical memory: x86_64
+// (4-level paging) for the amd64 kernel, arm64 (48-bit VA, 4K pages: Debian's
+// 6.1 and 6.12) for the arm64 ones.  fake_create() picks them.
+#define X86_DIRECT 0xffff888000000000ULL
+#define X86_VMEMMAP 0xffffea0000000000ULL
+#define ARM64_DIRECT 0xffff000000000000ULL
+#define ARM64_VMEMMAP 0xfffffc0000000000ULL
+static uint64_t direct_base = X86_DIRECT, vmemmap_base = X86_VMEMMAP;
+#define DIRECT direct_base
+#define VMEMMAP vmemmap_base
 #define PAGE_STRUCT 64
 #define PHYS0 0x40000000ULL
 #define IMG_SIZE (4u << 20)
@@ -34,16 +43,19 @@ struct fake {
 	// recorder that rewrites the fixture (record_path) at destroy.
 	struct jsonlayout *jl;
 	char record_path[512];
+	const char *release;
 	struct dms_memimg *mi;
 	struct dms_nicring_env env;
 	struct dms_nicring *nr;
 };
 
-// The layouts: the debug modules of $DEBUG_MODULES (6.1.0-56-amd64), or,
-// without them, the fixture tests/data/layouts/nic-6.1.0-56-amd64-MODULES.json
-// holding every size and offset these tests and lib/nicring ask.  Regenerate
-// the fixtures with the debuginfo: set -a; eval "$(dumps/fetch-debuginfo
-// 6.1.0-56-amd64)"; set +a; DMS_LAYOUT_RECORD=1 tests/unit/unit-tests nicring.
+// The layouts: the debug modules of $DEBUG_MODULES (6.1.0-56-amd64) and, for
+// the arm64 kernels, of $DMASLEUTH_CACHE/RELEASE/modules; without them, the
+// fixture tests/data/layouts/nic-RELEASE-MODULES.json holding every size and
+// offset these tests and lib/nicring ask.  Regenerate the fixtures with the
+// debuginfo: set -a; eval "$(dumps/fetch-debuginfo 6.1.0-56-amd64)";
+// DMASLEUTH_CACHE=~/.cache/dmasleuth; set +a; DMS_LAYOUT_RECORD=1
+// tests/unit/unit-tests nicring.
 #define NIC_FIXTURE_RELEASE "6.1.0-56-amd64"
 
 static void fake_destroy(struct fake *f)
@@ -52,8 +64,7 @@ static void fake_destroy(struct fake *f)
 		return;
 	dms_nicring_destroy(f->nr);
 	dms_memimg_destroy(f->mi);
-	if (f->jl && f->record_path[0] &&
-	    !jsonlayout_save(f->jl, NIC_FIXTURE_RELEASE, f->record_path))
+	if (f->jl && f->record_path[0] && !jsonlayout_save(f->jl, f->release, f->record_path))
 		test_fail(__FILE__, __LINE__, "cannot write %s", f->record_path);
 	jsonlayout_free(f->jl);
 	dms_dwlayout_destroy(f->dl);
@@ -61,23 +72,76 @@ static void fake_destroy(struct fake *f)
 	free(f);
 }
 
-static void nic_fixture_path(const char *modules, char *buf, size_t n)
+static void nic_fixture_path(const char *release, const char *modules, char *buf, size_t n)
 {
-	int k = snprintf(buf, n, "tests/data/layouts/nic-%s-", NIC_FIXTURE_RELEASE);
+	int k = snprintf(buf, n, "tests/data/layouts/nic-%s-", release);
 	for (const char *m = modules; *m && k > 0 && (size_t)k + 6 < n; m++)
 		buf[k++] = *m == ' ' ? '+' : *m;
 	snprintf(buf + k, n - (size_t)k, ".json");
 }
 
-// NULL and no failure: neither $DEBUG_MODULES nor a fixture (the caller skips).
-static struct fake *fake_create(const char *modules, const char *driver, bool *skip)
+// The debug modules of another release than $DEBUG_MODULES': those of
+// dumps/fetch-debuginfo's cache layout, $DMASLEUTH_CACHE/RELEASE/modules
+// (6.1.0-56-arm64 is a lab kernel; the 6.12 arm64 -dbg is fetched by hand,
+// see docs/rxring-engine.md).  virtio_ring, built into Debian's arm64
+// kernels, is taken from the release's vmlinux when it has no .ko.  *ret
+// NULL (no error) when the cache or one of the files is absent.
+static struct dms_error *open_release_modules(const char *release, const char *names,
+					      struct dms_dwlayout **ret)
+{
+	*ret = NULL;
+	const char *cache = getenv("DMASLEUTH_CACHE");
+	if (!cache || !*cache)
+		return NULL;
+	char dir[1024], vmlinux[1200], buf[256];
+	snprintf(dir, sizeof(dir), "%s/%s/modules", cache, release);
+	snprintf(vmlinux, sizeof(vmlinux), "%s/%s/vmlinux-%s", cache, release, release);
+	snprintf(buf, sizeof(buf), "%s", names);
+	struct dms_dwlayout *dl;
+	struct dms_error *err = dms_dwlayout_create(&dl);
+	if (err)
+		return err;
+	for (char *save, *m = strtok_r(buf, " ", &save); m; m = strtok_r(NULL, " ", &save)) {
+		char path[1300];
+		snprintf(path, sizeof(path), "%s/%s.ko", dir, m);
+		if (access(path, R_OK) == 0)
+			err = dms_dwlayout_add_file(dl, path);
+		else if (!strcmp(m, "virtio_ring") && access(vmlinux, R_OK) == 0)
+			err = dms_dwlayout_add_builtin(dl, vmlinux, m);
+		else {
+			dms_dwlayout_destroy(dl);
+			return NULL;
+		}
+		if (err) {
+			dms_dwlayout_destroy(dl);
+			return err;
+		}
+	}
+	*ret = dl;
+	return NULL;
+}
+
+static bool is_arm64(const char *release)
+{
+	return strstr(release, "arm64") != NULL;
+}
+
+// NULL and no failure: neither debuginfo nor a fixture (the caller skips).
+// release NULL: the amd64 kernel of $DEBUG_MODULES.
+static struct fake *fake_create_rel(const char *release, const char *modules, const char *driver,
+				    bool *skip)
 {
 	*skip = false;
 	struct fake *f = calloc(1, sizeof(*f));
 	f->img = calloc(1, IMG_SIZE);
+	f->release = release ? release : NIC_FIXTURE_RELEASE;
+	bool arm64 = is_arm64(f->release);
+	direct_base = arm64 ? ARM64_DIRECT : X86_DIRECT;
+	vmemmap_base = arm64 ? ARM64_VMEMMAP : X86_VMEMMAP;
 	char path[512];
-	nic_fixture_path(modules, path, sizeof(path));
-	struct dms_error *err = test_open_modules(modules, &f->dl);
+	nic_fixture_path(f->release, modules, path, sizeof(path));
+	struct dms_error *err = release ? open_release_modules(release, modules, &f->dl)
+					: test_open_modules(modules, &f->dl);
 	if (!err && !f->dl) {
 		f->jl = jsonlayout_load_path(path);
 		if (!f->jl) {
@@ -114,16 +178,17 @@ static struct fake *fake_create(const char *modules, const char *driver, bool *s
 		.vmemmap = VMEMMAP,
 		.page_struct_size = PAGE_STRUCT,
 		.max_pfn = (PHYS0 + IMG_SIZE) / 4096,
-		// The fake is an x86-64 machine with 4-level paging.
-		.kernel_min = 0xffff800000000000ULL,
+		// x86-64 with 4-level paging, or arm64 with 48-bit VA.
+		.kernel_min = arm64 ? ARM64_DIRECT : 0xffff800000000000ULL,
 	};
 	return f;
 }
 
-#define FAKE_OR_SKIP(f, modules, driver)                                                           \
+#define FAKE_OR_SKIP(f, modules, driver) FAKE_REL_OR_SKIP(f, NULL, modules, driver)
+#define FAKE_REL_OR_SKIP(f, release, modules, driver)                                              \
 	do {                                                                                       \
 		bool skip_;                                                                        \
-		(f) = fake_create(modules, driver, &skip_);                                        \
+		(f) = fake_create_rel(release, modules, driver, &skip_);                           \
 		if (skip_) {                                                                       \
 			test_skip("no DEBUG_MODULES and no fixture for %s", modules);              \
 			return;                                                                    \
@@ -696,10 +761,10 @@ static void virtio_build(struct fake *f, struct virtio_fix *x)
 	fake_put(f, x->desc + 16 * 6, 8, 0x5000000);
 }
 
-static void dms_nicring_walk_virtio_net_synthetic(void)
+static void virtio_net_synthetic(const char *release)
 {
 	struct fake *f;
-	FAKE_OR_SKIP(f, "virtio_net virtio_ring", "virtio_net");
+	FAKE_REL_OR_SKIP(f, release, "virtio_net virtio_ring", "virtio_net");
 	struct virtio_fix x;
 	virtio_build(f, &x);
 	struct dms_nicring_result *res = walk(f, x.priv);
@@ -748,6 +813,306 @@ static void dms_nicring_walk_virtio_net_synthetic(void)
 	EXPECT_INT(a6, DMS_NICRING_DIFFER);
 	EXPECT_UINT(addr6, 0x5000000);
 	EXPECT_INT(len0, 1536);
+}
+
+static void dms_nicring_walk_virtio_net_synthetic(void)
+{
+	virtio_net_synthetic(NULL);
+}
+
+// arm64: virtio_ring is built in, its struct vring_virtqueue comes from the
+// release's vmlinux (the layout of virtio_net.ko alone lacks it).
+static void dms_nicring_walk_virtio_net_arm64_61(void)
+{
+	virtio_net_synthetic("6.1.0-56-arm64");
+}
+
+static void dms_nicring_walk_virtio_net_arm64_612(void)
+{
+	virtio_net_synthetic("6.12.95+deb12-arm64");
+}
+
+static size_t count_code(const struct dms_nicring_result *res, enum dms_nicring_code code);
+static struct dms_error *iova_shift(void *arg, uint64_t iova, uint64_t *ret);
+
+// bcmgenet (Raspberry Pi 4): bcmgenet_priv.rx_rings[5] inline, the default
+// ring (the last element) over priv->rx_cbs; the descriptors are device
+// registers, so only the driver's control blocks are in memory.
+#define GENET_N 8
+#define GENET_EMPTY 5
+
+struct genet_fix {
+	uint64_t priv, cbs, ring;
+	uint32_t nrings;
+	uint64_t dma[GENET_N], skb[GENET_N];
+};
+
+static void genet_build(struct fake *f, struct genet_fix *x)
+{
+	const char *pt = "bcmgenet_priv", *rt = "bcmgenet_rx_ring", *ct = "enet_cb";
+	memset(x, 0, sizeof(*x));
+	x->priv = fake_new(f, pt);
+	uint64_t csize = fake_sizeof(f, ct), rsize = fake_sizeof(f, rt), asize;
+	uint64_t roff = fake_off(f, pt, "rx_rings", &asize);
+	x->nrings = rsize ? (uint32_t)(asize / rsize) : 0;
+	x->cbs = fake_alloc(f, csize * GENET_N, 64);
+	x->ring = x->priv + roff + (x->nrings - 1) * rsize;
+	fake_set(f, pt, x->priv, "rx_cbs", x->cbs);
+	fake_set(f, pt, x->priv, "num_rx_bds", GENET_N);
+	fake_set(f, pt, x->priv, "rx_buf_len", 2048);
+	fake_set(f, rt, x->ring, "index", x->nrings - 1);
+	fake_set(f, rt, x->ring, "cbs", x->cbs);
+	fake_set(f, rt, x->ring, "size", GENET_N);
+	fake_set(f, rt, x->ring, "c_index", 3);
+	fake_set(f, rt, x->ring, "read_ptr", 3);
+	fake_set(f, rt, x->ring, "cb_ptr", 0);
+	fake_set(f, rt, x->ring, "end_ptr", GENET_N - 1);
+	for (uint32_t i = 0; i < GENET_N; i++) {
+		uint64_t cb = x->cbs + i * csize;
+		// Descriptor registers: an ioremap address, never followed.
+		fake_set(f, ct, cb, "bd_addr", 0xffff800082a42000ULL + 12 * i);
+		if (i == GENET_EMPTY) // never filled: the open failed here
+			continue;
+		x->skb[i] = fake_alloc(f, 256, 64);
+		// skb->data of a __netdev_alloc_skb(): NET_SKB_PAD into the head.
+		x->dma[i] = fake_alloc(f, 2048 + 64 + 32, 64) + 64 - DIRECT;
+		fake_set(f, ct, cb, "skb", x->skb[i]);
+		fake_set(f, ct, cb, "dma_addr", x->dma[i]);
+		fake_set(f, ct, cb, "dma_len", 2048);
+	}
+}
+
+static void bcmgenet_synthetic(const char *release)
+{
+	struct fake *f;
+	FAKE_REL_OR_SKIP(f, release, "genet", "bcmgenet");
+	struct genet_fix x;
+	genet_build(f, &x);
+	struct dms_nicring_result *res = walk(f, x.priv);
+	print_findings(res);
+	EXPECT_TRUE(res != NULL);
+	if (!res) {
+		fake_destroy(f);
+		return;
+	}
+	// GENET_MAX_MQ_CNT + 1 rings in Linux 6.1 and 6.12.
+	EXPECT_INT(x.nrings, 5);
+	EXPECT_INT(res->nfindings, 0);
+	EXPECT_UINT(res->container, x.priv);
+	EXPECT_INT(res->nrings, x.nrings);
+	for (size_t i = 0; i + 1 < res->nrings; i++) {
+		// Priority rings the driver did not set up (GENET v5: none).
+		EXPECT_TRUE(res->rings[i].valid && res->rings[i].unallocated);
+		EXPECT_INT(res->rings[i].nslots, 0);
+	}
+	const struct dms_nicring_ring *r = &res->rings[res->nrings - 1];
+	EXPECT_TRUE(r->valid && !r->unallocated);
+	EXPECT_UINT(r->addr, x.ring);
+	EXPECT_INT(r->count, GENET_N);
+	EXPECT_UINT(r->bufinfo, x.cbs);
+	EXPECT_UINT(r->desc, 0);
+	EXPECT_INT(r->buf_len, 2048);
+	EXPECT_INT(r->device_hdr, 66);
+	// A full ring: every slot with a buffer is the device's.
+	EXPECT_INT(r->nposted, GENET_N - 1);
+	EXPECT_INT(r->nslots, GENET_N);
+	for (uint32_t i = 0; i < r->nslots; i++) {
+		const struct dms_nicring_slot *sl = &r->slots[i];
+		bool empty = i == GENET_EMPTY;
+		EXPECT_INT(sl->state, empty ? DMS_NICRING_SLOT_EMPTY : DMS_NICRING_SLOT_POSTED);
+		EXPECT_UINT(sl->dma, x.dma[i]);
+		EXPECT_UINT(sl->skb, x.skb[i]);
+		EXPECT_INT(sl->len, empty ? 0 : 2048);
+		if (empty)
+			continue;
+		EXPECT_UINT(sl->buf_dma, x.dma[i]);
+		// 64-byte receive status block + 2 bytes before the frame.
+		EXPECT_UINT(sl->frame_dma, x.dma[i] + 66);
+		EXPECT_INT(sl->phys_state, DMS_NICRING_PHYS_IDENTITY);
+		EXPECT_UINT(sl->frame_phys, x.dma[i] + 66);
+		EXPECT_UINT(sl->page, 0);
+		EXPECT_TRUE(!sl->dma_derived);
+	}
+	// The device's copy is in its registers: nothing to read.
+	struct dms_nicring_hwdesc *hw = NULL;
+	EXPECT_ERR(dms_nicring_read_hw(f->nr, &f->env, r, &hw), DMS_ERR_INVALID_ARGUMENT);
+	EXPECT_TRUE(hw == NULL);
+	dms_nicring_result_destroy(res);
+	fake_destroy(f);
+}
+
+static void dms_nicring_walk_bcmgenet_arm64_61(void)
+{
+	bcmgenet_synthetic("6.1.0-56-arm64");
+}
+
+static void dms_nicring_walk_bcmgenet_arm64_612(void)
+{
+	bcmgenet_synthetic("6.12.95+deb12-arm64");
+}
+
+// A control block whose skb is not a kernel pointer is a finding; the
+// ring is still walked.
+static void dms_nicring_walk_bcmgenet_bad_skb(void)
+{
+	struct fake *f;
+	FAKE_REL_OR_SKIP(f, "6.1.0-56-arm64", "genet", "bcmgenet");
+	struct genet_fix x;
+	genet_build(f, &x);
+	fake_set(f, "enet_cb", x.cbs + 2 * fake_sizeof(f, "enet_cb"), "skb", 0x4500087d7dca0bULL);
+	struct dms_nicring_result *res = walk(f, x.priv);
+	size_t bad = count_code(res, DMS_NICRING_BAD_SLOT_POINTER);
+	int32_t slot = res && res->nfindings ? res->findings[0].slot : -1;
+	bool valid = res && res->nrings && res->rings[res->nrings - 1].valid;
+	dms_nicring_result_destroy(res);
+	fake_destroy(f);
+	EXPECT_INT(bad, 1);
+	EXPECT_INT(slot, 2);
+	EXPECT_TRUE(valid);
+}
+
+// mtk_soc_eth (MediaTek frame engine): mtk_mac.hw -> mtk_eth.rx_ring[4]
+// inline; u8 **data holds one buffer per slot and no DMA address; the
+// descriptors' rxd1 holds what the device was given.
+#define MTK_N 8
+#define MTK_DONE 3
+#define MTK_DIFFER 6
+
+struct mtk_fix {
+	uint64_t mac, eth, ring, desc, data, pool;
+	uint32_t nrings;
+	uint64_t buf[MTK_N], dma[MTK_N];
+};
+
+static void mtk_build(struct fake *f, struct mtk_fix *x, bool page_pool)
+{
+	const char *et = "mtk_eth", *rt = "mtk_rx_ring", *dt = "mtk_rx_dma";
+	memset(x, 0, sizeof(*x));
+	x->mac = fake_new(f, "mtk_mac");
+	x->eth = fake_new(f, et);
+	fake_set(f, "mtk_mac", x->mac, "hw", x->eth);
+	uint64_t asize, rsize = fake_sizeof(f, rt);
+	x->ring = x->eth + fake_off(f, et, "rx_ring", &asize); // rx_ring[0]
+	x->nrings = rsize ? (uint32_t)(asize / rsize) : 0;
+	uint64_t dsize = fake_sizeof(f, dt);
+	x->desc = fake_alloc(f, dsize * MTK_N, 4096);
+	x->data = fake_alloc(f, 8 * MTK_N, 64);
+	x->pool = page_pool ? fake_alloc(f, 512, 64) : 0;
+	fake_set(f, rt, x->ring, "dma", x->desc);
+	fake_set(f, rt, x->ring, "phys", x->desc - DIRECT);
+	fake_set(f, rt, x->ring, "data", x->data);
+	fake_set(f, rt, x->ring, "dma_size", MTK_N);
+	fake_set(f, rt, x->ring, "buf_size", 1536);
+	fake_set(f, rt, x->ring, "calc_idx", MTK_N - 1);
+	fake_set(f, rt, x->ring, "page_pool", x->pool);
+	for (uint32_t i = 0; i < MTK_N; i++) {
+		// page_pool: a page, mapped at MTK_PP_HEADROOM; else a page
+		// frag mapped at NET_SKB_PAD.
+		x->buf[i] = page_pool ? fake_alloc(f, 4096, 4096) : fake_alloc(f, 2048, 64);
+		x->dma[i] = x->buf[i] - DIRECT + (page_pool ? 256 : 64);
+		fake_put(f, x->data + 8 * i, 8, x->buf[i]);
+		uint64_t d = x->desc + dsize * i;
+		fake_set(f, dt, d, "rxd1", i == MTK_DIFFER ? 0x7000000 : (uint32_t)x->dma[i]);
+		// RX_DMA_PREP_PLEN0(buf_size) at dma_len_offset 16; the device
+		// sets RX_DMA_DONE and the frame length when it wrote one.
+		uint32_t rxd2 = 1536u << 16;
+		if (i == MTK_DONE)
+			rxd2 = 0x80000000u | 60u << 16;
+		fake_set(f, dt, d, "rxd2", rxd2);
+	}
+}
+
+static void mtk_synthetic(bool page_pool)
+{
+	struct fake *f;
+	FAKE_REL_OR_SKIP(f, "6.12.95+deb12-arm64", "mtk_eth", "mtk_soc_eth");
+	struct mtk_fix x;
+	mtk_build(f, &x, page_pool);
+	struct dms_nicring_result *res = walk(f, x.mac);
+	print_findings(res);
+	EXPECT_TRUE(res != NULL);
+	if (!res) {
+		fake_destroy(f);
+		return;
+	}
+	EXPECT_INT(x.nrings, 4); // MTK_MAX_RX_RING_NUM
+	EXPECT_INT(res->nfindings, 0);
+	EXPECT_UINT(res->container, x.eth);
+	EXPECT_INT(res->nrings, x.nrings);
+	for (size_t i = 1; i < res->nrings; i++)
+		EXPECT_TRUE(res->rings[i].valid && res->rings[i].unallocated);
+	const struct dms_nicring_ring *r = &res->rings[0];
+	EXPECT_TRUE(r->valid && !r->unallocated);
+	EXPECT_UINT(r->addr, x.ring);
+	EXPECT_INT(r->count, MTK_N);
+	EXPECT_UINT(r->desc, x.desc);
+	EXPECT_UINT(r->desc_dma, x.desc - DIRECT);
+	EXPECT_UINT(r->bufinfo, x.data);
+	EXPECT_INT(r->buf_len, 1536);
+	EXPECT_INT(r->frame_offset, page_pool ? 256 : 64);
+	EXPECT_INT(r->nposted, MTK_N);
+	struct dms_nicring_hwdesc *hw = NULL;
+	EXPECT_OK(dms_nicring_read_hw(f->nr, &f->env, r, &hw));
+	for (uint32_t i = 0; hw && i < r->nslots; i++) {
+		const struct dms_nicring_slot *sl = &r->slots[i];
+		EXPECT_INT(sl->state, DMS_NICRING_SLOT_POSTED);
+		EXPECT_TRUE(sl->dma_derived);
+		EXPECT_UINT(sl->data, x.buf[i]);
+		EXPECT_UINT(sl->dma, x.dma[i]);
+		EXPECT_UINT(sl->buf_dma, x.dma[i]);
+		EXPECT_UINT(sl->frame_dma, x.dma[i]);
+		EXPECT_UINT(sl->buf_phys, x.dma[i]);
+		EXPECT_INT(sl->phys_state, DMS_NICRING_PHYS_IDENTITY);
+		EXPECT_INT(sl->len, 1536);
+		EXPECT_TRUE(hw[i].present);
+		EXPECT_INT(hw[i].done, i == MTK_DONE);
+		EXPECT_INT(hw[i].len, i == MTK_DONE ? 60 : 0);
+		EXPECT_UINT(hw[i].addr, i == MTK_DIFFER ? 0x7000000 : x.dma[i]);
+		EXPECT_INT(dms_nicring_compare(sl, &hw[i]),
+			   i == MTK_DIFFER ? DMS_NICRING_DIFFER : DMS_NICRING_AGREE);
+	}
+	free(hw);
+	dms_nicring_result_destroy(res);
+	fake_destroy(f);
+}
+
+static void dms_nicring_walk_mtk_page_pool(void)
+{
+	mtk_synthetic(true);
+}
+
+static void dms_nicring_walk_mtk_page_frag(void)
+{
+	mtk_synthetic(false);
+}
+
+// With an IOMMU the device's addresses are IOVAs the driver does not keep:
+// the buffers' physical addresses are known, the comparison is not.
+static void dms_nicring_walk_mtk_iommu(void)
+{
+	struct fake *f;
+	FAKE_REL_OR_SKIP(f, "6.12.95+deb12-arm64", "mtk_eth", "mtk_soc_eth");
+	struct mtk_fix x;
+	mtk_build(f, &x, true);
+	f->env.iova_to_phys = iova_shift;
+	struct dms_nicring_result *res = walk(f, x.mac);
+	struct dms_nicring_slot s0 = {0};
+	enum dms_nicring_agree a0 = DMS_NICRING_AGREE;
+	if (res && res->nrings && res->rings[0].nslots) {
+		s0 = res->rings[0].slots[0];
+		struct dms_nicring_hwdesc *hw = NULL;
+		EXPECT_OK(dms_nicring_read_hw(f->nr, &f->env, &res->rings[0], &hw));
+		if (hw)
+			a0 = dms_nicring_compare(&s0, &hw[0]);
+		free(hw);
+	}
+	dms_nicring_result_destroy(res);
+	fake_destroy(f);
+	EXPECT_TRUE(s0.dma_derived);
+	EXPECT_UINT(s0.dma, 0);
+	EXPECT_UINT(s0.buf_phys, x.dma[0]);
+	EXPECT_INT(s0.phys_state, DMS_NICRING_PHYS_TRANSLATED);
+	EXPECT_INT(a0, DMS_NICRING_UNKNOWN);
 }
 
 // Count findings of a code (and check the ring index when ring >= -1).
@@ -1059,34 +1424,72 @@ static void dms_nicring_walk_iova_hook(void)
 }
 
 // Every entry of the table resolves against its real debug modules, and
-// each descriptor format agrees with the kernel's own union.
+// each descriptor format agrees with the kernel's own struct or union: the
+// amd64 modules of $DEBUG_MODULES and the arm64 ones of $DMASLEUTH_CACHE
+// (bcmgenet and mtk_soc_eth are built for arm64 only; mtk_eth from 6.12 on).
+static const char *const entry_releases[] = {NULL, "6.1.0-56-arm64", "6.12.95+deb12-arm64"};
+
+// The layout of modules in release (NULL: $DEBUG_MODULES); *ret NULL when
+// that release's debuginfo lacks one of them.
+static struct dms_error *open_entry_modules(const char *release, const char *modules,
+					    struct dms_dwlayout **ret)
+{
+	*ret = NULL;
+	if (release)
+		return open_release_modules(release, modules, ret);
+	const char *dir = getenv("DEBUG_MODULES");
+	if (!dir || !*dir)
+		return NULL;
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", modules);
+	for (char *save, *m = strtok_r(buf, " ", &save); m; m = strtok_r(NULL, " ", &save)) {
+		char path[1024];
+		snprintf(path, sizeof(path), "%s/%s.ko", dir, m);
+		if (access(path, R_OK) != 0)
+			return NULL;
+	}
+	return test_open_modules(modules, ret);
+}
+
 static void dms_nicring_create_every_table_entry(void)
 {
 	size_t n;
 	const struct dms_nicring_driver *d = dms_nicring_drivers(&n);
-	EXPECT_TRUE(n >= 6);
+	EXPECT_TRUE(n >= 8);
+	size_t checked = 0;
 	for (size_t i = 0; i < n; i++) {
-		struct dms_dwlayout *dl;
-		OPEN_OR_SKIP(d[i].modules, dl);
-		struct dms_layout l = dms_dwlayout_provider(dl);
-		struct dms_nicring *nr = NULL;
-		struct dms_error *err = dms_nicring_create(&d[i], &l, &nr);
-		dms_nicring_destroy(nr);
-		uint64_t size = 0;
-		struct dms_dw_member m = {0};
-		if (!err)
-			err = dms_dwlayout_type_size(dl, d[i].desc_fmt->type, &size);
-		if (!err)
-			err = dms_dwlayout_member(dl, d[i].desc_fmt->type,
-						  d[i].desc_fmt->addr_member, &m);
-		dms_dwlayout_destroy(dl);
-		if (err)
-			fprintf(stderr, "  driver %s\n", d[i].name);
-		EXPECT_OK(err);
-		EXPECT_INT(size, d[i].desc_fmt->size);
-		EXPECT_INT(m.offset, d[i].desc_fmt->addr_off);
-		EXPECT_INT(m.size, 8);
+		for (size_t k = 0; k < sizeof(entry_releases) / sizeof(entry_releases[0]); k++) {
+			const char *rel = entry_releases[k] ? entry_releases[k] : "$DEBUG_MODULES";
+			struct dms_dwlayout *dl = NULL;
+			EXPECT_OK(open_entry_modules(entry_releases[k], d[i].modules, &dl));
+			if (!dl)
+				continue;
+			checked++;
+			struct dms_layout l = dms_dwlayout_provider(dl);
+			struct dms_nicring *nr = NULL;
+			struct dms_error *err = dms_nicring_create(&d[i], &l, &nr);
+			dms_nicring_destroy(nr);
+			const struct dms_nicring_desc_fmt *fmt = d[i].desc_fmt;
+			uint64_t size = fmt ? 0 : 1;
+			struct dms_dw_member m = {0};
+			if (!err && fmt)
+				err = dms_dwlayout_type_size(dl, fmt->type, &size);
+			if (!err && fmt)
+				err = dms_dwlayout_member(dl, fmt->type, fmt->addr_member, &m);
+			dms_dwlayout_destroy(dl);
+			if (err)
+				fprintf(stderr, "  driver %s, %s\n", d[i].name, rel);
+			EXPECT_OK(err);
+			if (!fmt) // descriptors in device memory
+				continue;
+			EXPECT_INT(size, fmt->size);
+			EXPECT_INT(m.offset, fmt->addr_off);
+			EXPECT_INT(m.size, fmt->addr_size ? fmt->addr_size : 8);
+		}
 	}
+	if (!checked)
+		test_skip("no debuginfo: set DEBUG_MODULES (dumps/fetch-debuginfo) or "
+			  "DMASLEUTH_CACHE");
 }
 
 static void dms_nicring_create_missing_member(void)
@@ -1155,6 +1558,14 @@ const struct dms_test nicring_tests[] = {
 	TEST_ENTRY(dms_nicring_walk_e1000_jumbo_page),
 	TEST_ENTRY(dms_nicring_walk_e1000e_synthetic),
 	TEST_ENTRY(dms_nicring_walk_virtio_net_synthetic),
+	TEST_ENTRY(dms_nicring_walk_virtio_net_arm64_61),
+	TEST_ENTRY(dms_nicring_walk_virtio_net_arm64_612),
+	TEST_ENTRY(dms_nicring_walk_bcmgenet_arm64_61),
+	TEST_ENTRY(dms_nicring_walk_bcmgenet_arm64_612),
+	TEST_ENTRY(dms_nicring_walk_bcmgenet_bad_skb),
+	TEST_ENTRY(dms_nicring_walk_mtk_page_pool),
+	TEST_ENTRY(dms_nicring_walk_mtk_page_frag),
+	TEST_ENTRY(dms_nicring_walk_mtk_iommu),
 	TEST_ENTRY(dms_nicring_walk_garbage_ring_pointer),
 	TEST_ENTRY(dms_nicring_walk_huge_count),
 	TEST_ENTRY(dms_nicring_walk_huge_ring_count),
