@@ -327,8 +327,9 @@ static const struct dms_nicring_driver drivers[] = {
 		.modules = "genet",
 		.model = DMS_NICRING_MODEL_BUFINFO,
 		.priv_type = "bcmgenet_priv",
-		// rx_rings[GENET_MAX_MQ_CNT + 1]: priority rings 0..rx_queues-1
-		// and the default ring; unused ones stay zero.
+		// rx_rings[GENET_MAX_MQ_CNT + 1]: ring 0 the default ring,
+		// 1..hw_params->rx_queues priority rings (none on GENET v5);
+		// unused ones stay zero.
 		.rings = DMS_NICRING_RINGS_INLINE_ARRAY,
 		.rings_member = "rx_rings",
 		.ring_type = "bcmgenet_rx_ring",

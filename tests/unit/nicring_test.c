@@ -835,9 +835,10 @@ static void dms_nicring_walk_virtio_net_arm64_612(void)
 static size_t count_code(const struct dms_nicring_result *res, enum dms_nicring_code code);
 static struct dms_error *iova_shift(void *arg, uint64_t iova, uint64_t *ret);
 
-// bcmgenet (Raspberry Pi 4): bcmgenet_priv.rx_rings[5] inline, the default
-// ring (the last element) over priv->rx_cbs; the descriptors are device
-// registers, so only the driver's control blocks are in memory.
+// bcmgenet (Raspberry Pi 4): bcmgenet_priv.rx_rings[5] inline; ring 0, the
+// default ring and on GENET v5 the only one (hw_params->rx_queues 0; 6.1's
+// bcmgenet_isr1 loops index <= rx_queues), over priv->rx_cbs; the
+// descriptors are device registers, so only the control blocks are in memory.
 #define GENET_N 8
 #define GENET_EMPTY 5
 
@@ -856,11 +857,11 @@ static void genet_build(struct fake *f, struct genet_fix *x)
 	uint64_t roff = fake_off(f, pt, "rx_rings", &asize);
 	x->nrings = rsize ? (uint32_t)(asize / rsize) : 0;
 	x->cbs = fake_alloc(f, csize * GENET_N, 64);
-	x->ring = x->priv + roff + (x->nrings - 1) * rsize;
+	x->ring = x->priv + roff; // rx_rings[0]
 	fake_set(f, pt, x->priv, "rx_cbs", x->cbs);
 	fake_set(f, pt, x->priv, "num_rx_bds", GENET_N);
 	fake_set(f, pt, x->priv, "rx_buf_len", 2048);
-	fake_set(f, rt, x->ring, "index", x->nrings - 1);
+	fake_set(f, rt, x->ring, "index", 0);
 	fake_set(f, rt, x->ring, "cbs", x->cbs);
 	fake_set(f, rt, x->ring, "size", GENET_N);
 	fake_set(f, rt, x->ring, "c_index", 3);
@@ -900,12 +901,12 @@ static void bcmgenet_synthetic(const char *release)
 	EXPECT_INT(res->nfindings, 0);
 	EXPECT_UINT(res->container, x.priv);
 	EXPECT_INT(res->nrings, x.nrings);
-	for (size_t i = 0; i + 1 < res->nrings; i++) {
+	for (size_t i = 1; i < res->nrings; i++) {
 		// Priority rings the driver did not set up (GENET v5: none).
 		EXPECT_TRUE(res->rings[i].valid && res->rings[i].unallocated);
 		EXPECT_INT(res->rings[i].nslots, 0);
 	}
-	const struct dms_nicring_ring *r = &res->rings[res->nrings - 1];
+	const struct dms_nicring_ring *r = &res->rings[0];
 	EXPECT_TRUE(r->valid && !r->unallocated);
 	EXPECT_UINT(r->addr, x.ring);
 	EXPECT_INT(r->count, GENET_N);
@@ -963,7 +964,7 @@ static void dms_nicring_walk_bcmgenet_bad_skb(void)
 	struct dms_nicring_result *res = walk(f, x.priv);
 	size_t bad = count_code(res, DMS_NICRING_BAD_SLOT_POINTER);
 	int32_t slot = res && res->nfindings ? res->findings[0].slot : -1;
-	bool valid = res && res->nrings && res->rings[res->nrings - 1].valid;
+	bool valid = res && res->nrings && res->rings[0].valid;
 	dms_nicring_result_destroy(res);
 	fake_destroy(f);
 	EXPECT_INT(bad, 1);
