@@ -265,13 +265,22 @@ static void ring_line(const struct dms_netdev_rings *rr, const struct dms_nicrin
 		      const struct dms_nicring_driver *drv)
 {
 	bool virtio = drv->model == DMS_NICRING_MODEL_VIRTQ_SPLIT;
-	fprintf(fp, "  rx ring %u at %" PRIx64 ": count %u, ", ring->index, ring->addr,
-		ring->count);
-	if (virtio)
-		fprintf(fp, "avail idx %u, used idx %u, last_used %u", ring->ntu, ring->used_idx,
-			ring->ntc);
-	else
-		fprintf(fp, "next_to_use %u, next_to_clean %u", ring->ntu, ring->ntc);
+	if (drv->model == DMS_NICRING_MODEL_SKB_QUEUE) {
+		// USB: sk_buff queues, not rings (lib/nicring.h).
+		fprintf(fp, "  rx queue %u (%s) at %" PRIx64 ": qlen %u, URBs %s", ring->index,
+			ring->index ? drv->queue_done : drv->rings_member, ring->addr, ring->count,
+			ring->index ? "completed" : "submitted to the host controller");
+	} else {
+		fprintf(fp, "  rx ring %u at %" PRIx64 ": count %u, ", ring->index, ring->addr,
+			ring->count);
+		if (virtio)
+			fprintf(fp, "avail idx %u, used idx %u, last_used %u", ring->ntu,
+				ring->used_idx, ring->ntc);
+		else if (!drv->next_to_use)
+			fprintf(fp, "kept full (the device's index is a register)");
+		else
+			fprintf(fp, "next_to_use %u, next_to_clean %u", ring->ntu, ring->ntc);
+	}
 	if (ring->buf_len)
 		fprintf(fp, ", buf_len %u", ring->buf_len);
 	else
@@ -324,6 +333,8 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 		ring_line(rr, ring, drv);
 		if (!ring->valid)
 			fprintf(fp, "    not walked (see findings)\n");
+		else if (ring->unallocated && !ring->count)
+			fprintf(fp, "    not set up by the driver (unused ring)\n");
 		else if (ring->unallocated)
 			fprintf(fp, "    FREED by the driver: no buffer-info array (interface down "
 				    "or ring torn down)\n");
@@ -718,7 +729,8 @@ char *dms_help_rxring[] = {
 	"  NETIF_F_*_BIT enumerators of the debuginfo), whether an IOMMU translates",
 	"  its DMA addresses, and its RX rings when the driver has an entry in the",
 	"  ring table (lib/nicring: e1000, e1000e, virtio_net, i40e, ixgbe, igb,",
-	"  bcmgenet, mtk_soc_eth).",
+	"  bcmgenet, mtk_soc_eth; USB: lan78xx, smsc95xx, whose RX buffers are",
+	"  queued URBs, shown as rx queues).",
 	"  Struct layouts come from the driver's debug module: the one crash loaded",
 	"  (mod -s), else $DEBUG_MODULES or the dumps/fetch-debuginfo cache",
 	"  ($DMASLEUTH_CACHE, $XDG_CACHE_HOME or ~/.cache/dmasleuth/RELEASE/modules).",

@@ -384,6 +384,62 @@ static const struct dms_nicring_driver drivers[] = {
 		.frame_offset = {DMS_NICRING_SRC_RING_NONZERO, "page_pool", NULL, 64, 256},
 		.desc_fmt = &fmt_mtk_rx,
 	},
+	{
+		// Microchip LAN7800/7850 USB 3 bridges; the Raspberry Pi 3B+
+		// (LAN7515).  No ring in host memory: rx_submit() puts each
+		// skb's URB (skb->cb, struct skb_data) on rxq when it submits
+		// it (transfer_buffer = skb->data; the host controller maps it
+		// into transfer_dma), rx_complete() moves it to rxq_done.
+		.name = "lan78xx",
+		.source = "drivers/net/usb/lan78xx.c",
+		.modules = "lan78xx",
+		.model = DMS_NICRING_MODEL_SKB_QUEUE,
+		.priv_type = "lan78xx_net",
+		.rings_member = "rxq",
+		.queue_done = "rxq_done",
+		.ring_type = "sk_buff_head",
+		.count = "qlen",
+		.skb_type = "sk_buff",
+		.skb_next = "next",
+		.skb_cb = "cb",
+		.cb_type = "skb_data",
+		.cb_urb = "urb",
+		.bufinfo_type = "urb",
+		.slot_dma = "transfer_dma",
+		.slot_data = "transfer_buffer",
+		.slot_len = "transfer_buffer_length",
+		// Each frame in the URB follows RX_CMD_A, RX_CMD_B (u32) and
+		// RX_CMD_C (u16): lan78xx_rx() pulls 4, 4, 2.
+		.device_hdr = {DMS_NICRING_SRC_CONST, NULL, NULL, 10, 0},
+		.frame_offset = {DMS_NICRING_SRC_CONST, NULL, NULL, 10, 0},
+	},
+	{
+		// SMSC LAN95xx USB 2 bridges: the Raspberry Pi 1, 2 and 3B
+		// (LAN9512/9514).  A usbnet driver: netdev_priv is struct
+		// usbnet, rx_submit() queues each skb on rxq with its URB in
+		// skb->cb.  usbnet's done queue mixes RX and TX skbs: not walked.
+		.name = "smsc95xx",
+		.source = "drivers/net/usb/usbnet.c, include/linux/usb/usbnet.h, smsc95xx.c",
+		.modules = "usbnet",
+		.model = DMS_NICRING_MODEL_SKB_QUEUE,
+		.priv_type = "usbnet",
+		.rings_member = "rxq",
+		.ring_type = "sk_buff_head",
+		.count = "qlen",
+		.skb_type = "sk_buff",
+		.skb_next = "next",
+		.skb_cb = "cb",
+		.cb_type = "skb_data",
+		.cb_urb = "urb",
+		.bufinfo_type = "urb",
+		.slot_dma = "transfer_dma",
+		.slot_data = "transfer_buffer",
+		.slot_len = "transfer_buffer_length",
+		// A 4-byte RX status word before each frame (smsc95xx_rx_fixup:
+		// skb_pull(skb, 4) in the 6.1 and 6.12 arm64 binaries).
+		.device_hdr = {DMS_NICRING_SRC_CONST, NULL, NULL, 4, 0},
+		.frame_offset = {DMS_NICRING_SRC_CONST, NULL, NULL, 4, 0},
+	},
 };
 
 const struct dms_nicring_driver *dms_nicring_drivers(size_t *ret)
@@ -474,6 +530,9 @@ struct dms_nicring {
 	struct field slot_dma, slot_page, slot_data, slot_page_offset, slot_len, slot_skb;
 	struct field token, token_data, avail, used, last_used, packed;
 	struct value buf_len, device_hdr, frame_offset;
+	// SKB_QUEUE: done queue (in the container), the head's first pointer,
+	// skb's link and skb's URB pointer (skb_cb + cb_urb).
+	struct field qdone, qnext, skb_next, skb_urb;
 };
 
 static struct dms_error *resolve(const struct dms_layout *l, const char *type, const char *member,
@@ -572,20 +631,69 @@ static struct dms_error *resolve_value(const struct dms_layout *l,
 	return err;
 }
 
+// SKB_QUEUE entries: queue heads in the container, the skb's link and URB
+// pointer, the URB's buffer fields.
+static struct dms_error *create_skbq(const struct dms_nicring_driver *d, const struct dms_layout *l,
+				     struct dms_nicring *nr)
+{
+	const char *container = d->hop_type ? d->hop_type : d->priv_type;
+	struct field cb, urb;
+	struct dms_error *err;
+	nr->hop.off = nr->nrings.off = nr->elem_ring_ptr.off = -1;
+	nr->ntu.off = nr->ntc.off = nr->desc.off = nr->desc_dma.off = nr->desc_bytes.off = -1;
+	nr->bufinfo.off = nr->slot_page.off = nr->slot_page_offset.off = nr->slot_skb.off = -1;
+	nr->token.off = nr->token_data.off = nr->avail.off = nr->used.off = -1;
+	nr->last_used.off = nr->packed.off = -1;
+	if ((err = resolve(l, d->priv_type, d->hop_member, d->hop_member != NULL, &nr->hop)) ||
+	    (err = resolve(l, container, d->rings_member, true, &nr->rings)) ||
+	    (err = resolve(l, container, d->queue_done, d->queue_done != NULL, &nr->qdone)) ||
+	    (err = resolve_scalar(l, d->ring_type, d->skb_next, true, &nr->qnext)) ||
+	    (err = resolve_scalar(l, d->ring_type, d->count, true, &nr->count)) ||
+	    (err = resolve_scalar(l, d->skb_type, d->skb_next, true, &nr->skb_next)) ||
+	    (err = resolve(l, d->skb_type, d->skb_cb, true, &cb)) ||
+	    (err = resolve_scalar(l, d->cb_type, d->cb_urb, true, &urb)) ||
+	    (err = resolve_size(l, d->bufinfo_type, &nr->bufinfo_size)) ||
+	    (err = resolve_scalar(l, d->bufinfo_type, d->slot_dma, true, &nr->slot_dma)) ||
+	    (err = resolve_scalar(l, d->bufinfo_type, d->slot_data, false, &nr->slot_data)) ||
+	    (err = resolve_scalar(l, d->bufinfo_type, d->slot_len, false, &nr->slot_len)) ||
+	    (err = resolve_value(l, d, &d->buf_len, &nr->buf_len)) ||
+	    (err = resolve_value(l, d, &d->device_hdr, &nr->device_hdr)) ||
+	    (err = resolve_value(l, d, &d->frame_offset, &nr->frame_offset)))
+		return err;
+	if ((nr->hop.off >= 0 && nr->hop.size != 8) || nr->qnext.size != 8 ||
+	    nr->skb_next.size != 8 || urb.size != 8 || urb.off + 8 > cb.size)
+		return dms_error_create(DMS_ERR_INVALID_DATA, "%s: queue or URB pointer layout",
+					d->name);
+	nr->skb_urb = (struct field){.off = cb.off + urb.off, .size = 8};
+	return NULL;
+}
+
 struct dms_error *dms_nicring_create(const struct dms_nicring_driver *d, const struct dms_layout *l,
 				     struct dms_nicring **ret)
 {
 	// A descriptor ring needs its format; a buffer-info struct its DMA
 	// address (without a struct, bufinfo is an array of data pointers).
+	bool skbq = d && d->model == DMS_NICRING_MODEL_SKB_QUEUE;
 	if (!d || !l || !d->priv_type || !d->ring_type || !d->rings_member ||
 	    ((d->desc || d->model == DMS_NICRING_MODEL_VIRTQ_SPLIT) && !d->desc_fmt) ||
-	    !d->bufinfo || (d->bufinfo_type && !d->slot_dma) || !d->count)
+	    (!d->bufinfo && !skbq) || (d->bufinfo_type && !d->slot_dma) || !d->count ||
+	    (skbq && (!d->bufinfo_type || !d->skb_type || !d->skb_next || !d->skb_cb ||
+		      !d->cb_type || !d->cb_urb)))
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "incomplete driver entry %s",
 					d && d->name ? d->name : "?");
 	struct dms_nicring *nr = calloc(1, sizeof(*nr));
 	if (!nr)
 		return &dms_enomem;
 	nr->drv = d;
+	if (skbq) {
+		struct dms_error *qerr = create_skbq(d, l, nr);
+		if (qerr) {
+			free(nr);
+			return qerr;
+		}
+		*ret = nr;
+		return NULL;
+	}
 	const char *container = d->hop_type ? d->hop_type : d->priv_type;
 	const char *elem = d->elem_type ? d->elem_type : d->ring_type;
 	bool virtq = d->model == DMS_NICRING_MODEL_VIRTQ_SPLIT;
@@ -965,11 +1073,11 @@ static struct dms_error *slot_skb(struct walk *w, int32_t r, struct dms_nicring_
 }
 
 // A slot whose driver keeps only a data pointer (mtk_eth): the driver
-// mapped data + frame_offset; its physical address is what the device was
-// given when there is no IOMMU.  A data pointer the dump cannot translate
-// leaves the address unknown.
+// mapped data + offset; its physical address is what the device was given
+// when there is no IOMMU.  A data pointer the dump cannot translate leaves
+// the address unknown.
 static struct dms_error *derive_dma(struct walk *w, const struct dms_nicring_ring *ring,
-				    struct dms_nicring_slot *s)
+				    uint32_t offset, struct dms_nicring_slot *s)
 {
 	s->dma_derived = true;
 	s->phys_state = DMS_NICRING_PHYS_UNKNOWN;
@@ -983,7 +1091,7 @@ static struct dms_error *derive_dma(struct walk *w, const struct dms_nicring_rin
 	}
 	if (err)
 		return err;
-	s->buf_phys = pa + ring->frame_offset;
+	s->buf_phys = pa + offset;
 	s->frame_phys = s->buf_phys + ring->device_hdr;
 	if (w->env->iova_to_phys) {
 		// The IOVA the device holds is not recorded anywhere.
@@ -1134,7 +1242,7 @@ static struct dms_error *walk_bufinfo(struct walk *w, struct dms_nicring_ring *r
 		if (s->state == DMS_NICRING_SLOT_POSTED)
 			ring->nposted++;
 		if (!empty && nr->slot_dma.off < 0) {
-			err = derive_dma(w, ring, s);
+			err = derive_dma(w, ring, ring->frame_offset, s);
 			if (err)
 				break;
 		} else if (!empty) {
@@ -1442,6 +1550,141 @@ static struct dms_error *ring_addr(struct walk *w, uint32_t i, uint64_t containe
 	return NULL;
 }
 
+// One skb queue (SKB_QUEUE model) at head: its skbs in list order, bounded
+// by qlen (a list that does not come back to the head within qlen skbs is
+// broken or cyclic), each skb's URB and the URB's buffer.
+static struct dms_error *walk_skbq(struct walk *w, struct dms_nicring_ring *ring,
+				   enum dms_nicring_slot_state state)
+{
+	const struct dms_nicring *nr = w->nr;
+	int32_t r = (int32_t)ring->index;
+	uint64_t head = ring->addr;
+	const struct field *const hf[] = {&nr->qnext, &nr->count};
+	uint8_t hb[64] = {0};
+	uint64_t hlen = span(hf, 2);
+	bool ok;
+	struct dms_error *err = hlen <= sizeof(hb) ? read_span(w, head, hb, hlen, &ok) : NULL;
+	if (err)
+		return err;
+	if (hlen > sizeof(hb) || !ok)
+		return finding(w, DMS_NICRING_NOT_IN_DUMP, r, -1, head, 0,
+			       "queue head at %#llx not in the dump", (unsigned long long)head);
+	uint64_t qlen = get(hb, &nr->count);
+	if (qlen > w->max_slots)
+		return finding(w, DMS_NICRING_BAD_COUNT, r, -1, head + (uint64_t)nr->count.off,
+			       qlen, "queue length %llu (cap %u)", (unsigned long long)qlen,
+			       w->max_slots);
+	ring->count = (uint32_t)qlen;
+	ring->buf_len = value_of(&nr->buf_len, hb, NULL);
+	ring->device_hdr = value_of(&nr->device_hdr, hb, NULL);
+	ring->frame_offset = value_of(&nr->frame_offset, hb, NULL);
+	ring->slots = calloc(qlen ? qlen : 1, sizeof(*ring->slots));
+	if (!ring->slots)
+		return &dms_enomem;
+	ring->valid = true;
+	const struct field *const sf[] = {&nr->skb_next, &nr->skb_urb};
+	const struct field *const uf[] = {&nr->slot_dma, &nr->slot_data, &nr->slot_len};
+	uint64_t slen = span(sf, 2), ulen = span(uf, 3);
+	uint8_t sb[256], ub[512];
+	if (slen > sizeof(sb) || ulen > sizeof(ub))
+		return finding(w, DMS_NICRING_UNSUPPORTED, r, -1, head, 0,
+			       "skb or URB fields beyond %zu bytes", sizeof(ub));
+	uint64_t p = get(hb, &nr->qnext), where = head + (uint64_t)nr->qnext.off;
+	uint32_t k = 0;
+	for (;; k++) {
+		if (p == head)
+			break;
+		if (k >= qlen)
+			return finding(w, DMS_NICRING_BAD_CHAIN, r, (int32_t)k, where, p,
+				       "queue longer than its qlen %llu (cycle or corrupt link)",
+				       (unsigned long long)qlen);
+		if (!kptr_ok(w, p, 8))
+			return finding(w, DMS_NICRING_BAD_POINTER, r, (int32_t)k, where, p,
+				       "skb %u link %#llx is not a kernel pointer", k,
+				       (unsigned long long)p);
+		err = read_span(w, p, sb, slen, &ok);
+		if (err)
+			return err;
+		if (!ok)
+			return finding(w, DMS_NICRING_NOT_IN_DUMP, r, (int32_t)k, p, 0,
+				       "skb %u at %#llx not in the dump", k, (unsigned long long)p);
+		struct dms_nicring_slot *s = &ring->slots[k];
+		ring->nslots = k + 1;
+		s->index = k;
+		s->skb = p;
+		s->len = ring->buf_len;
+		uint64_t urb = get(sb, &nr->skb_urb);
+		if (urb && !kptr_ok(w, urb, 8)) {
+			err = finding(w, DMS_NICRING_BAD_SLOT_POINTER, r, (int32_t)k,
+				      p + (uint64_t)nr->skb_urb.off, urb,
+				      "skb %u URB %#llx is not a kernel pointer", k,
+				      (unsigned long long)urb);
+			if (err)
+				return err;
+		} else if (urb) {
+			err = read_span(w, urb, ub, ulen, &ok);
+			if (err)
+				return err;
+			if (ok) {
+				s->dma = get(ub, &nr->slot_dma);
+				s->data = get(ub, &nr->slot_data);
+				if (nr->slot_len.off >= 0)
+					s->len = (uint32_t)get(ub, &nr->slot_len);
+			}
+		}
+		s->buf_dma = s->dma;
+		s->frame_dma = s->dma ? s->dma + ring->device_hdr : 0;
+		s->state = s->dma || s->data ? state : DMS_NICRING_SLOT_EMPTY;
+		if (s->state == DMS_NICRING_SLOT_POSTED)
+			ring->nposted++;
+		if (s->data && !kptr_ok(w, s->data, 1)) {
+			err = finding(w, DMS_NICRING_BAD_SLOT_POINTER, r, (int32_t)k, urb, s->data,
+				      "skb %u URB buffer %#llx is not a kernel pointer", k,
+				      (unsigned long long)s->data);
+			if (err)
+				return err;
+		} else if (!s->dma && s->data) {
+			// Not mapped by the host controller (yet): the buffer.
+			err = derive_dma(w, ring, 0, s);
+		} else if (s->dma) {
+			err = translate(w, s);
+		}
+		if (err)
+			return err;
+		where = p + (uint64_t)nr->skb_next.off;
+		p = get(sb, &nr->skb_next);
+	}
+	if (k != qlen)
+		return finding(w, DMS_NICRING_BAD_COUNT, r, -1, head + (uint64_t)nr->count.off,
+			       qlen, "queue holds %u skbs, its qlen says %llu", k,
+			       (unsigned long long)qlen);
+	return NULL;
+}
+
+static struct dms_error *walk_queues(struct walk *w, uint64_t container)
+{
+	const struct dms_nicring *nr = w->nr;
+	struct dms_nicring_result *res = w->res;
+	res->rings = calloc(2, sizeof(*res->rings));
+	if (!res->rings)
+		return &dms_enomem;
+	// The submitted URBs, then those the device completed.
+	const struct field *const q[] = {&nr->rings, &nr->qdone};
+	const enum dms_nicring_slot_state st[] = {DMS_NICRING_SLOT_POSTED,
+						  DMS_NICRING_SLOT_COMPLETED};
+	for (uint32_t i = 0; i < 2; i++) {
+		if (q[i]->off < 0)
+			continue;
+		struct dms_nicring_ring *ring = &res->rings[res->nrings++];
+		ring->index = i;
+		ring->addr = container + (uint64_t)q[i]->off;
+		struct dms_error *err = walk_skbq(w, ring, st[i]);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
 static struct dms_error *walk_rings(struct walk *w)
 {
 	const struct dms_nicring *nr = w->nr;
@@ -1459,6 +1702,8 @@ static struct dms_error *walk_rings(struct walk *w)
 				       nr->drv->priv_type, nr->drv->hop_member);
 	}
 	res->container = container;
+	if (nr->drv->model == DMS_NICRING_MODEL_SKB_QUEUE)
+		return walk_queues(w, container);
 	bool inline_rings = nr->drv->rings == DMS_NICRING_RINGS_INLINE_PTRS ||
 			    nr->drv->rings == DMS_NICRING_RINGS_INLINE_ARRAY;
 	// Without a count an inline array is walked whole.

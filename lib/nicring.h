@@ -52,6 +52,11 @@ enum dms_nicring_model {
 	DMS_NICRING_MODEL_BUFINFO,
 	// virtio split virtqueue: descriptor table, avail and used rings.
 	DMS_NICRING_MODEL_VIRTQ_SPLIT,
+	// USB network devices (lan78xx, usbnet): no descriptor ring in host
+	// memory; RX buffers are sk_buffs on a queue (struct sk_buff_head at
+	// container.rings_member), each with its struct urb * in skb->cb.
+	// Queued = submitted to the USB host controller, which does the DMA.
+	DMS_NICRING_MODEL_SKB_QUEUE,
 };
 
 /** Where a number comes from. */
@@ -151,6 +156,14 @@ struct dms_nicring_driver {
 	const char *token, *token_type, *token_data;
 	// virtio: avail ring, used ring, last used index, packed flag.
 	const char *avail, *used, *last_used, *packed;
+	// SKB_QUEUE: ring_type is the queue head (sk_buff_head, count its
+	// qlen) and bufinfo_type the URB (slot_dma transfer_dma, slot_data
+	// transfer_buffer, slot_len transfer_buffer_length).  queue_done: a
+	// second queue in the container whose URBs completed (lan78xx
+	// rxq_done).  skb_type and its list link skb_next (also the head's
+	// first pointer), its control block skb_cb, and the struct in the
+	// control block (cb_type) whose member cb_urb points to the URB.
+	const char *queue_done, *skb_type, *skb_next, *skb_cb, *cb_type, *cb_urb;
 
 	// Buffer length given to the device.
 	struct dms_nicring_value buf_len;

@@ -149,6 +149,29 @@ static const struct row rows[] = {
 	{"mtk_soc_eth", "mtk_rx_ring", "data", 8, 8},
 	{"mtk_soc_eth", "mtk_rx_ring", "buf_size", 26, 2},
 	{"mtk_soc_eth", "mtk_rx_ring", "page_pool", 40, 8},
+	// lan78xx (6.1.0-56-arm64 lan78xx.ko)
+	{"lan78xx", "lan78xx_net", "rxq", 96, 24},
+	{"lan78xx", "lan78xx_net", "rxq_done", 120, 24},
+	{"lan78xx", "sk_buff_head", "next", 0, 8},
+	{"lan78xx", "sk_buff_head", "qlen", 16, 4},
+	{"lan78xx", "sk_buff", "next", 0, 8},
+	{"lan78xx", "sk_buff", "cb", 40, 48},
+	{"lan78xx", "skb_data", "urb", 0, 8},
+	{"lan78xx", "urb", NULL, 184, 0},
+	{"lan78xx", "urb", "transfer_dma", 104, 8},
+	{"lan78xx", "urb", "transfer_buffer", 96, 8},
+	{"lan78xx", "urb", "transfer_buffer_length", 128, 4},
+	// smsc95xx (6.1.0-56-arm64 usbnet.ko)
+	{"smsc95xx", "usbnet", "rxq", 320, 24},
+	{"smsc95xx", "sk_buff_head", "next", 0, 8},
+	{"smsc95xx", "sk_buff_head", "qlen", 16, 4},
+	{"smsc95xx", "sk_buff", "next", 0, 8},
+	{"smsc95xx", "sk_buff", "cb", 40, 48},
+	{"smsc95xx", "skb_data", "urb", 0, 8},
+	{"smsc95xx", "urb", NULL, 184, 0},
+	{"smsc95xx", "urb", "transfer_dma", 104, 8},
+	{"smsc95xx", "urb", "transfer_buffer", 96, 8},
+	{"smsc95xx", "urb", "transfer_buffer_length", 128, 4},
 };
 
 static const char *cur_driver;

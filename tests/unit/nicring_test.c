@@ -1116,6 +1116,147 @@ static void dms_nicring_walk_mtk_iommu(void)
 	EXPECT_INT(a0, DMS_NICRING_UNKNOWN);
 }
 
+// lan78xx (Raspberry Pi 3B+): no ring; skbs on lan78xx_net.rxq (URBs
+// submitted to the USB host controller) and rxq_done (completed), each with
+// its struct urb * in skb->cb (struct skb_data).
+#define USBQ_POSTED 4
+#define USBQ_DONE 2
+#define USBQ_UNMAPPED 1 // submitted, transfer_dma not (yet) set
+
+struct usbq_fix {
+	uint64_t priv, head[2];
+	uint64_t skb[2][USBQ_POSTED], urb[2][USBQ_POSTED], buf[2][USBQ_POSTED];
+};
+
+// pt: the struct at netdev_priv (lan78xx_net, usbnet); done: its queue of
+// completed URBs, or NULL.
+static void usbq_build(struct fake *f, struct usbq_fix *x, const char *pt, const char *done)
+{
+	memset(x, 0, sizeof(*x));
+	x->priv = fake_new(f, pt);
+	x->head[0] = x->priv + fake_off(f, pt, "rxq", NULL);
+	x->head[1] = done ? x->priv + fake_off(f, pt, done, NULL) : 0;
+	uint64_t urb_in_skb =
+		fake_off(f, "sk_buff", "cb", NULL) + fake_off(f, "skb_data", "urb", NULL);
+	const uint32_t n[2] = {USBQ_POSTED, USBQ_DONE};
+	for (uint32_t q = 0; q < (done ? 2u : 1u); q++) {
+		uint64_t prev = x->head[q];
+		for (uint32_t i = 0; i < n[q]; i++) {
+			uint64_t skb = x->skb[q][i] = fake_new(f, "sk_buff");
+			uint64_t urb = x->urb[q][i] = fake_new(f, "urb");
+			x->buf[q][i] = fake_alloc(f, 4096, 64);
+			fake_put(f, skb + urb_in_skb, 8, urb);
+			fake_set(f, "sk_buff", skb, "prev", prev);
+			fake_set(f, "sk_buff", prev, "next", skb); // sk_buff_head.next too
+			fake_set(f, "sk_buff", skb, "data", x->buf[q][i]);
+			fake_set(f, "urb", urb, "transfer_buffer", x->buf[q][i]);
+			fake_set(f, "urb", urb, "transfer_buffer_length", 4096);
+			if (!(q == 0 && i == USBQ_UNMAPPED))
+				fake_set(f, "urb", urb, "transfer_dma", x->buf[q][i] - DIRECT);
+			prev = skb;
+		}
+		fake_set(f, "sk_buff", prev, "next", x->head[q]);
+		fake_set(f, "sk_buff_head", x->head[q], "prev", prev);
+		fake_set(f, "sk_buff_head", x->head[q], "qlen", n[q]);
+	}
+}
+
+// modules, driver, priv type, done queue; hdr: bytes before the first frame.
+static void usbq_synthetic(const char *release, const char *modules, const char *driver,
+			   const char *pt, const char *done, uint32_t hdr)
+{
+	struct fake *f;
+	FAKE_REL_OR_SKIP(f, release, modules, driver);
+	struct usbq_fix x;
+	usbq_build(f, &x, pt, done);
+	uint32_t nq = done ? 2 : 1;
+	struct dms_nicring_result *res = walk(f, x.priv);
+	print_findings(res);
+	EXPECT_TRUE(res != NULL && res->nrings == nq);
+	if (!res || res->nrings != nq) {
+		dms_nicring_result_destroy(res);
+		fake_destroy(f);
+		return;
+	}
+	EXPECT_INT(res->nfindings, 0);
+	const uint32_t n[2] = {USBQ_POSTED, USBQ_DONE};
+	for (uint32_t q = 0; q < nq; q++) {
+		const struct dms_nicring_ring *r = &res->rings[q];
+		EXPECT_TRUE(r->valid);
+		EXPECT_UINT(r->addr, x.head[q]);
+		EXPECT_INT(r->count, n[q]);
+		EXPECT_INT(r->nslots, n[q]);
+		EXPECT_INT(r->nposted, q ? 0 : n[q]);
+		EXPECT_INT(r->device_hdr, hdr);
+		for (uint32_t i = 0; i < r->nslots; i++) {
+			const struct dms_nicring_slot *sl = &r->slots[i];
+			uint64_t pa = x.buf[q][i] - DIRECT;
+			bool unmapped = q == 0 && i == USBQ_UNMAPPED;
+			EXPECT_INT(sl->state,
+				   q ? DMS_NICRING_SLOT_COMPLETED : DMS_NICRING_SLOT_POSTED);
+			EXPECT_UINT(sl->skb, x.skb[q][i]);
+			EXPECT_UINT(sl->data, x.buf[q][i]);
+			EXPECT_INT(sl->len, 4096);
+			EXPECT_INT(sl->dma_derived, unmapped);
+			EXPECT_UINT(sl->buf_dma, pa);
+			EXPECT_UINT(sl->buf_phys, pa);
+			EXPECT_UINT(sl->frame_phys, pa + hdr);
+		}
+	}
+	// The device's copy of the buffer addresses is in the host controller.
+	struct dms_nicring_hwdesc *hw = NULL;
+	EXPECT_UINT(res->container, x.priv);
+	EXPECT_ERR(dms_nicring_read_hw(f->nr, &f->env, &res->rings[0], &hw),
+		   DMS_ERR_INVALID_ARGUMENT);
+	dms_nicring_result_destroy(res);
+	fake_destroy(f);
+}
+
+// lan78xx: RX_CMD_A, RX_CMD_B, RX_CMD_C (10 bytes) before the first frame.
+static void dms_nicring_walk_lan78xx_arm64_61(void)
+{
+	usbq_synthetic("6.1.0-56-arm64", "lan78xx", "lan78xx", "lan78xx_net", "rxq_done", 10);
+}
+
+static void dms_nicring_walk_lan78xx_arm64_612(void)
+{
+	usbq_synthetic("6.12.95+deb12-arm64", "lan78xx", "lan78xx", "lan78xx_net", "rxq_done", 10);
+}
+
+// smsc95xx (usbnet): a 4-byte status word before each frame; no done queue.
+static void dms_nicring_walk_smsc95xx_arm64_61(void)
+{
+	usbq_synthetic("6.1.0-56-arm64", "usbnet", "smsc95xx", "usbnet", NULL, 4);
+}
+
+static void dms_nicring_walk_smsc95xx_arm64_612(void)
+{
+	usbq_synthetic("6.12.95+deb12-arm64", "usbnet", "smsc95xx", "usbnet", NULL, 4);
+}
+
+// A queue whose last skb links back into the queue instead of to the head
+// (a cycle), and a qlen that disagrees with the list: findings, bounded.
+static void dms_nicring_walk_lan78xx_broken_queue(void)
+{
+	struct fake *f;
+	FAKE_REL_OR_SKIP(f, "6.1.0-56-arm64", "lan78xx", "lan78xx");
+	struct usbq_fix x;
+	usbq_build(f, &x, "lan78xx_net", "rxq_done");
+	fake_set(f, "sk_buff", x.skb[0][USBQ_POSTED - 1], "next", x.skb[0][1]);
+	fake_set(f, "sk_buff_head", x.head[1], "qlen", USBQ_DONE + 3);
+	struct dms_nicring_result *res = walk(f, x.priv);
+	size_t chain = count_code(res, DMS_NICRING_BAD_CHAIN);
+	size_t count = count_code(res, DMS_NICRING_BAD_COUNT);
+	uint32_t nslots0 = res && res->nrings > 0 ? res->rings[0].nslots : 0;
+	uint32_t nslots1 = res && res->nrings > 1 ? res->rings[1].nslots : 0;
+	dms_nicring_result_destroy(res);
+	fake_destroy(f);
+	EXPECT_INT(chain, 1);
+	EXPECT_INT(count, 1);
+	EXPECT_INT(nslots0, USBQ_POSTED);
+	EXPECT_INT(nslots1, USBQ_DONE);
+}
+
 // Count findings of a code (and check the ring index when ring >= -1).
 static size_t count_code(const struct dms_nicring_result *res, enum dms_nicring_code code)
 {
@@ -1567,6 +1708,11 @@ const struct dms_test nicring_tests[] = {
 	TEST_ENTRY(dms_nicring_walk_mtk_page_pool),
 	TEST_ENTRY(dms_nicring_walk_mtk_page_frag),
 	TEST_ENTRY(dms_nicring_walk_mtk_iommu),
+	TEST_ENTRY(dms_nicring_walk_lan78xx_arm64_61),
+	TEST_ENTRY(dms_nicring_walk_lan78xx_arm64_612),
+	TEST_ENTRY(dms_nicring_walk_lan78xx_broken_queue),
+	TEST_ENTRY(dms_nicring_walk_smsc95xx_arm64_61),
+	TEST_ENTRY(dms_nicring_walk_smsc95xx_arm64_612),
 	TEST_ENTRY(dms_nicring_walk_garbage_ring_pointer),
 	TEST_ENTRY(dms_nicring_walk_huge_count),
 	TEST_ENTRY(dms_nicring_walk_huge_ring_count),
