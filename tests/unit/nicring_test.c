@@ -50,12 +50,12 @@ struct fake {
 };
 
 // The layouts: the debug modules of $DEBUG_MODULES (6.1.0-56-amd64) and, for
-// the arm64 kernels, of $DMASLEUTH_CACHE/RELEASE/modules; without them, the
+// the arm64 kernels, of fetch-debuginfo's cache ($DMASLEUTH_CACHE or
+// ~/.cache/dmasleuth)/RELEASE/modules; without them, the
 // fixture tests/data/layouts/nic-RELEASE-MODULES.json holding every size and
 // offset these tests and lib/nicring ask.  Regenerate the fixtures with the
 // debuginfo: set -a; eval "$(dumps/fetch-debuginfo 6.1.0-56-amd64)";
-// DMASLEUTH_CACHE=~/.cache/dmasleuth; set +a; DMS_LAYOUT_RECORD=1
-// tests/unit/unit-tests nicring.
+// set +a; DMS_LAYOUT_RECORD=1 tests/unit/unit-tests nicring.
 #define NIC_FIXTURE_RELEASE "6.1.0-56-amd64"
 
 static void fake_destroy(struct fake *f)
@@ -81,7 +81,7 @@ static void nic_fixture_path(const char *release, const char *modules, char *buf
 }
 
 // The debug modules of another release than $DEBUG_MODULES': those of
-// dumps/fetch-debuginfo's cache layout, $DMASLEUTH_CACHE/RELEASE/modules
+// dumps/fetch-debuginfo's cache, CACHE/RELEASE/modules
 // (6.1.0-56-arm64 is a lab kernel; the 6.12 arm64 -dbg is fetched by hand,
 // see docs/rxring-engine.md).  virtio_ring, built into Debian's arm64
 // kernels, is taken from the release's vmlinux when it has no .ko.  *ret
@@ -90,8 +90,17 @@ static struct dms_error *open_release_modules(const char *release, const char *n
 					      struct dms_dwlayout **ret)
 {
 	*ret = NULL;
-	const char *cache = getenv("DMASLEUTH_CACHE");
-	if (!cache || !*cache)
+	// fetch-debuginfo's cache: $DMASLEUTH_CACHE, else
+	// $XDG_CACHE_HOME/dmasleuth, else ~/.cache/dmasleuth.
+	char cache[512];
+	const char *e;
+	if ((e = getenv("DMASLEUTH_CACHE")) && *e)
+		snprintf(cache, sizeof(cache), "%s", e);
+	else if ((e = getenv("XDG_CACHE_HOME")) && *e)
+		snprintf(cache, sizeof(cache), "%s/dmasleuth", e);
+	else if ((e = getenv("HOME")) && *e)
+		snprintf(cache, sizeof(cache), "%s/.cache/dmasleuth", e);
+	else
 		return NULL;
 	char dir[1024], vmlinux[1200], buf[256];
 	snprintf(dir, sizeof(dir), "%s/%s/modules", cache, release);
@@ -1567,7 +1576,7 @@ static void dms_nicring_walk_iova_hook(void)
 
 // Every entry of the table resolves against its real debug modules, and
 // each descriptor format agrees with the kernel's own struct or union: the
-// amd64 modules of $DEBUG_MODULES and the arm64 ones of $DMASLEUTH_CACHE
+// amd64 modules of $DEBUG_MODULES and the arm64 ones of fetch-debuginfo's cache
 // (bcmgenet and mtk_soc_eth are built for arm64 only; mtk_eth from 6.12 on).
 static const char *const entry_releases[] = {NULL, "6.1.0-56-arm64", "6.12.95+deb12-arm64"};
 
@@ -1630,8 +1639,7 @@ static void dms_nicring_create_every_table_entry(void)
 		}
 	}
 	if (!checked)
-		test_skip("no debuginfo: set DEBUG_MODULES (dumps/fetch-debuginfo) or "
-			  "DMASLEUTH_CACHE");
+		test_skip("no debuginfo: set DEBUG_MODULES (dumps/fetch-debuginfo)");
 }
 
 static void dms_nicring_create_missing_member(void)
