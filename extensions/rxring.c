@@ -416,6 +416,11 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 				fprintf(fp, ",\"paddr\":null,\"frame\":null");
 			fprintf(fp, ",\"page\":\"%#" PRIx64 "\",\"len\":%u,\"hw\":\"%s\"",
 				s->page ? s->page : so.o.page.page, s->len, hw_word(a, h));
+			// Only where the driver has them (bcmgenet, USB; mtk_eth).
+			if (s->skb)
+				fprintf(fp, ",\"skb\":\"%#" PRIx64 "\"", s->skb);
+			if (s->dma_derived)
+				fprintf(fp, ",\"dma_derived\":true");
 			fprintf(fp, ",\"owner\":{\"kind\":\"%s\",\"cache\":",
 				dms_owner_kind_name(so.o.page.kind));
 			if (so.o.page.kind == DMS_OWNER_SLAB)
