@@ -8,12 +8,15 @@ Debian 12's /usr/bin/crash, crash 8.0.6 the one scripts/build-crash keeps in the
 A kernel of another architecture names its crash target in its manifest (CRASH_TARGET, e.g.
 ARM64: dumps/kernels/6.1.0-56-arm64): its dumps open only in that cross crash
 (scripts/build-crash TARGET keeps crash-VERSION-TARGET in the cache).  The extension's suites
-run on the dumps of the targets in EXTENSION_TARGETS (stored_dumps()); the lab's own sanity
+run on the dumps of the targets in EXTENSION_TARGETS (stored_dumps()), each loading the
+extension built for its dump's target (extension_for(): EXTENSIONS); the lab's own sanity
 test on every dump (stored_dumps(every_target=True)).
 
 Environment overrides: VMLINUX (only for dumps of the default kernel, as before),
 DMS_CRASH_8_0_2 / DMS_CRASH_8_0_6 (crash binaries; DMS_CRASH_8_0_6_ARM64 for another
-target), DMS_KERNELS (comma-separated releases: only dumps of these kernels are tested).
+target), DMASLEUTH_SO / DMASLEUTH_ARM64_SO (the extension builds; DMS_EXTENSION is the old
+name of DMASLEUTH_SO), DMS_KERNELS (comma-separated releases: only dumps of these kernels
+are tested).
 """
 import json
 import os
@@ -23,10 +26,12 @@ import subprocess
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DUMPS = os.path.join(ROOT, 'dumps')
 DEFAULT_RELEASE = '6.1.0-56-amd64'
-# The crash targets whose dumps the extension's suites (vmcore, dmaf, triage) run on.  ARM64
-# joins when the extension builds for an ARM64 crash and passes there (issue 10); until
-# then the arm64 dumps are checked by tests/lab/lab_sanity.py only.
-EXTENSION_TARGETS = ('X86_64',)
+# The crash targets whose dumps the extension's suites (vmcore, dmaf, preader, facts,
+# triage) run on, and the extension build each target's crash loads (extensions.mk: one
+# source tree, one build per target; each build refuses the other target's crash).
+EXTENSION_TARGETS = ('X86_64', 'ARM64')
+EXTENSIONS = {'X86_64': ('DMASLEUTH_SO', 'extensions/dmasleuth.so'),
+              'ARM64': ('DMASLEUTH_ARM64_SO', 'extensions/dmasleuth-arm64.so')}
 _vmlinux = {}
 _crash = {}
 
@@ -64,6 +69,19 @@ def crash_target(release):
 def for_extension(dump):
     """Whether the extension's suites run on DUMP (its crash target is in EXTENSION_TARGETS)."""
     return crash_target(release_of(dump)) in EXTENSION_TARGETS
+
+
+def extension(target='X86_64'):
+    """The path of the extension built for crash target TARGET (EXTENSIONS; its environment
+    variable overrides), absolute; whether it is built is the caller's question."""
+    var, rel = EXTENSIONS[target]
+    path = os.environ.get(var) or (os.environ.get('DMS_EXTENSION') if target == 'X86_64' else None)
+    return os.path.join(ROOT, path or rel)
+
+
+def extension_for(dump):
+    """The extension DUMP's crash loads: the build for its kernel's crash target."""
+    return extension(crash_target(release_of(dump)))
 
 
 def stored_dumps(every_target=False):

@@ -27,7 +27,6 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, 'tests'))
 import dumpenv  # noqa: E402
-EXT = os.environ.get('DMASLEUTH_SO') or os.path.join(ROOT, 'extensions', 'dmasleuth.so')
 VERDICT = {'dma-after-free': 'dma-after-free', 'no-dma-after-free': 'no-corruption-found',
            'slab-corruption-not-dma': 'slab-corruption-not-dma'}
 L2L4 = ('eth', 'vlan', 'ip', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'arp')
@@ -49,7 +48,7 @@ def session(dump, work):
     pcap = os.path.join(work, dump + '.pcapng')
     cmds = os.path.join(work, dump + '.cmds')
     with open(cmds, 'w') as fp:
-        fp.write('extend %s\ndmaf -j -q\ndmaf -q -w %s\nquit\n' % (EXT, pcap))
+        fp.write('extend %s\ndmaf -j -q\ndmaf -q -w %s\nquit\n' % (dumpenv.extension_for(dump), pcap))
     out = dumpenv.run_crash(dump, cmds)
     js = [json.loads(l) for l in out.splitlines() if l.startswith('{"verdict"')]
     return (js[0] if js else None), pcap, out

@@ -28,9 +28,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, 'tests'))
 import dumpenv  # noqa: E402
 
-EXT = {'X86_64': os.environ.get('DMASLEUTH_SO') or os.path.join(ROOT, 'extensions', 'dmasleuth.so'),
-       'ARM64': os.environ.get('DMASLEUTH_ARM64_SO') or os.path.join(ROOT, 'extensions', 'dmasleuth-arm64.so')}
-
 passed = failed = 0
 
 
@@ -46,15 +43,11 @@ def check(name, ok, why=''):
 
 
 def target_of(dump):
-    f = getattr(dumpenv, 'crash_target', None)
-    return f(dumpenv.release_of(dump)) if f else 'X86_64'
+    return dumpenv.crash_target(dumpenv.release_of(dump))
 
 
 def dumps():
-    try:
-        return dumpenv.stored_dumps(every_target=True)
-    except TypeError:  # a dumpenv without other targets
-        return dumpenv.stored_dumps()
+    return dumpenv.stored_dumps()
 
 
 # "panic: ldr x3, [x3, #0x68] at anon_vma_interval_tree_insert+0x6c/0xe0 (read, ...); x3 =
@@ -95,8 +88,8 @@ def bt_registers(out, where):
 
 def one(dump, work):
     target = target_of(dump)
-    ext = EXT.get(target)
-    if not ext or not os.path.isfile(ext):
+    ext = dumpenv.extension_for(dump)
+    if not os.path.isfile(ext):
         print('SKIP %s: no extension built for %s (%s)' % (dump, target, ext))
         return
     console = os.path.join(ROOT, 'dumps', dump, 'console.log')

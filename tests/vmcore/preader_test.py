@@ -73,7 +73,7 @@ def session(dump, work):
     # Seven full passes over the dump: more than vmcore_lib's 15 minutes on a busy machine.
     path = os.path.join(work, dump + '.cmds')
     with open(path, 'w') as f:
-        f.write('extend %s\n' % L.EXTENSION)
+        f.write('extend %s\n' % dumpenv.extension_for(dump))
         f.write(''.join(c + '\n' for c in cmds))
     out = dumpenv.run_crash(dump, path, timeout=3600)
     return dump, d, out

@@ -7,7 +7,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(HERE))
 import dumpenv  # noqa: E402
-EXTENSION = os.environ.get('DMS_EXTENSION', 'extensions/dmasleuth.so')
 
 
 def testlist():
@@ -68,11 +67,12 @@ def golden_cmds(name, dump):
 
 
 def crash(dump, cmds, work, crash_bin=None):
-    """Run crash on a lab dump with the extension loaded (the dump's vmlinux, and the crash
-    that opens it unless CRASH_BIN is given); stdout+stderr as text."""
+    """Run crash on a lab dump with the extension loaded (the dump's vmlinux, the extension
+    built for its crash target, and the crash that opens it unless CRASH_BIN is given);
+    stdout+stderr as text."""
     fd, path = _tmp(work, dump)
     with os.fdopen(fd, 'w') as f:
-        f.write('extend %s\n' % EXTENSION)
+        f.write('extend %s\n' % dumpenv.extension_for(dump))
         for c in cmds:
             f.write(c + '\n')
     return dumpenv.run_crash(dump, path, crash=crash_bin)
