@@ -216,7 +216,9 @@ def t_truth(a):
         # Exactly the truth: nothing else may be reported.
         if extra or other:
             ok = False
-            msg += '; EXTRA: %s' % ['%x' % x for x in extra[:5]] + [o['code'] for o in other[:5]]
+            msg += '; EXTRA: %s' % (['%x %s' % (x, ','.join(sorted(set(
+                '%s %s' % (f['code'], f['cache']) for f in by_obj[x])))) for x in extra[:5]] +
+                [o['code'] for o in other[:5]])
     elif extra:
         codes = {}
         for x in extra:
