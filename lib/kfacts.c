@@ -68,6 +68,7 @@ void dms_kfacts_init(struct dms_kfacts *kf)
 		&kf->s_inuse,
 		&kf->s_align,
 		&kf->s_red_left_pad,
+		&kf->s_refcount,
 		&kf->s_flags_size,
 		&kf->c_freelist,
 		&kf->c_slab,
@@ -523,6 +524,8 @@ static void slab(struct filler *f, struct dms_kfacts *kf)
 	kf->s_inuse = member(f, kc, "inuse", NULL);
 	kf->s_align = member(f, kc, "align", NULL);
 	kf->s_red_left_pad = member(f, kc, "red_left_pad", NULL);
+	// Callers sharing the cache: above 1, others were merged into it.
+	kf->s_refcount = member(f, kc, "refcount", NULL);
 
 	kf->c_freelist = member(f, "kmem_cache_cpu", "freelist", NULL);
 	kf->c_slab = member(f, "kmem_cache_cpu", kf->has_struct_slab ? "slab" : "page", NULL);

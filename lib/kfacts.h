@@ -181,7 +181,7 @@ struct dms_kfacts {
 	// --- struct kmem_cache
 	int32_t kmem_cache_size;
 	int32_t s_name, s_size, s_object_size, s_offset, s_random, s_cpu_slab, s_node, s_oo,
-		s_flags, s_list, s_inuse, s_align, s_red_left_pad;
+		s_flags, s_list, s_inuse, s_align, s_red_left_pad, s_refcount;
 	int32_t s_flags_size;
 	// --- struct kmem_cache_cpu (c_slab: "slab", or "page" before 5.17)
 	int32_t c_freelist, c_slab, c_partial;

@@ -183,7 +183,9 @@ const struct dms_cache_rules *dms_objcheck_rules_for(const struct dms_objcheck *
 						     bool *merged)
 {
 	if (merged)
-		*merged = false;
+		*merged = cache->refcount > 1;
+	if (cache->refcount > 1)
+		return NULL; // objects of several types: no type rules
 	for (size_t i = 0; i < oc->nrules; i++) {
 		if (oc->rules[i].cache_addr && oc->rules[i].cache_addr == cache->addr) {
 			if (merged)

@@ -133,7 +133,10 @@ struct dms_error *dms_objcheck_add_rules(struct dms_objcheck *oc,
 /**
  * The rule set for a cache (by cache_addr, else by name or alias), or NULL.
  * A cache merged with others (SLAB_MERGE_DEFAULT) mixes types: a rule set
- * found by cache_addr on a cache whose name differs says so in *merged.
+ * found by cache_addr on a cache whose name differs says so in *merged.  A
+ * cache the kernel says others share (refcount above 1) gets no rule set
+ * and *merged: its objects' type is unknown, an object of another type is
+ * not a corrupted one.
  */
 const struct dms_cache_rules *dms_objcheck_rules_for(const struct dms_objcheck *oc,
 						     const struct dms_slub_cache *cache,

@@ -353,6 +353,7 @@ static struct dms_error *check_facts(struct dms_slub *s)
 	dms_span_need(&n, l->s_inuse, 4);
 	dms_span_need(&n, l->s_align, 4);
 	dms_span_need(&n, l->s_red_left_pad, 4);
+	dms_span_need(&n, l->s_refcount, 4);
 	if (n > 65536)
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
 					"slub facts: kmem_cache offsets too large");
@@ -377,6 +378,7 @@ static void cache_decode(struct dms_slub *s, struct cache_int *ci, const uint8_t
 	c->inuse = off_ok(l->s_inuse) ? rd32(b + l->s_inuse) : c->object_size;
 	c->align = off_ok(l->s_align) ? rd32(b + l->s_align) : 8;
 	c->red_left_pad = off_ok(l->s_red_left_pad) ? rd32(b + l->s_red_left_pad) : 0;
+	c->refcount = off_ok(l->s_refcount) ? (int32_t)rd32(b + l->s_refcount) : 0;
 	uint32_t oo = rd32(b + l->s_oo);
 	c->order = oo >> 16;
 	c->objects = oo & 0xffff;

@@ -125,6 +125,10 @@ struct dms_slub_cache {
 	// False when the sizes are impossible: its slabs are reported
 	// (DMS_SLUB_BAD_GEOMETRY), not walked.
 	bool valid;
+	// kmem_cache.refcount: how many kmem_cache_create() callers share the
+	// cache; above 1 the kernel merged others into it (SLAB_MERGE_DEFAULT),
+	// whose names it does not keep.  0: unknown (-1: never merged).
+	int32_t refcount;
 	// Names the caller said are merged into this cache.
 	size_t naliases;
 	char **aliases;

@@ -280,6 +280,30 @@ static void dms_objcheck_rules_for_by_cache_addr_reports_merge(void)
 	EXPECT_TRUE(merged);
 }
 
+static void dms_objcheck_rules_for_kernel_shared_cache_none(void)
+{
+	struct env e;
+	struct dms_error *err = env_create(&e);
+	bool merged = false, merged1 = true;
+	const struct dms_cache_rules *r = NULL, *r1 = NULL;
+	if (!err) {
+		// kmem_cache.refcount 2: another caller's objects share vm_area_struct's slabs.
+		struct dms_slub_cache *c =
+			(struct dms_slub_cache *)dms_slub_cache_by_name(e.slub, "vm_area_struct");
+		c->refcount = 2;
+		r = dms_objcheck_rules_for(e.oc, c, &merged);
+		c->refcount = 1;
+		r1 = dms_objcheck_rules_for(e.oc, c, &merged1);
+	}
+	const struct dms_cache_rules *want = e.vma;
+	env_destroy(&e);
+	EXPECT_OK(err);
+	EXPECT_TRUE(r == NULL);
+	EXPECT_TRUE(merged);
+	EXPECT_TRUE(r1 == want);
+	EXPECT_TRUE(!merged1);
+}
+
 const struct dms_test objcheck_tests[] = {
 	TEST_ENTRY(dms_objcheck_object_sane_vma),
 	TEST_ENTRY(dms_objcheck_object_vm_mm_upper_half_overwritten),
@@ -289,5 +313,6 @@ const struct dms_test objcheck_tests[] = {
 	TEST_ENTRY(dms_objcheck_object_pointer_to_wrong_cache),
 	TEST_ENTRY(dms_objcheck_object_unresolved_offsets_skip),
 	TEST_ENTRY(dms_objcheck_rules_for_by_cache_addr_reports_merge),
+	TEST_ENTRY(dms_objcheck_rules_for_kernel_shared_cache_none),
 	{NULL, NULL},
 };
