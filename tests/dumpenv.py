@@ -73,10 +73,11 @@ def for_extension(dump):
 
 def extension(target='X86_64'):
     """The path of the extension built for crash target TARGET (EXTENSIONS; its environment
-    variable overrides), absolute; whether it is built is the caller's question."""
+    variable overrides), relative to ROOT, where run_crash runs crash (crash's "shared object
+    loaded" line names it: the goldens hold it); whether it is built is the caller's question."""
     var, rel = EXTENSIONS[target]
     path = os.environ.get(var) or (os.environ.get('DMS_EXTENSION') if target == 'X86_64' else None)
-    return os.path.join(ROOT, path or rel)
+    return path or rel
 
 
 def extension_for(dump):

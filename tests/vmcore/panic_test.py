@@ -89,7 +89,7 @@ def bt_registers(out, where):
 def one(dump, work):
     target = target_of(dump)
     ext = dumpenv.extension_for(dump)
-    if not os.path.isfile(ext):
+    if not os.path.isfile(os.path.join(ROOT, ext)):
         print('SKIP %s: no extension built for %s (%s)' % (dump, target, ext))
         return
     console = os.path.join(ROOT, 'dumps', dump, 'console.log')
