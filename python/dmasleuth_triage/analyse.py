@@ -9,6 +9,7 @@ import time
 from . import VERSION
 from .formats import BadDump, dump_facts, pstore_info
 from .logs import log_findings, log_summary, logscan, panic_headline
+from .paths import ARCH_TARGETS, extension_name
 from .session import crash_order, parse_session, run_crash
 from .store import dump_id, file_stamp
 
@@ -53,6 +54,8 @@ def prepare_dump(path, kind, index):
     res['vmcoreinfo'] = {k: facts.get(k) for k in ('OSRELEASE', 'BUILD-ID') if facts.get(k)}
     res['kernel'] = facts.get('OSRELEASE')
     res['phys_end'] = facts.get('phys_end')
+    if facts.get('arch'):
+        res['arch'] = facts['arch']
     vmlinux, how = index.match(facts)
     if not vmlinux:
         res.update(status='no-vmlinux', reason=how)
@@ -71,8 +74,23 @@ def dmaf_command(args, pcap):
     return cmd
 
 
-def triage_dump(path, res, args, ext):
-    """The crash session: log, sys, dmaf -j (verdict, evidence, memory map)."""
+def dump_target(res, args):
+    """The crash target that reads the dump: --target, else its architecture's (the dump's
+    header or VMCOREINFO, prepare_dump), else None (unknown: any crash is tried)."""
+    return getattr(args, 'target', None) or ARCH_TARGETS.get(res.get('arch'))
+
+
+def triage_dump(path, res, args, ext_for):
+    """The crash session: log, sys, dmaf -j (verdict, evidence, memory map); the crash and the
+    extension built for the dump's crash target (EXT_FOR(target): the extension's path)."""
+    target = dump_target(res, args)
+    order = crash_order(res.get('kernel'), args.crashes, target)
+    if not order:
+        res.update(status='crash-error',
+                   reason='no crash for %s dumps here: a crash built with `make target=%s` (scripts/'
+                   'build-crash %s), given with --crash' % (res.get('arch') or target, target, target))
+        return res
+    ext = ext_for(target)
     cmds = ['log', 'sys']
     pcap = None
     if ext:
@@ -83,11 +101,15 @@ def triage_dump(path, res, args, ext):
             pcap = os.path.join(os.path.abspath(args.out), shown + '.pcapng')
         cmds = ['extend %s' % ext] + cmds + [dmaf_command(args, pcap)]
     tried = []
-    for version, crash in crash_order(res.get('kernel'), args.crashes):
+    for version, ctarget, crash in order:
         with tempfile.TemporaryDirectory(prefix='.work-', dir=args.out) as work:
             rc, out, timed_out = run_crash(crash, res['vmlinux'], os.path.abspath(path), cmds,
                                            args.timeout, work)
         res['crash'] = {'path': crash, 'version': '.'.join(map(str, version))}
+        if ctarget:
+            res['crash']['target'] = ctarget
+        if ext:
+            res['extension'] = ext
         if timed_out:
             res.update(status='timeout',
                        reason='crash did not finish in %ds (hung or too slow: see --timeout)' % args.timeout)
@@ -127,8 +149,8 @@ def triage_dump(path, res, args, ext):
             os.unlink(pcap)
     else:
         res.update(verdict='unavailable', evidence=[],
-                   reason=facts.get('ext_error') or ('no dmasleuth.so: opened, no verdict' if not ext else
-                                                     'dmaf printed no verdict'))
+                   reason=facts.get('ext_error') or ('no %s: opened, no verdict' % extension_name(target)
+                                                     if not ext else 'dmaf printed no verdict'))
         if lverdict == 'nic-trouble-in-log':
             res.update(netdev=lnetdev, driver=ldriver)
     res['flagged'] = res.get('verdict') == 'dma-after-free'

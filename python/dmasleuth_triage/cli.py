@@ -34,9 +34,9 @@ import sys
 import time
 
 from . import VERSION, fleet, paths, warn
-from .analyse import finish, prepare_dump, triage_dump, triage_log
+from .analyse import dump_target, finish, prepare_dump, triage_dump, triage_log
 from .formats import classify
-from .paths import extension_path, logscan_path
+from .paths import ARCH_TARGETS, extension_name, extension_path, host_target, logscan_path
 from .redact import Redactor, redact_result
 from .report import print_report, summary, write_html
 from .session import crash_candidates, kill_children
@@ -61,10 +61,17 @@ def parser():
     ap.add_argument('--debuginfo', action='append', default=[], metavar='DIR',
                     help='where to look for vmlinux files (repeatable; searched first)')
     ap.add_argument('--crash', action='append', default=[], metavar='PROG',
-                    help='a crash binary (repeatable: each dump gets the oldest one that opens its '
-                    'kernel; default: $DMASLEUTH_CRASH, a colon-separated list, else crash on PATH '
-                    'and the crash builds in the dmasleuth cache)')
-    ap.add_argument('--extension', metavar='SO', help='dmasleuth.so (default: the built or installed one)')
+                    help='a crash binary (repeatable: each dump gets the oldest one built for its '
+                    'architecture (crash --buildinfo) that opens its kernel; default: $DMASLEUTH_CRASH, '
+                    'a colon-separated list, else crash on PATH and the crash builds in the dmasleuth '
+                    'cache, cross crashes included)')
+    ap.add_argument('--extension', action='append', default=[], metavar='[TARGET=]SO',
+                    help='the extension for crash TARGET (repeatable; without TARGET=: for this '
+                    "machine's own crash, %s; default: the built or installed %s, %s for ARM64 ...)"
+                    % (host_target(), extension_name(), extension_name('ARM64')))
+    ap.add_argument('--target', type=str.upper, choices=sorted(set(ARCH_TARGETS.values())), metavar='TARGET',
+                    help="open every dump with the crash built for TARGET (X86_64, ARM64, ...) and its "
+                    "extension (default: each dump's architecture, from its header or VMCOREINFO)")
     ap.add_argument('--pcap', action='store_true',
                     help="write OUT/<dump-id>.pcapng with each flagged dump's incriminating frames")
     ap.add_argument('--html', metavar='FILE', help='write a self-contained HTML report to FILE')
@@ -162,9 +169,25 @@ def triage(args):
         got = rd.texts([ids[p] for p in inputs] + [os.path.abspath(p) for p in inputs])
         shown = {p: (got[i], got[len(inputs) + i]) for i, p in enumerate(inputs)}
     args.shown = shown
-    ext = extension_path(args.extension)
-    if not ext:
-        warn('dmasleuth.so not found (make, or --extension): dumps are opened but get no verdict')
+    given = {}
+    for e in args.extension:
+        t, sep, so = e.partition('=')
+        if sep and t.upper() in ARCH_TARGETS.values():
+            given[t.upper()] = so
+        else:
+            given[host_target()] = e
+    exts = {}
+
+    def ext_for(target):
+        t = target or host_target()
+        if t not in exts:
+            exts[t] = extension_path(given.get(t), t)
+            if not exts[t]:
+                warn('%s not found (%s, or --extension %sSO): %s dumps are opened but get no verdict'
+                     % (given.get(t) or extension_name(t), 'make' if t == host_target() else
+                        'make extension-%s' % t.lower(), '' if t == host_target() else t + '=', t))
+        return exts[t]
+    ext_for(host_target())
     index = VmlinuxIndex(debuginfo_dirs(args.debuginfo))
     if not logscan_path():
         warn('dmasleuth-logscan not found (make): logs are not classified')
@@ -215,7 +238,7 @@ def triage(args):
     def one(p, kind, r, t0):
         t0 = time.time()  # time of the session itself, not the wait for a slot
         try:
-            r = triage_dump(p, r, args, ext)
+            r = triage_dump(p, r, args, ext_for)
         except Exception as e:
             r = dict(r, status='error', reason='%s: %s' % (type(e).__name__, e))
         return finish(r, p, kind, t0)
@@ -227,6 +250,8 @@ def triage(args):
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, on_signal)
 
+    for s in sessions:  # each target's extension looked up (and warned about) once, here
+        ext_for(dump_target(s[2], args))
     # Biggest dumps first: the slowest sessions start early and the run ends sooner.
     sessions.sort(key=lambda s: -os.path.getsize(s[0]))
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:

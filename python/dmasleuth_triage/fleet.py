@@ -140,8 +140,10 @@ def remote_options(args):
         opts += ['--debuginfo', d]
     for c in args.crash:
         opts += ['--crash', c]
-    if args.extension:
-        opts += ['--extension', args.extension]
+    for e in args.extension:
+        opts += ['--extension', e]
+    if getattr(args, 'target', None):
+        opts += ['--target', args.target]
     if args.pcap:
         opts.append('--pcap')
     if args.rerun:

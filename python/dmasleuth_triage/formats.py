@@ -107,12 +107,28 @@ def classify(path):
     return None, 'not a dump: unknown format (first bytes %s)' % head[:8].hex()
 
 
+# The architecture a dump was taken on, named as dmasleuth-logscan names an oops's ("x86_64",
+# "arm64"): the ELF header's e_machine, the kdump header's utsname.machine (uname -m; QEMU's
+# dump-guest-memory -z writes "Unknown" there for arm64 guests), or VMCOREINFO lines that only
+# one architecture's kernel writes (arch_crash_save_vmcoreinfo()).
+ELF_MACHINES = {62: 'x86_64', 183: 'arm64', 3: 'x86', 40: 'arm', 21: 'ppc64', 22: 's390x',
+                243: 'riscv64', 258: 'loongarch64'}
+UNAME_MACHINES = {'x86_64': 'x86_64', 'aarch64': 'arm64', 'arm64': 'arm64', 'ppc64le': 'ppc64',
+                  'ppc64': 'ppc64', 's390x': 's390x', 'riscv64': 'riscv64',
+                  'loongarch64': 'loongarch64'}
+VMCOREINFO_ARCH = (('NUMBER(kimage_voffset)', 'arm64'), ('NUMBER(TCR_EL1_T1SZ)', 'arm64'),
+                   ('SYMBOL(init_top_pgt)', 'x86_64'))
+
+
 def parse_vmcoreinfo(blob):
     info = {}
     for line in blob.decode('ascii', 'replace').split('\n'):
         k, sep, v = line.partition('=')
         if sep and k in ('OSRELEASE', 'BUILD-ID', 'PAGESIZE', 'CRASHTIME'):
             info[k] = v.strip()
+        for key, arch in VMCOREINFO_ARCH:
+            if sep and k == key:
+                info.setdefault('arch', arch)
     if 'BUILD-ID' in info and not re.fullmatch(r'[0-9a-f]{2,128}', info['BUILD-ID']):
         info['BUILD-ID'] = None
     return info
@@ -126,23 +142,27 @@ def kdump_header(hdr, size, read, flat=False):
         raise BadDump('invalid', 'invalid vmcore: no KDUMP signature')
     version, = u('<i', hdr, 8)
     release = hdr[12 + 130:12 + 195].split(b'\0')[0].decode('ascii', 'replace')
+    machine = hdr[12 + 260:12 + 325].split(b'\0')[0].decode('ascii', 'replace')  # utsname.machine
     block_size, sub_blocks, bitmap_blocks, max_mapnr = u('<iiII', hdr, 428)
     if block_size < 512 or block_size > (1 << 20) or block_size & (block_size - 1):
         raise BadDump('invalid', 'invalid vmcore: block size %d' % block_size)
     if sub_blocks < 0 or sub_blocks > 1024 or bitmap_blocks == 0 or bitmap_blocks & 1:
         raise BadDump('invalid', 'invalid vmcore: header sizes (sub-header %d, bitmap %d blocks)'
                       % (sub_blocks, bitmap_blocks))
-    facts = {'OSRELEASE': release, 'phys_end': max_mapnr * 4096}
+    # max_mapnr counts the dump's pages: block_size bytes each (QEMU's arm64 dumps: 64 KiB).
+    facts = {'OSRELEASE': release, 'phys_end': max_mapnr * block_size}
     if version >= 3 and sub_blocks:
         sub = read(block_size, 104)
         off_vi, size_vi = u('<QQ', sub, 32)
         if version >= 6 and len(sub) >= 104:
-            facts['phys_end'] = u('<Q', sub, 96)[0] * 4096
+            facts['phys_end'] = u('<Q', sub, 96)[0] * block_size
         if size_vi and size_vi < (1 << 20):
             blob = read(off_vi, size_vi)
             if len(blob) < size_vi:
                 raise BadDump('truncated', 'truncated vmcore: VMCOREINFO past the end of the file')
             facts.update(parse_vmcoreinfo(blob))
+    if UNAME_MACHINES.get(machine):
+        facts['arch'] = UNAME_MACHINES[machine]
     if flat:
         return facts  # the page data's layout is checked by the flattened walk
     # The last page descriptor (one per bit in the second bitmap) must lie in the file,
@@ -206,6 +226,7 @@ def elf_facts(fp, size):
     """ELF64 core (kdump /proc/vmcore copy, QEMU dump-guest-memory): VMCOREINFO note and
     the PT_LOAD extent."""
     eh = read_at(fp, 0, 64)
+    e_machine, = u('<H', eh, 18)
     phoff, = u('<Q', eh, 32)
     phentsize, phnum = u('<HH', eh, 54)
     if phentsize < 56 or phnum == 0 or phnum > 65535:
@@ -232,11 +253,13 @@ def elf_facts(fp, size):
     if end > size:
         raise BadDump('truncated', 'truncated vmcore: memory segments to byte %d, the file has %d' % (end, size))
     facts['phys_end'] = phys_end
+    if e_machine in ELF_MACHINES:
+        facts['arch'] = ELF_MACHINES[e_machine]
     return facts
 
 
 def dump_facts(path, kind):
-    """{'OSRELEASE', 'BUILD-ID', 'phys_end'} or raises BadDump."""
+    """{'OSRELEASE', 'BUILD-ID', 'phys_end', 'arch'} (each if the dump says) or raises BadDump."""
     with open(path, 'rb') as fp:
         size = os.fstat(fp.fileno()).st_size
         if kind == 'kdump':

@@ -146,19 +146,32 @@ def version_tuple(text):
 
 def crash_version(prog):
     """crash's own version (`crash --version`), as a tuple; None if it does not say."""
-    try:
-        out = subprocess.run([prog, '--version'], stdin=subprocess.DEVNULL, capture_output=True,
-                             text=True, errors='replace', timeout=60).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    m = re.search(r'^crash (\d+\.\d+\.\d+)', out, re.M)
-    return version_tuple(m.group(1)) if m else None
+    return crash_info(prog)[0]
+
+
+def crash_info(prog):
+    """(version tuple, target) of a crash binary from `crash --buildinfo` ("build_version:
+    8.0.6", "build_target: ARM64": the architecture whose dumps it reads), else the version
+    from `crash --version` and target None."""
+    def run(opt):
+        try:
+            return subprocess.run([prog, opt], stdin=subprocess.DEVNULL, capture_output=True,
+                                  text=True, errors='replace', timeout=60).stdout
+        except (OSError, subprocess.SubprocessError):
+            return ''
+    out = run('--buildinfo')
+    v = re.search(r'^\s*build_version: (\d+\.\d+\.\d+)', out, re.M)
+    t = re.search(r'^\s*build_target: ([A-Z0-9_]+)\s*$', out, re.M)
+    if not v:
+        v = re.search(r'^crash (\d+\.\d+\.\d+)', run('--version'), re.M)
+    return (version_tuple(v.group(1)) if v else None), (t.group(1) if t else None)
 
 
 def crash_candidates(given):
-    """[(version, path)] oldest first: the --crash programs, else $DMASLEUTH_CRASH (a
+    """[(version, target, path)] oldest first: the --crash programs, else $DMASLEUTH_CRASH (a
     colon-separated list), else `crash` on PATH and the crash builds in the dmasleuth cache
-    (scripts/build-crash)."""
+    (scripts/build-crash: crash-VERSION-TARGET, cross crashes included).  target: the crash
+    target the binary says it was built for, None if it does not say."""
     progs = list(given)
     if not progs:
         env = os.environ.get('DMASLEUTH_CRASH')
@@ -168,19 +181,23 @@ def crash_candidates(given):
             progs = ['crash'] + sorted(
                 os.path.join(cache_dir(), d, 'crash') for d in
                 (os.listdir(cache_dir()) if os.path.isdir(cache_dir()) else [])
-                if re.match(r'crash-[\d.]+-X86_64$', d))
+                if re.match(r'crash-[\d.]+-[A-Z0-9_]+$', d))
     out, seen = [], set()
     for p in progs:
         w = shutil.which(p) if os.sep not in p else (p if os.access(p, os.X_OK) else None)
         if not w or os.path.realpath(w) in seen:
             continue
         seen.add(os.path.realpath(w))
-        out.append((crash_version(w) or (0,), os.path.abspath(w)))
-    return sorted(out)
+        version, target = crash_info(w)
+        out.append((version or (0,), target or '', os.path.abspath(w)))
+    return [(v, t or None, p) for v, t, p in sorted(out)]
 
 
-def crash_order(kernel, cands):
-    """The candidates to try for a dump of KERNEL (OSRELEASE), in order."""
+def crash_order(kernel, cands, target=None):
+    """The candidates to try for a dump of KERNEL (OSRELEASE) taken on crash target TARGET
+    (None: unknown), in order: only crashes built for TARGET (or not saying theirs)."""
+    if target:
+        cands = [c for c in cands if c[1] in (target, None)]
     kv = version_tuple(kernel) or ()
     need = (0,)
     for first, crash_min in KERNEL_NEEDS_CRASH:

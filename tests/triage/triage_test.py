@@ -63,8 +63,8 @@ def check(name, ok, why=''):
 
 
 def scenarios():
-    """The stored dumps the extension's suites run on (tests/dumpenv.py: not yet the arm64
-    ones), with their vmcore."""
+    """The stored dumps the extension's suites run on (tests/dumpenv.py: x86-64 and arm64),
+    with their vmcore."""
     d = os.path.join(ROOT, 'dumps')
     return sorted(s for s in os.listdir(d) if os.path.isfile(os.path.join(d, s, 'truth.json'))
                   and os.path.isfile(os.path.join(d, s, 'vmcore')) and dumpenv.for_extension(s))
@@ -136,14 +136,15 @@ def make_bad_inputs(work, dumps):
 
 
 def wrappers(work):
-    """--crash PROG for each installed crash version: sleeps for the input named hang, the
-    real crash otherwise."""
+    """--crash PROG for each installed crash version and target (the cross crash too: the
+    triage tells them apart by `crash --buildinfo`, which the wrapper passes on): sleeps for
+    the input named hang, the real crash otherwise."""
     out = []
-    for v in ('8.0.2', '8.0.6'):
-        real = dumpenv.crash_binary(v)
+    for v, target in [(v, t) for t in dumpenv.EXTENSION_TARGETS for v in ('8.0.2', '8.0.6')]:
+        real = dumpenv.crash_binary(v, target)
         if not real:
             continue
-        path = os.path.join(work, 'crash-wrapper-%s' % v)
+        path = os.path.join(work, 'crash-wrapper-%s-%s' % (v, target))
         with open(path, 'w') as fp:
             fp.write('#!/bin/sh\ncase "$*" in\n*/bad/hang/vmcore*) exec sleep 3600 ;;\nesac\nexec %s "$@"\n'
                      % real)
@@ -215,10 +216,14 @@ def check_run1(work, out, proc, bad, dumps, html):
             check('%s: not flagged, no suspect' % s, not r.get('flagged') and not r.get('netdev'),
                   {k: r.get(k) for k in ('flagged', 'netdev', 'driver')})
         need = dumpenv.crash_versions_for(s)[:1]
-        check('%s: opened by crash %s, the oldest here that reads kernel %s' % (
-            s, need[0] if need else '?', dumpenv.release_of(s)),
-            need and (r.get('crash') or {}).get('version') == need[0] and not r.get('crash_fallback'),
-            {k: r.get(k) for k in ('crash', 'crash_fallback')})
+        target = dumpenv.crash_target(dumpenv.release_of(s))
+        check('%s: opened by crash %s for %s with %s, the oldest here that reads kernel %s' % (
+            s, need[0] if need else '?', target, os.path.basename(dumpenv.extension_for(s)),
+            dumpenv.release_of(s)),
+            need and (r.get('crash') or {}).get('version') == need[0] and not r.get('crash_fallback')
+            and (r.get('crash') or {}).get('target') == target
+            and r.get('extension') == os.path.join(ROOT, dumpenv.extension_for(s)),
+            {k: r.get(k) for k in ('crash', 'crash_fallback', 'extension', 'arch')})
         mm = r.get('memmap') or {}
         check('%s: vmlinux matched by build-id, kernel and panic named, frames mapped' % s,
               r.get('vmlinux_match') == 'build-id' and r.get('kernel') and r.get('panic') and mm.get('cells')

@@ -17,7 +17,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, 'python'))
-from dmasleuth_triage import formats, logs, paths, report  # noqa: E402
+from dmasleuth_triage import formats, logs, paths, report, session  # noqa: E402
 
 passed = failed = 0
 
@@ -115,6 +115,69 @@ def test_formats(work):
         check('format: block size 3 is invalid', False, 'accepted')
     except formats.BadDump as e:
         check('format: block size 3 is invalid', e.status == 'invalid' and 'block size 3' in e.reason, e.reason)
+    test_arch(work)
+
+
+def kdump(machine, vmcoreinfo, block=4096):
+    """A kdump file (version 6, no page in its bitmap): utsname.machine, VMCOREINFO after the
+    bitmap, named by the sub-header."""
+    hdr = bytearray(b'KDUMP   ' + (6).to_bytes(4, 'little') + b'\0' * (4 * block - 12))
+    hdr[12 + 260:12 + 260 + len(machine)] = machine
+    hdr[428:444] = b''.join(x.to_bytes(4, 'little') for x in (block, 1, 2, 0x1000))
+    sub = block
+    hdr[sub + 32:sub + 48] = (4 * block).to_bytes(8, 'little') + len(vmcoreinfo).to_bytes(8, 'little')
+    hdr[sub + 96:sub + 104] = (0x1000).to_bytes(8, 'little')  # max_mapnr_64
+    hdr += vmcoreinfo
+    return bytes(hdr)
+
+
+def elf(e_machine):
+    """An ELF64 core header with one PT_LOAD of no bytes in the file."""
+    eh = bytearray(64)
+    eh[0:6] = b'\x7fELF\x02\x01'
+    eh[16:20] = (4).to_bytes(2, 'little') + e_machine.to_bytes(2, 'little')
+    eh[32:40] = (64).to_bytes(8, 'little')
+    eh[54:58] = (56).to_bytes(2, 'little') + (1).to_bytes(2, 'little')
+    ph = (1).to_bytes(4, 'little') + b'\0' * 36 + (0x1000).to_bytes(8, 'little') + b'\0' * 8
+    return bytes(eh) + ph
+
+
+def test_arch(work):
+    """Which architecture a dump was taken on, and so which crash and extension open it."""
+    def facts(name, data, kind):
+        p = os.path.join(work, name)
+        with open(p, 'wb') as fp:
+            fp.write(data)
+        try:
+            return formats.dump_facts(p, kind)
+        except formats.BadDump as e:
+            return {'error': e.reason}
+    arm = b'OSRELEASE=6.1.0-56-arm64\nNUMBER(VA_BITS)=48\nNUMBER(kimage_voffset)=0xffffb4a5c0000000\n'
+    x86 = b'OSRELEASE=6.1.0-56-amd64\nSYMBOL(init_top_pgt)=ffffffff9b20a000\nNUMBER(phys_base)=0\n'
+    got = facts('a64', kdump(b'Unknown', arm, 65536), 'kdump')
+    check('arch: a QEMU arm64 kdump ("Unknown" machine) is arm64 by its VMCOREINFO; 64 KiB pages counted',
+          got.get('arch') == 'arm64' and got.get('phys_end') == 0x1000 * 65536, got)
+    got = facts('x64', kdump(b'x86_64', x86), 'kdump')
+    check('arch: a kdump of x86_64 by utsname.machine', got.get('arch') == 'x86_64', got)
+    got = facts('a64u', kdump(b'aarch64', b'OSRELEASE=6.1.0\n'), 'kdump')
+    check('arch: utsname.machine aarch64 is arm64', got.get('arch') == 'arm64', got)
+    got = facts('none', kdump(b'Unknown', b'OSRELEASE=6.1.0\n'), 'kdump')
+    check('arch: a dump that says nothing has no arch', 'arch' not in got, got)
+    got = facts('elf', elf(183), 'elf-core')
+    check('arch: an ELF core with e_machine EM_AARCH64 is arm64', got.get('arch') == 'arm64', got)
+    cands = [((8, 0, 2), 'X86_64', '/c/802'), ((8, 0, 6), 'ARM64', '/c/806-arm64'), ((8, 0, 6), 'X86_64', '/c/806'),
+             ((8, 0, 7), None, '/c/unsaid')]
+    got = [c[2] for c in session.crash_order('6.1.0-56-arm64', cands, 'ARM64')]
+    check('crash order: an arm64 dump gets the ARM64 crash (and one that does not say its target)',
+          got == ['/c/806-arm64', '/c/unsaid'], got)
+    got = [c[2] for c in session.crash_order('6.12.95', cands, 'X86_64')]
+    check('crash order: a 6.12 x86-64 dump gets 8.0.6 first, no ARM64 crash',
+          got == ['/c/806', '/c/unsaid', '/c/802'], got)
+    check('crash order: no crash for a target none is built for',
+          session.crash_order('6.1.0', cands[:1], 'ARM64') == [], '')
+    check('extension names: dmasleuth.so for this machine\'s crash, dmasleuth-arm64.so for ARM64 (x86-64 host)',
+          paths.extension_name(paths.host_target()) == 'dmasleuth.so' and
+          (paths.host_target() != 'X86_64' or paths.extension_name('ARM64') == 'dmasleuth-arm64.so'), '')
 
 
 def result(i, **kw):
