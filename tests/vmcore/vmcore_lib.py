@@ -89,7 +89,8 @@ def _tmp(work, dump):
 
 def normalise(text):
     """Drop what changes from run to run or machine to machine: crash's warnings about
-    tasks missing from the PID hash (with the blank line after each), timings."""
+    tasks missing from the PID hash (with the blank line after each), timings ("..., 0.31 s",
+    "...; 0.31 s")."""
     out = []
     skip_blank = False
     for line in text.splitlines():
@@ -100,6 +101,6 @@ def normalise(text):
             skip_blank = False
             continue
         skip_blank = False
-        line = re.sub(r', \d+\.\d+ s\b', ', N.N s', line)
+        line = re.sub(r'([,;]) \d+\.\d+ s\b', r'\1 N.N s', line)
         out.append(line.rstrip())
     return '\n'.join(out) + '\n'
