@@ -539,6 +539,42 @@ static struct dms_error *df_read_phys(void *ctx, uint64_t paddr, void *buf, size
 	return NULL;
 }
 
+// A raw image's runs of file data within physical [s, e): a hole of a sparse
+// file (SEEK_HOLE) reads as zeros and holds no frame, so a pass need not
+// read it; reads into a hole still return its zeros (a frame that ends
+// there is seen whole).  Page-granular; where the file system cannot tell,
+// the whole range.
+static struct dms_error *raw_data_ranges(struct dms_dumpfile *df, uint64_t s, uint64_t e,
+					 dms_range_fn *fn, void *arg)
+{
+	uint64_t base = df->segs[0].paddr, ps = df->info.page_size;
+	uint64_t off = s - base, stop = e - base;
+	while (off < stop) {
+		off_t d = lseek(df->fd, (off_t)off, SEEK_DATA);
+		if (d < 0)
+			return errno == ENXIO ? NULL : fn(base + off, stop - off, arg);
+		off_t h = lseek(df->fd, d, SEEK_HOLE);
+		if (h <= d)
+			h = (off_t)stop; // cannot tell: data to the end
+		uint64_t a = (uint64_t)d & ~(ps - 1), b = ((uint64_t)h + ps - 1) & ~(ps - 1);
+		if (a < off)
+			a = off;
+		if (b > stop)
+			b = stop;
+		if (a >= stop)
+			break;
+		if (b > a) {
+			struct dms_error *err = fn(base + a, b - a, arg);
+			if (err)
+				return err;
+		}
+		if (b <= off)
+			break; // no progress: a file system that lies
+		off = b;
+	}
+	return NULL;
+}
+
 static struct dms_error *df_ranges(void *ctx, uint64_t start, uint64_t end, dms_range_fn *fn,
 				   void *arg)
 {
@@ -561,7 +597,9 @@ static struct dms_error *df_ranges(void *ctx, uint64_t start, uint64_t end, dms_
 		if (e > end)
 			e = end;
 		if (e > s) {
-			struct dms_error *err = fn(s, e - s, arg);
+			struct dms_error *err = df->info.format == DMS_DUMP_RAW
+							? raw_data_ranges(df, s, e, fn, arg)
+							: fn(s, e - s, arg);
 			if (err)
 				return err;
 		}

@@ -3,8 +3,11 @@
 // (tests/data/dumpgen.c): every compression, the flattened format, ELF, raw,
 // and crafted headers and descriptors that must be refused or read as absent.
 // DMS_DUMP_SEEDS=DIR also writes the synthetic dumps there (the fuzz corpus).
+#define _GNU_SOURCE // SEEK_DATA
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "dumpfile.h"
@@ -218,6 +221,63 @@ static void dms_dumpfile_open_raw_needs_config(void)
 	EXPECT_TRUE(same);
 	EXPECT_TRUE(tail);
 	EXPECT_INT(got, 0);
+}
+
+// A sparse raw image: a pass visits the pages holding data, not the holes;
+// reads into a hole return its zeros (a frame ending there is whole).
+struct spans {
+	uint64_t covered[64];
+	int n;
+};
+
+static struct dms_error *add_span(uint64_t paddr, uint64_t len, void *arg)
+{
+	struct spans *sp = arg;
+	for (uint64_t p = paddr / GEN_PS; p < (paddr + len) / GEN_PS && p < 64; p++)
+		sp->covered[p]++;
+	sp->n++;
+	return NULL;
+}
+
+static void dms_dumpfile_raw_pass_skips_holes(void)
+{
+	char path[] = "/tmp/dms-sparse-XXXXXX";
+	int fd = mkstemp(path);
+	EXPECT_TRUE(fd >= 0);
+	if (fd < 0)
+		return;
+	uint8_t page[GEN_PS];
+	memset(page, 0xab, sizeof(page));
+	int ok = pwrite(fd, page, GEN_PS, 2 * GEN_PS) == GEN_PS &&
+		 pwrite(fd, page, GEN_PS, 40 * GEN_PS) == GEN_PS && ftruncate(fd, 64 * GEN_PS) == 0;
+	EXPECT_TRUE(ok);
+	// Whether this file system keeps holes (tmpfs and ext4 do).
+	int holes = lseek(fd, 0, SEEK_DATA) == 2 * GEN_PS;
+	close(fd);
+	struct dms_dumpfile_config cfg = {.raw = true};
+	struct dms_dumpfile *df = NULL;
+	struct spans sp = {0};
+	uint8_t buf[2 * GEN_PS];
+	size_t got = 0;
+	struct dms_error *err = ok ? dms_dumpfile_open(path, &cfg, &df) : NULL;
+	if (ok && !err) {
+		const struct dms_reader *r = dms_dumpfile_reader(df);
+		err = dms_reader_for_each_range(r, 0, 64 * GEN_PS, add_span, &sp);
+		dms_error_destroy(dms_reader_read_phys(r, 2 * GEN_PS, buf, sizeof(buf), &got));
+	}
+	dms_dumpfile_destroy(df);
+	unlink(path);
+	EXPECT_OK(err);
+	EXPECT_INT(sp.covered[2], 1);
+	EXPECT_INT(sp.covered[40], 1);
+	if (holes) {
+		EXPECT_INT(sp.covered[0], 0);
+		EXPECT_INT(sp.covered[10], 0);
+		EXPECT_INT(sp.covered[63], 0);
+		EXPECT_INT(sp.n, 2);
+	}
+	EXPECT_INT(got, sizeof(buf));
+	EXPECT_TRUE(buf[GEN_PS - 1] == 0xab && buf[GEN_PS] == 0 && buf[2 * GEN_PS - 1] == 0);
 }
 
 // Crafted kdump headers.
@@ -442,6 +502,7 @@ const struct dms_test dumpfile_tests[] = {
 	TEST_ENTRY(dms_dumpfile_open_flattened_reads_as_restored),
 	TEST_ENTRY(dms_dumpfile_open_elf_reads_segments_and_zero_tail),
 	TEST_ENTRY(dms_dumpfile_open_raw_needs_config),
+	TEST_ENTRY(dms_dumpfile_raw_pass_skips_holes),
 	TEST_ENTRY(dms_dumpfile_open_rejects_bad_kdump_headers),
 	TEST_ENTRY(dms_dumpfile_open_keeps_index_within_budget),
 	TEST_ENTRY(dms_dumpfile_read_phys_hostile_descriptor_reads_absent),
