@@ -280,7 +280,8 @@ static bool dump_agrees(struct dms_dumpfile *df, char *why, size_t whylen)
 	// in 64 KiB blocks) may hold several of crash's pages, never a part of one.
 	uint64_t ps = PAGESIZE(), dps = in->page_size;
 	if (dps < ps || dps % ps) {
-		snprintf(why, whylen, "the dump file's page size %llu is not a multiple of crash's %llu",
+		snprintf(why, whylen,
+			 "the dump file's page size %llu is not a multiple of crash's %llu",
 			 (unsigned long long)dps, (unsigned long long)ps);
 		return false;
 	}
@@ -345,8 +346,8 @@ static struct dms_dumpfile *session_dump(char *why, size_t whylen)
 	return df;
 }
 
-bool dms_creader_stream(struct dms_creader *cr, uint64_t start, uint64_t end,
-			unsigned int threads, char *why, size_t whylen)
+bool dms_creader_stream(struct dms_creader *cr, uint64_t start, uint64_t end, unsigned int threads,
+			char *why, size_t whylen)
 {
 	if (cr->virt || cr->ps) {
 		snprintf(why, whylen, "not a physical reader");
@@ -356,7 +357,7 @@ bool dms_creader_stream(struct dms_creader *cr, uint64_t start, uint64_t end,
 	if (!df)
 		return false;
 	// Only read_phys goes to the stream: ranges stay crash's node table.
-	struct dms_pstream_config cfg = {.threads = threads};
+	struct dms_pstream_config cfg = { .threads = threads };
 	struct dms_error *err = dms_pstream_create(df, start, end, &cfg, &cr->ps);
 	if (err) {
 		snprintf(why, whylen, "%s", err->message ? err->message : "?");

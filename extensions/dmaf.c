@@ -115,11 +115,11 @@ static struct dms_error *write_pcap(struct dmaf *d)
 			snprintf(owner, sizeof(owner), "%s %#" PRIx64 " %+d %s", f->cache, f->obj,
 				 f->obj_offset,
 				 f->state == DMS_VOBJ_LIVE ? "allocated" : "state unknown");
-		struct dms_pkt_meta meta = {.paddr = f->paddr,
-					    .has_paddr = true,
-					    .kvaddr = f->kvaddr,
-					    .has_kvaddr = f->kvaddr != 0,
-					    .owner = owner};
+		struct dms_pkt_meta meta = { .paddr = f->paddr,
+					     .has_paddr = true,
+					     .kvaddr = f->kvaddr,
+					     .has_kvaddr = f->kvaddr != 0,
+					     .owner = owner };
 		err = dms_pcapng_write(png, &p, buf, &meta);
 		written += !err;
 	}
@@ -157,8 +157,8 @@ static void dmaf_release(struct dmaf *d)
 void dms_cmd_dmaf(void)
 {
 	static const struct option longopts[] = {
-		{"facts", required_argument, NULL, 'f'},
-		{NULL, 0, NULL, 0},
+		{ "facts", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct dmaf *d = &dmaf_state;
 	int c;

@@ -10,11 +10,11 @@
 #include "dms_ext.h"
 
 static struct command_table_entry dms_commands[] = {
-	{"pktscan", dms_cmd_pktscan, dms_help_pktscan, 0},
-	{"rxring", dms_cmd_rxring, dms_help_rxring, 0},
-	{"slabcheck", dms_cmd_slabcheck, dms_help_slabcheck, 0},
-	{"dmaf", dms_cmd_dmaf, dms_help_dmaf, 0},
-	{NULL},
+	{ "pktscan", dms_cmd_pktscan, dms_help_pktscan, 0 },
+	{ "rxring", dms_cmd_rxring, dms_help_rxring, 0 },
+	{ "slabcheck", dms_cmd_slabcheck, dms_help_slabcheck, 0 },
+	{ "dmaf", dms_cmd_dmaf, dms_help_dmaf, 0 },
+	{ NULL },
 };
 
 // The one exported symbol: crash's `extend` runs it through dlopen().

@@ -127,8 +127,8 @@ void dms_creader_destroy(struct dms_creader *cr);
  * table, so results are those of the readmem path.  false with a one-line
  * reason in why when it cannot: the reader then goes on through readmem.
  */
-bool dms_creader_stream(struct dms_creader *cr, uint64_t start, uint64_t end,
-			unsigned int threads, char *why, size_t whylen);
+bool dms_creader_stream(struct dms_creader *cr, uint64_t start, uint64_t end, unsigned int threads,
+			char *why, size_t whylen);
 
 /** Worker threads of the attached pass (0: reads go through readmem). */
 unsigned int dms_creader_stream_threads(const struct dms_creader *cr);
@@ -249,7 +249,7 @@ struct dms_netdev {
 	uint64_t features, hw_features;
 	uint32_t rx_queues, tx_queues;
 	uint64_t parent, iommu_group; // struct device of the parent (PCI/virtio), its iommu_group
-	bool name_unterminated; // net_device.name filled IFNAMSIZ bytes with no NUL
+	bool name_unterminated;	      // net_device.name filled IFNAMSIZ bytes with no NUL
 };
 
 /**
@@ -260,7 +260,7 @@ size_t dms_netdev_list(struct dms_netdev *out, size_t max, char *why, size_t why
 
 struct dms_feature {
 	const char *name; // "rx-csum", "tso", "lro", "gro-hw", ...
-	bool known; // the NETIF_F_*_BIT enumerator is in the debuginfo
+	bool known;	  // the NETIF_F_*_BIT enumerator is in the debuginfo
 	bool on;
 };
 
@@ -280,7 +280,7 @@ void dms_iommu_get(struct dms_iommu *ret);
 // A device's RX rings as read by lib/nicring.
 struct dms_netdev_rings {
 	const struct dms_nicring *nr; // NULL: see why (no table entry, no debuginfo)
-	const char *files; // the debug modules the layout came from
+	const char *files;	      // the debug modules the layout came from
 	char why[400];
 	struct dms_iommu iommu;
 	struct dms_nicring_result *res;
@@ -292,8 +292,7 @@ struct dms_netdev_rings {
 };
 
 /** Walk a device's RX rings (NULL return: ok or "not walked" in (*ret)->why). */
-struct dms_error *dms_netdev_rings_get(const struct dms_netdev *dev,
-				       struct dms_netdev_rings **ret);
+struct dms_error *dms_netdev_rings_get(const struct dms_netdev *dev, struct dms_netdev_rings **ret);
 
 /** Destroy; accepts NULL. */
 void dms_netdev_rings_destroy(struct dms_netdev_rings *r);

@@ -319,10 +319,13 @@ static void gather_netdevs(struct gather *g)
 		// Its RX rings: the driver's slots and the device's descriptors read back.
 		// Damage the device itself shows.
 		if (dev->name_unterminated)
-			keep(g, dms_facts_add_gap(g->f, "netdev", "%s: its name has no NUL "
-						  "(net_device.name damaged)", dev->name));
+			keep(g, dms_facts_add_gap(g->f, "netdev",
+						  "%s: its name has no NUL "
+						  "(net_device.name damaged)",
+						  dev->name));
 		if (!strcmp(dev->driver, "?") && strcmp(dev->driver_from, "none"))
-			keep(g, dms_facts_add_gap(g->f, "netdev", "%s (net_device %#" PRIx64 "): "
+			keep(g, dms_facts_add_gap(g->f, "netdev",
+						  "%s (net_device %#" PRIx64 "): "
 						  "driver unknown (%s): its rings were not read",
 						  dev->name, dev->addr, dev->driver_from));
 		struct dms_netdev_rings *r = NULL;
@@ -341,13 +344,16 @@ static void gather_netdevs(struct gather *g)
 		// state (evidence), not gaps.
 		for (size_t k = 0; r && r->res && k < r->res->nfindings && !g->err; k++) {
 			const struct dms_nicring_finding *fd = &r->res->findings[k];
-			if (fd->code == DMS_NICRING_BAD_POINTER || fd->code == DMS_NICRING_BAD_COUNT ||
+			if (fd->code == DMS_NICRING_BAD_POINTER ||
+			    fd->code == DMS_NICRING_BAD_COUNT ||
 			    fd->code == DMS_NICRING_UNSUPPORTED ||
 			    (fd->code == DMS_NICRING_NOT_IN_DUMP && fd->slot < 0))
-				keep(g, dms_facts_add_gap(g->f, "rings", "%s (%s) RX ring %d: %s at %#"
-							  PRIx64 ": %.110s", dev->name, dev->driver,
-							  fd->ring, dms_nicring_code_name(fd->code),
-							  fd->addr, fd->reason));
+				keep(g, dms_facts_add_gap(g->f, "rings",
+							  "%s (%s) RX ring %d: %s at %#" PRIx64
+							  ": %.110s",
+							  dev->name, dev->driver, fd->ring,
+							  dms_nicring_code_name(fd->code), fd->addr,
+							  fd->reason));
 		}
 		for (size_t k = 0; r && r->res && k < r->res->nrings && !g->err; k++) {
 			const struct dms_nicring_ring *ring = &r->res->rings[k];
@@ -355,11 +361,11 @@ static void gather_netdevs(struct gather *g)
 				const struct dms_nicring_slot *sl = &ring->slots[i];
 				if (sl->state == DMS_NICRING_SLOT_EMPTY)
 					continue;
-				struct dms_vslot s = {.ring = (int)ring->index,
-						      .slot = (int)sl->index,
-						      .dma = sl->buf_dma,
-						      .paddr = sl->buf_phys,
-						      .len = sl->len};
+				struct dms_vslot s = { .ring = (int)ring->index,
+						       .slot = (int)sl->index,
+						       .dma = sl->buf_dma,
+						       .paddr = sl->buf_phys,
+						       .len = sl->len };
 				snprintf(s.netdev, sizeof(s.netdev), "%s", dev->name);
 				keep(g, dms_facts_add_slot(g->f, &s));
 			}
@@ -378,12 +384,12 @@ static void gather_netdevs(struct gather *g)
 					continue;
 				// With the IOMMU off (or passthrough), DMA address == physical.
 				bool ident = !r->iommu.on || r->iommu.passthrough;
-				struct dms_vslot s = {.ring = (int)ring->index,
-						      .slot = (int)i,
-						      .stale = true,
-						      .dma = h->addr,
-						      .paddr = ident ? h->addr : 0,
-						      .len = h->len ? h->len : ring->buf_len};
+				struct dms_vslot s = { .ring = (int)ring->index,
+						       .slot = (int)i,
+						       .stale = true,
+						       .dma = h->addr,
+						       .paddr = ident ? h->addr : 0,
+						       .len = h->len ? h->len : ring->buf_len };
 				snprintf(s.netdev, sizeof(s.netdev), "%s", dev->name);
 				keep(g, dms_facts_add_slot(g->f, &s));
 			}
@@ -514,12 +520,15 @@ static struct dms_error *gather_panic(struct gather *g)
 		goto out;
 	uint64_t pa;
 	bool at = plan->ls.found && plan->ls.ea_known && dms_kvaddr_to_paddr(plan->ls.ea, &pa);
-	if (at && dms_read_phys(pa, &p->load_value, sizeof(p->load_value)) != sizeof(p->load_value)) {
+	if (at &&
+	    dms_read_phys(pa, &p->load_value, sizeof(p->load_value)) != sizeof(p->load_value)) {
 		// Where it was loaded from is known and missing: a copy of the value elsewhere
 		// would not be its source.
-		err = dms_facts_add_gap(f, "panic", "%%%s was loaded from %#" PRIx64 " (`%.60s`), "
-					"which is not in the dump", dms_reg_name(plan->insn.culprit),
-					plan->ls.ea, plan->ls.text);
+		err = dms_facts_add_gap(f, "panic",
+					"%%%s was loaded from %#" PRIx64 " (`%.60s`), "
+					"which is not in the dump",
+					dms_reg_name(plan->insn.culprit), plan->ls.ea,
+					plan->ls.text);
 		goto out;
 	}
 	if (at) {
@@ -533,7 +542,7 @@ static struct dms_error *gather_panic(struct gather *g)
 	}
 	if (!plan->search)
 		goto out;
-	struct valsearch vs = {.g = g, .p = p, .value = plan->value, .buf = malloc(1 << 20)};
+	struct valsearch vs = { .g = g, .p = p, .value = plan->value, .buf = malloc(1 << 20) };
 	if (!vs.buf) {
 		err = &dms_enomem;
 		goto out;
@@ -734,7 +743,7 @@ bool dms_facts_readmem_only;
 
 struct dms_error *dms_ext_facts_gather(struct dms_facts *f, bool quiet)
 {
-	struct gather g = {.f = f};
+	struct gather g = { .f = f };
 	struct dms_error *err = NULL;
 
 	g.progress.quiet = quiet;
@@ -784,7 +793,7 @@ struct dms_error *dms_ext_facts_gather(struct dms_facts *f, bool quiet)
 	if (err)
 		goto out;
 	if (g.slub) {
-		struct slabwalk w = {.g = &g};
+		struct slabwalk w = { .g = &g };
 		dms_ext_slub_set_tick(tick, &g);
 		err = dms_slub_for_each_slab(g.slub, NULL, on_slab, &w);
 		dms_ext_slub_set_tick(NULL, NULL);

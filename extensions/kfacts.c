@@ -133,7 +133,7 @@ static struct dms_error *cl_bitfield(void *ctx, const char *type, const char *pa
 	rewind(out);
 	char line[512];
 	size_t depth = 0;
-	bool found = false, found_saved[MAX_PTYPE_DEPTH] = {false};
+	bool found = false, found_saved[MAX_PTYPE_DEPTH] = { false };
 	uint64_t bit = 0, width = 0;
 	while (fgets(line, sizeof(line), out)) {
 		size_t n = strlen(line);
@@ -192,12 +192,12 @@ out_close:
 	return err;
 }
 
-static const struct dms_layout_ops crash_layout_ops = {cl_type_size, cl_member, cl_enum,
-						       cl_bitfield};
+static const struct dms_layout_ops crash_layout_ops = { cl_type_size, cl_member, cl_enum,
+							cl_bitfield };
 
 struct dms_layout dms_crash_layout(void)
 {
-	return (struct dms_layout){&crash_layout_ops, NULL};
+	return (struct dms_layout){ &crash_layout_ops, NULL };
 }
 
 // NUMBER(name) of the dump's vmcoreinfo.

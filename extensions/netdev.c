@@ -119,13 +119,13 @@ static void driver_name(uint64_t dev, struct dms_netdev *ret)
 {
 	uint64_t parent = 0, drv = 0, name = 0;
 	if (kf->nd_dev >= 0 && kf->dev_parent >= 0 &&
-	    read_u64(dev + (uint64_t)kf->nd_dev + (uint64_t)kf->dev_parent, &parent) &&
-	    parent) {
+	    read_u64(dev + (uint64_t)kf->nd_dev + (uint64_t)kf->dev_parent, &parent) && parent) {
 		ret->parent = parent;
 		if (kf->dev_iommu_group >= 0)
 			read_u64(parent + (uint64_t)kf->dev_iommu_group, &ret->iommu_group);
-		if (kf->dev_driver >= 0 && read_u64(parent + (uint64_t)kf->dev_driver, &drv) && drv &&
-		    kf->drv_name >= 0 && read_u64(drv + (uint64_t)kf->drv_name, &name) && name) {
+		if (kf->dev_driver >= 0 && read_u64(parent + (uint64_t)kf->dev_driver, &drv) &&
+		    drv && kf->drv_name >= 0 && read_u64(drv + (uint64_t)kf->drv_name, &name) &&
+		    name) {
 			read_cstr(name, ret->driver, sizeof(ret->driver));
 			if (ret->driver[0]) {
 				snprintf(ret->driver_from, sizeof(ret->driver_from),
@@ -159,7 +159,8 @@ static void read_one(uint64_t dev, struct dms_netdev *ret)
 	// that fills it has lost its terminator: shown, and said so.
 	char name[32];
 	memset(name, 0, sizeof(name));
-	long nlen = kf->nd_name_size > 0 && kf->nd_name_size < (long)sizeof(name) ? kf->nd_name_size : 16;
+	long nlen = kf->nd_name_size > 0 && kf->nd_name_size < (long)sizeof(name) ? kf->nd_name_size
+										  : 16;
 	read_kv(dev + (uint64_t)kf->nd_name, name, (size_t)nlen);
 	ret->name_unterminated = strnlen(name, (size_t)nlen) == (size_t)nlen;
 	name[nlen] = '\0';
@@ -211,14 +212,15 @@ size_t dms_netdev_list(struct dms_netdev *out, size_t max, char *why, size_t why
 	uint64_t cap = MAX_NETDEVS;
 	int32_t ifindex;
 	if (kf->net_ifindex >= 0 &&
-	    read_kv(symbol_value("init_net") + (uint64_t)kf->net_ifindex, &ifindex, sizeof(ifindex)) &&
+	    read_kv(symbol_value("init_net") + (uint64_t)kf->net_ifindex, &ifindex,
+		    sizeof(ifindex)) &&
 	    ifindex > 0 && (uint64_t)ifindex + 16 < cap)
 		cap = (uint64_t)ifindex + 16;
 	uint64_t prev = head, cur;
 	if (!read_u64(head, &cur)) {
 		if (why)
-			snprintf(why, whylen, "init_net.dev_base_head at %#" PRIx64 " not in the dump",
-				 head);
+			snprintf(why, whylen,
+				 "init_net.dev_base_head at %#" PRIx64 " not in the dump", head);
 		return 0;
 	}
 	// Brent's cycle detection on the node addresses.
@@ -227,26 +229,30 @@ size_t dms_netdev_list(struct dms_netdev *out, size_t max, char *why, size_t why
 	for (uint64_t i = 0; cur != head; i++) {
 		if (i >= cap) {
 			if (why)
-				snprintf(why, whylen, "device list longer than %" PRIu64
-					 " entries: stopped", cap);
+				snprintf(why, whylen,
+					 "device list longer than %" PRIu64 " entries: stopped",
+					 cap);
 			break;
 		}
 		if (!IS_KVADDR(cur) || (cur & 7)) {
 			if (why)
-				snprintf(why, whylen, "bad device list pointer %#" PRIx64
-					 " after %#" PRIx64, cur, prev);
+				snprintf(why, whylen,
+					 "bad device list pointer %#" PRIx64 " after %#" PRIx64,
+					 cur, prev);
 			break;
 		}
 		uint64_t next, back;
 		if (!read_u64(cur, &next) || !read_u64(cur + 8, &back)) {
 			if (why)
-				snprintf(why, whylen, "device list node %#" PRIx64 " not in the dump",
-					 cur);
+				snprintf(why, whylen,
+					 "device list node %#" PRIx64 " not in the dump", cur);
 			break;
 		}
 		if (back != prev && why && !why[0])
-			snprintf(why, whylen, "device list node %#" PRIx64 ": prev %#" PRIx64
-				 " != %#" PRIx64 " (kept going)", cur, back, prev);
+			snprintf(why, whylen,
+				 "device list node %#" PRIx64 ": prev %#" PRIx64 " != %#" PRIx64
+				 " (kept going)",
+				 cur, back, prev);
 		// A device already listed: the list loops back (Brent's check
 		// alone sees it only some steps later, after listing it again).
 		bool again = false;
@@ -254,8 +260,10 @@ size_t dms_netdev_list(struct dms_netdev *out, size_t max, char *why, size_t why
 			again = out[k].addr == cur - (uint64_t)kf->nd_dev_list;
 		if (again) {
 			if (why)
-				snprintf(why, whylen, "cycle in the device list: %#" PRIx64
-					 "->next = %#" PRIx64 ", a device already listed", prev, cur);
+				snprintf(why, whylen,
+					 "cycle in the device list: %#" PRIx64 "->next = %#" PRIx64
+					 ", a device already listed",
+					 prev, cur);
 			break;
 		}
 		if (n < max)
@@ -322,8 +330,9 @@ static int registered_iommus(char *name, size_t size)
 	int n = 0;
 	while (p && p != head && n < 64) {
 		uint64_t obj = p - (uint64_t)list;
-		if (!n && dev >= 0 && kobj >= 0 && kname >= 0 && read_u64(obj + (uint64_t)dev, &d) &&
-		    d && read_u64(d + (uint64_t)kobj + (uint64_t)kname, &str) && str)
+		if (!n && dev >= 0 && kobj >= 0 && kname >= 0 &&
+		    read_u64(obj + (uint64_t)dev, &d) && d &&
+		    read_u64(d + (uint64_t)kobj + (uint64_t)kname, &str) && str)
 			read_string(str, name, (int)size - 1);
 		n++;
 		if (!read_u64(p, &p))
@@ -455,7 +464,7 @@ static bool find_ko(const char *mod, char *path, size_t size, char *tried, size_
 		for (char *p = alt; *p; p++)
 			if (*p == '_')
 				*p = '-';
-		const char *names[2] = {mod, alt};
+		const char *names[2] = { mod, alt };
 		for (int k = 0; k < 2; k++) {
 			if (snprintf(path, size, "%s/%s.ko", dirs[d], names[k]) < (int)size &&
 			    file_ok(path) && ko_matches(path, skipped, sizeof(skipped)))
@@ -497,10 +506,11 @@ static void drv_resolve(struct drv_slot *s)
 			snprintf(path, sizeof(path), "%s (built-in %s)", builtin_vmlinux(), m);
 			err = dms_dwlayout_add_builtin(s->dl, builtin_vmlinux(), m);
 		} else {
-			snprintf(s->why, sizeof(s->why),
-				 "debuginfo of module %.32s not found (%.400s); run `mod -s %.32s "
-				 "FILE`, or set DEBUG_MODULES to the directory of the debug modules",
-				 m, tried, m);
+			snprintf(
+				s->why, sizeof(s->why),
+				"debuginfo of module %.32s not found (%.400s); run `mod -s %.32s "
+				"FILE`, or set DEBUG_MODULES to the directory of the debug modules",
+				m, tried, m);
 			s->tried = false; // looked up again after a `mod -s`
 			goto out_destroy;
 		}
@@ -526,7 +536,8 @@ out_destroy:
 }
 
 /** The walker of a driver (NULL with *why set when it has no entry or no debuginfo). */
-static const struct dms_nicring *drv_walker(const char *driver, const char **why, const char **files)
+static const struct dms_nicring *drv_walker(const char *driver, const char **why,
+					    const char **files)
 {
 	static char nowhy[96];
 	const struct dms_nicring_driver *drv = dms_nicring_driver_find(driver);
@@ -592,8 +603,7 @@ void dms_netdev_rings_destroy(struct dms_netdev_rings *r)
 	free(r);
 }
 
-struct dms_error *dms_netdev_rings_get(const struct dms_netdev *dev,
-				       struct dms_netdev_rings **ret)
+struct dms_error *dms_netdev_rings_get(const struct dms_netdev *dev, struct dms_netdev_rings **ret)
 {
 	struct dms_netdev_rings *r = calloc(1, sizeof(*r));
 	if (!r)

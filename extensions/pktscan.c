@@ -119,8 +119,7 @@ static void owner_key(const struct dms_owner *o, char *buf, size_t size)
 
 // dmaf's class of the frame (lib/verdict.h: the one policy of which memory holds packets
 // legitimately), or NULL without an owner.
-static const char *frame_class(const struct dms_hit *hit, uint64_t paddr,
-			       const struct dms_owner *o)
+static const char *frame_class(const struct dms_hit *hit, uint64_t paddr, const struct dms_owner *o)
 {
 	struct dms_vframe vf;
 	const struct dms_slub_cache *c = dms_ext_vframe(hit, paddr, o, &vf);
@@ -240,7 +239,7 @@ static struct dms_error *on_hit(const struct dms_hit *hit, void *arg)
 		dms_progress_clear(&r->progress);
 	char key[DMS_CACHE_NAME_MAX + 24];
 	owner_key(&o, key, sizeof(key));
-	struct owner_arg oa = {r, hit, paddr, has_paddr, &o};
+	struct owner_arg oa = { r, hit, paddr, has_paddr, &o };
 	struct dms_report_hit h = {
 		.hit = hit,
 		.paddr = paddr,
@@ -309,8 +308,8 @@ static struct dms_error *scan_reader(struct run *r, bool virt)
 		else if (!r->json)
 			fprintf(fp, "pktscan: NOTE: reading through crash's readmem: %s\n", why);
 	}
-	return dms_pipescan(&r->scan, dms_creader_reader(r->cr), r->start, r->end, threaded,
-			    on_hit, r);
+	return dms_pipescan(&r->scan, dms_creader_reader(r->cr), r->start, r->end, threaded, on_hit,
+			    r);
 }
 
 // -B: one bare read pass over the dumpable pages of the range, page by page,
@@ -349,10 +348,11 @@ static struct dms_error *bare_read(struct run *r)
 	r->buf = malloc(PAGESIZE());
 	if (!r->cr || !r->buf)
 		return &dms_enomem;
-	struct bare b = {.r = r, .page = r->buf};
+	struct bare b = { .r = r, .page = r->buf };
 	char why[256];
 	if (!r->readmem_only) {
-		b.parallel = dms_creader_stream(r->cr, r->start, r->end, r->threads, why, sizeof(why));
+		b.parallel =
+			dms_creader_stream(r->cr, r->start, r->end, r->threads, why, sizeof(why));
 		if (!b.parallel)
 			fprintf(fp, "pktscan: NOTE: reading through crash's readmem: %s\n", why);
 	}
@@ -362,7 +362,8 @@ static struct dms_error *bare_read(struct run *r)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!err)
 		fprintf(fp,
-			"pktscan: bare read pass: %" PRIu64 " pages (%" PRIu64 " MiB) in %.3f s (%s)\n",
+			"pktscan: bare read pass: %" PRIu64 " pages (%" PRIu64
+			" MiB) in %.3f s (%s)\n",
 			b.pages, b.pages * PAGESIZE() >> 20, dms_elapsed(&r->t0, &t1),
 			b.parallel ? "parallel reader" : "readmem");
 	return err;
@@ -402,7 +403,7 @@ static struct dms_error *scan_cache(struct run *r)
 	r->buf = malloc(MAX_SLAB_BYTES + LOOKAHEAD);
 	if (!r->buf)
 		return &dms_enomem;
-	struct slab_walk w = {.r = r};
+	struct slab_walk w = { .r = r };
 	uint64_t n = dms_slab_for_each(cache, scan_slab, &w);
 	if (!r->json && !w.err)
 		fprintf(fp, "pktscan: cache %s at %" PRIx64 ": %" PRIu64 " slabs scanned\n",

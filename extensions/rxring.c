@@ -86,9 +86,8 @@ static void owner_of(struct run *r, uint64_t paddr, bool driver_live, struct slo
 		bool packets = dms_cache_holds_packets(p->cache_name,
 						       sc ? (const char *const *)sc->aliases : NULL,
 						       sc ? sc->naliases : 0);
-		const char *what = driver_live && packets
-					   ? "skb data in slab cache"
-					   : "reused by slab cache";
+		const char *what =
+			driver_live && packets ? "skb data in slab cache" : "reused by slab cache";
 		if (ret->o.has_obj && !ret->o.slab_tail)
 			snprintf(t, sz, "%s %s obj %" PRIx64 "+0x%" PRIx64 " (%s)", what,
 				 p->cache_name, ret->o.obj, ret->o.offset,
@@ -326,8 +325,8 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 	bool live = ring->valid && !ring->unallocated;
 	struct tally owners[MAX_TALLY], sowners[MAX_TALLY], hwowners[MAX_TALLY];
 	unsigned int nown = 0, nsown = 0, nhwown = 0;
-	struct hwcount hc = {0};
-	uint32_t nstate[4] = {0};
+	struct hwcount hc = { 0 };
+	uint32_t nstate[4] = { 0 };
 
 	if (!r->json) {
 		ring_line(rr, ring, drv);
@@ -407,10 +406,11 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 			fprintf(fp,
 				",\"ring\":%u,\"slot\":%u,\"state\":\"%s\",\"stale\":false,"
 				"\"dma\":\"%#" PRIx64 "\",\"buf_dma\":\"%#" PRIx64 "\"",
-				ring->index, s->index, dms_nicring_slot_state_name(s->state), s->dma,
-				s->buf_dma);
+				ring->index, s->index, dms_nicring_slot_state_name(s->state),
+				s->dma, s->buf_dma);
 			if (have_pa)
-				fprintf(fp, ",\"paddr\":\"%#" PRIx64 "\",\"frame\":\"%#" PRIx64 "\"",
+				fprintf(fp,
+					",\"paddr\":\"%#" PRIx64 "\",\"frame\":\"%#" PRIx64 "\"",
 					s->buf_phys, s->frame_phys);
 			else
 				fprintf(fp, ",\"paddr\":null,\"frame\":null");
@@ -448,7 +448,8 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 				snprintf(phys, sizeof(phys), "?");
 				snprintf(frame, sizeof(frame), "?");
 			}
-			fprintf(fp, "    %5u %-9s %-16" PRIx64 " %-12s %-16" PRIx64 " %-12s %-4s %s\n",
+			fprintf(fp,
+				"    %5u %-9s %-16" PRIx64 " %-12s %-16" PRIx64 " %-12s %-4s %s\n",
 				s->index, dms_nicring_slot_state_name(s->state), s->buf_dma, phys,
 				s->page ? s->page : so.o.page.page, frame, hw_word(a, h), so.text);
 		}
@@ -483,11 +484,13 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 		if (r->json) {
 			fprintf(fp, "{\"type\":\"slot\",\"netdev\":");
 			dms_json_str(fp, d->name);
-			fprintf(fp, ",\"ring\":%u,\"slot\":%u,\"state\":\"descriptor\",\"stale\":true,"
-				    "\"dma\":\"%#" PRIx64 "\",\"buf_dma\":\"%#" PRIx64 "\"",
+			fprintf(fp,
+				",\"ring\":%u,\"slot\":%u,\"state\":\"descriptor\",\"stale\":true,"
+				"\"dma\":\"%#" PRIx64 "\",\"buf_dma\":\"%#" PRIx64 "\"",
 				ring->index, i, h->addr, h->addr);
 			if (ident)
-				fprintf(fp, ",\"paddr\":\"%#" PRIx64 "\",\"frame\":\"%#" PRIx64 "\"",
+				fprintf(fp,
+					",\"paddr\":\"%#" PRIx64 "\",\"frame\":\"%#" PRIx64 "\"",
 					h->addr, h->addr + ring->device_hdr);
 			else
 				fprintf(fp, ",\"paddr\":null,\"frame\":null");
@@ -516,7 +519,8 @@ static void do_ring(struct run *r, const struct dms_netdev *d, const struct dms_
 			if (nstale == 1)
 				fprintf(fp, "    descriptors the driver does not record (%s):\n",
 					freed ? "freed descriptor ring" : "address differs");
-			fprintf(fp, "    %5u %-9s %-16" PRIx64 " %-12" PRIx64 " %-16" PRIx64
+			fprintf(fp,
+				"    %5u %-9s %-16" PRIx64 " %-12" PRIx64 " %-16" PRIx64
 				" %-12" PRIx64 " %-4s %s\n",
 				i, "desc", h->addr, ident ? h->addr : 0, so.o.page.page,
 				ident ? h->addr + ring->device_hdr : 0, freed ? "free" : "DIFF",
@@ -580,8 +584,9 @@ static void do_dev(struct run *r, const struct dms_netdev *d)
 			fprintf(fp, ",\"name_unterminated\":true");
 		fprintf(fp, ",\"driver\":");
 		dms_json_str(fp, d->driver);
-		fprintf(fp, ",\"driver_from\":\"%s\",\"up\":%s,\"mac\":\"%s\",\"rx_queues\":%u,"
-			    "\"tx_queues\":%u",
+		fprintf(fp,
+			",\"driver_from\":\"%s\",\"up\":%s,\"mac\":\"%s\",\"rx_queues\":%u,"
+			"\"tx_queues\":%u",
 			d->driver_from, d->up ? "true" : "false", mac, d->rx_queues, d->tx_queues);
 		print_features(d);
 	} else {
@@ -598,7 +603,8 @@ static void do_dev(struct run *r, const struct dms_netdev *d)
 		if (r->json)
 			fprintf(fp, ",\"rings\":null,\"why\":\"no ring table entry\"}\n");
 		else
-			fprintf(fp, "  rx rings: no ring table entry for driver \"%s\"\n", d->driver);
+			fprintf(fp, "  rx rings: no ring table entry for driver \"%s\"\n",
+				d->driver);
 		return;
 	}
 	err = dms_netdev_rings_get(d, &rr);
@@ -646,9 +652,11 @@ static void do_dev(struct run *r, const struct dms_netdev *d)
 		if (r->json) {
 			fprintf(fp, "{\"type\":\"finding\",\"netdev\":");
 			dms_json_str(fp, d->name);
-			fprintf(fp, ",\"code\":\"%s\",\"ring\":%d,\"slot\":%d,\"addr\":\"%#" PRIx64
-				    "\",\"value\":\"%#" PRIx64 "\",\"reason\":",
-				dms_nicring_code_name(f->code), f->ring, f->slot, f->addr, f->value);
+			fprintf(fp,
+				",\"code\":\"%s\",\"ring\":%d,\"slot\":%d,\"addr\":\"%#" PRIx64
+				"\",\"value\":\"%#" PRIx64 "\",\"reason\":",
+				dms_nicring_code_name(f->code), f->ring, f->slot, f->addr,
+				f->value);
 			dms_json_str(fp, f->reason);
 			fprintf(fp, "}\n");
 		} else {
@@ -696,8 +704,8 @@ void dms_cmd_rxring(void)
 	char why[256];
 	size_t n = dms_netdev_list(run.devs, MAX_DEVS, why, sizeof(why));
 	if (!run.json) {
-		fprintf(fp, "%-16s  %-6s %-11s %-5s %-17s %3s %3s\n", "NET_DEVICE", "NAME", "DRIVER",
-			"STATE", "MAC", "RXQ", "TXQ");
+		fprintf(fp, "%-16s  %-6s %-11s %-5s %-17s %3s %3s\n", "NET_DEVICE", "NAME",
+			"DRIVER", "STATE", "MAC", "RXQ", "TXQ");
 	}
 	if (why[0]) {
 		if (run.json) {

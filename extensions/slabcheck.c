@@ -110,8 +110,9 @@ static bool tick(uint64_t pos, void *arg)
 	if (dms_interrupted())
 		return false;
 	if (dms_progress_due(&r->progress))
-		fprintf(stderr, "\rslabcheck: %#" PRIx64 ", %" PRIu64 " slabs, %" PRIu64 " findings ",
-			pos, r->slabs_seen, r->total_findings);
+		fprintf(stderr,
+			"\rslabcheck: %#" PRIx64 ", %" PRIu64 " slabs, %" PRIu64 " findings ", pos,
+			r->slabs_seen, r->total_findings);
 	return true;
 }
 
@@ -132,7 +133,7 @@ static struct cstat *cstat_of(struct run *r, const struct dms_slub_cache *c)
 {
 	if (!c)
 		return &r->bad;
-	struct cstat key = {.cache = c};
+	struct cstat key = { .cache = c };
 	struct cstat *s = bsearch(&key, r->stats, r->nstats, sizeof(key), cstat_cmp);
 	return s ? s : &r->bad;
 }
@@ -149,16 +150,18 @@ static const char *code_name(int code)
 }
 
 // One finding, text or JSON.  state < 0: not about one object.
-static void print_finding(struct run *r, struct cstat *cs, int code, uint64_t addr,
-			  uint64_t value, const char *cache, uint64_t cache_addr, uint64_t slab,
-			  int64_t index, uint64_t object, int state, const char *field,
-			  const char *why, const char *cls)
+static void print_finding(struct run *r, struct cstat *cs, int code, uint64_t addr, uint64_t value,
+			  const char *cache, uint64_t cache_addr, uint64_t slab, int64_t index,
+			  uint64_t object, int state, const char *field, const char *why,
+			  const char *cls)
 {
 	r->total_findings++;
 	cs->findings++;
 	if (r->json) {
-		fprintf(fp, "{\"type\":\"finding\",\"code\":\"%s\",\"addr\":\"0x%" PRIx64 "\","
-			"\"value\":\"0x%" PRIx64 "\",\"cache\":", code_name(code), addr, value);
+		fprintf(fp,
+			"{\"type\":\"finding\",\"code\":\"%s\",\"addr\":\"0x%" PRIx64 "\","
+			"\"value\":\"0x%" PRIx64 "\",\"cache\":",
+			code_name(code), addr, value);
 		dms_json_str(fp, cache);
 		fprintf(fp, ",\"cache_addr\":\"0x%" PRIx64 "\",\"slab\":", cache_addr);
 		if (slab)
@@ -166,7 +169,9 @@ static void print_finding(struct run *r, struct cstat *cs, int code, uint64_t ad
 		else
 			fprintf(fp, "null");
 		if (index >= 0)
-			fprintf(fp, ",\"object\":\"0x%" PRIx64 "\",\"index\":%" PRId64 ",\"state\":\"%s\"",
+			fprintf(fp,
+				",\"object\":\"0x%" PRIx64 "\",\"index\":%" PRId64
+				",\"state\":\"%s\"",
 				object, index, dms_slub_state_name((enum dms_slub_state)state));
 		else
 			fprintf(fp, ",\"object\":null,\"index\":null,\"state\":null");
@@ -223,7 +228,7 @@ static bool mark_object(struct run *r, int64_t index)
 // "ascii (160 of 192 bytes): ASCII \"path=...\" at +0" for an object.
 static void classify_text(const uint8_t *obj, size_t len, uint64_t addr, char *buf, size_t size)
 {
-	struct dms_classify_config cfg = {.pointer = dms_ext_ptr_info};
+	struct dms_classify_config cfg = { .pointer = dms_ext_ptr_info };
 	struct dms_class_result cr;
 	struct dms_error *err = dms_classify(obj, len, addr, &cfg, &cr);
 	if (err)
@@ -264,12 +269,12 @@ static struct dms_error *on_frame(const struct dms_hit *hit, void *arg)
 		uint64_t lo = start > o ? start : o;
 		char why[224];
 		if (start >= o)
-			snprintf(why, sizeof(why), "frame at +%#" PRIx64 " (%" PRIu64
-				 " bytes): %s", start - o, end - start, desc);
+			snprintf(why, sizeof(why), "frame at +%#" PRIx64 " (%" PRIu64 " bytes): %s",
+				 start - o, end - start, desc);
 		else
-			snprintf(why, sizeof(why), "frame from -%#" PRIx64 " covers +0..+%#" PRIx64
-				 ": %s", o - start, (end < o + c->object_size ? end : o + c->object_size) - o,
-				 desc);
+			snprintf(why, sizeof(why),
+				 "frame from -%#" PRIx64 " covers +0..+%#" PRIx64 ": %s", o - start,
+				 (end < o + c->object_size ? end : o + c->object_size) - o, desc);
 		if (mark_object(f->r, (int64_t)i))
 			f->cs->corrupted++;
 		print_finding(f->r, f->cs, CODE_PACKET, s->base + lo, 0, c->name, c->addr, s->page,
@@ -377,7 +382,8 @@ static struct dms_error *on_slab(const struct dms_slub_slab *s, void *arg)
 		char cls[200] = "";
 		uint64_t off = one ? (uint64_t)f->index * c->size + c->red_left_pad : 0;
 		if (one && off + c->object_size <= s->data_len)
-			classify_text(s->data + off, c->object_size, s->base + off, cls, sizeof(cls));
+			classify_text(s->data + off, c->object_size, s->base + off, cls,
+				      sizeof(cls));
 		print_finding(r, cs, f->code, f->addr, f->value, f->cache_name, f->cache_addr,
 			      f->slab, f->index, f->object, st, f->field, f->reason,
 			      cls[0] ? cls : NULL);
@@ -401,9 +407,11 @@ static struct dms_error *on_slab(const struct dms_slub_slab *s, void *arg)
 				}
 				word[8] = '\0';
 				snprintf(why, sizeof(why),
-					 "holds %#" PRIx64 " (bytes \"%s\", %s), the address the oops "
+					 "holds %#" PRIx64
+					 " (bytes \"%s\", %s), the address the oops "
 					 "faulted on: ",
-					 w, word, dms_class_name(dms_classify_word(w, &r->ccfg, NULL)));
+					 w, word,
+					 dms_class_name(dms_classify_word(w, &r->ccfg, NULL)));
 				size_t wl = strlen(why);
 				snprintf(why + wl, sizeof(why) - wl, "%s", r->oops_headline);
 				if (mark_object(r, i))
@@ -412,14 +420,15 @@ static struct dms_error *on_slab(const struct dms_slub_slab *s, void *arg)
 				classify_text(s->data + off, c->object_size, s->base + off, cls,
 					      sizeof(cls));
 				print_finding(r, cs, CODE_OOPS_VALUE, s->base + off + k, w, c->name,
-					      c->addr, s->page, i, s->base + off, s->state[i], field,
-					      why, cls);
+					      c->addr, s->page, i, s->base + off, s->state[i],
+					      field, why, cls);
 			}
 		}
 	}
 	// Type-aware checks of allocated objects.
 	bool merged = false;
-	const struct dms_cache_rules *rules = r->oc ? dms_objcheck_rules_for(r->oc, c, &merged) : NULL;
+	const struct dms_cache_rules *rules =
+		r->oc ? dms_objcheck_rules_for(r->oc, c, &merged) : NULL;
 	for (uint32_t i = 0; rules && i < s->objects; i++) {
 		if (s->state[i] != DMS_SLUB_ALLOCATED)
 			continue;
@@ -450,7 +459,7 @@ static struct dms_error *on_slab(const struct dms_slub_slab *s, void *arg)
 		dms_scan_init(&scan);
 		// Frames whose payload the kernel wrote over since count here too.
 		scan.damaged = true;
-		struct frame_ctx fc = {r, s, cs};
+		struct frame_ctx fc = { r, s, cs };
 		struct dms_error *err =
 			dms_scan_buffer(&scan, s->data, s->data_len, s->data_len, 0, on_frame, &fc);
 		if (err)
@@ -459,26 +468,29 @@ static struct dms_error *on_slab(const struct dms_slub_slab *s, void *arg)
 	return NULL;
 }
 
-static void print_cache_row(struct run *r, const struct cstat *s, const char *name,
-			    uint64_t addr, uint32_t objsize, uint32_t size, uint64_t flags)
+static void print_cache_row(struct run *r, const struct cstat *s, const char *name, uint64_t addr,
+			    uint32_t objsize, uint32_t size, uint64_t flags)
 {
 	if (r->json) {
 		fprintf(fp, "{\"type\":\"cache\",\"name\":");
 		dms_json_str(fp, name);
 		fprintf(fp,
-			",\"addr\":\"0x%" PRIx64 "\",\"object_size\":%u,\"size\":%u,\"slabs\":%" PRIu64
+			",\"addr\":\"0x%" PRIx64
+			"\",\"object_size\":%u,\"size\":%u,\"slabs\":%" PRIu64
 			",\"objects\":%" PRIu64 ",\"allocated\":%" PRIu64 ",\"free\":%" PRIu64
 			",\"unknown\":%" PRIu64 ",\"corrupted\":%" PRIu64 ",\"findings\":%" PRIu64
 			",\"empty_slabs\":%" PRIu64 ",\"empty_objects\":%" PRIu64
 			",\"flags\":\"0x%" PRIx64 "\"}\n",
-			addr, objsize, size, s->slabs, s->objects, s->allocated, s->free, s->unknown,
-			s->corrupted, s->findings, s->empty_slabs, s->empty_objects, flags);
+			addr, objsize, size, s->slabs, s->objects, s->allocated, s->free,
+			s->unknown, s->corrupted, s->findings, s->empty_slabs, s->empty_objects,
+			flags);
 		return;
 	}
-	fprintf(fp, "%16" PRIx64 " %7u %7" PRIu64 " %9" PRIu64 " %9" PRIu64 " %7" PRIu64 " %7" PRIu64
-		    " %7" PRIu64 " %8" PRIu64 "  ",
-		addr, objsize, s->slabs, s->objects, s->allocated, s->free, s->unknown, s->corrupted,
-		s->findings);
+	fprintf(fp,
+		"%16" PRIx64 " %7u %7" PRIu64 " %9" PRIu64 " %9" PRIu64 " %7" PRIu64 " %7" PRIu64
+		" %7" PRIu64 " %8" PRIu64 "  ",
+		addr, objsize, s->slabs, s->objects, s->allocated, s->free, s->unknown,
+		s->corrupted, s->findings);
 	fputs(name, fp);
 	fputc('\n', fp);
 }
@@ -486,17 +498,19 @@ static void print_cache_row(struct run *r, const struct cstat *s, const char *na
 static void print_summary(struct run *r, const struct dms_slub_cache *only, bool stopped,
 			  double secs)
 {
-	struct cstat tot = {0};
+	struct cstat tot = { 0 };
 	if (!r->json) {
 		for (size_t i = 0; i < r->nstats; i++)
 			if (r->stats[i].lines > MAX_LINES_PER_CACHE && !r->verbose)
-				fprintf(fp, "  ... %" PRIu64 " more findings in %s (-v or -j: all)\n",
+				fprintf(fp,
+					"  ... %" PRIu64 " more findings in %s (-v or -j: all)\n",
 					r->stats[i].lines - MAX_LINES_PER_CACHE,
 					r->stats[i].cache->name);
 		if (r->header_done)
 			fputc('\n', fp);
-		fprintf(fp, "%16s %7s %7s %9s %9s %7s %7s %7s %8s  %s\n", "CACHE", "OBJSIZE", "SLABS",
-			"OBJECTS", "ALLOCATED", "FREE", "UNKNOWN", "CORRUPT", "FINDINGS", "NAME");
+		fprintf(fp, "%16s %7s %7s %9s %9s %7s %7s %7s %8s  %s\n", "CACHE", "OBJSIZE",
+			"SLABS", "OBJECTS", "ALLOCATED", "FREE", "UNKNOWN", "CORRUPT", "FINDINGS",
+			"NAME");
 	}
 	for (size_t i = 0; i < dms_slub_num_caches(r->slub); i++) {
 		const struct dms_slub_cache *c = dms_slub_cache_at(r->slub, i);
@@ -533,9 +547,9 @@ static void print_summary(struct run *r, const struct dms_slub_cache *only, bool
 		"\nslabcheck: %zu caches, %" PRIu64 " slabs, %" PRIu64 " objects (%" PRIu64
 		" allocated, %" PRIu64 " free, %" PRIu64 " unknown), %" PRIu64
 		" corrupted objects, %" PRIu64 " findings; free pointers %s; %.2f s%s\n",
-		only ? (size_t)1 : dms_slub_num_caches(r->slub), tot.slabs, tot.objects, tot.allocated,
-		tot.free, tot.unknown, tot.corrupted, tot.findings, dms_slub_fp_name(fpm), secs,
-		stopped ? " (interrupted: counts are partial)" : "");
+		only ? (size_t)1 : dms_slub_num_caches(r->slub), tot.slabs, tot.objects,
+		tot.allocated, tot.free, tot.unknown, tot.corrupted, tot.findings,
+		dms_slub_fp_name(fpm), secs, stopped ? " (interrupted: counts are partial)" : "");
 }
 
 // Findings of create (slab_caches list, impossible caches).
@@ -595,7 +609,8 @@ static void oops_load(struct run *r)
 			dms_oops_parse(log, got, &o);
 		free(log);
 		if (o.found) {
-			snprintf(oops_cache.headline, sizeof(oops_cache.headline), "%s", o.headline);
+			snprintf(oops_cache.headline, sizeof(oops_cache.headline), "%s",
+				 o.headline);
 			const char *a = strstr(o.headline, "address");
 			if (a) {
 				a += strlen("address");
@@ -605,7 +620,8 @@ static void oops_load(struct run *r)
 				uint64_t v = strtoull(a, &end, 16);
 				// The whole address or nothing: a garbled one is
 				// not searched for as a shorter number.
-				if (end != a && v >= 0x10000 && (*end == ':' || *end == ' ' || !*end))
+				if (end != a && v >= 0x10000 &&
+				    (*end == ':' || *end == ' ' || !*end))
 					oops_cache.values[oops_cache.n++] = v;
 			}
 			if (o.has_cr2 && o.cr2 >= 0x10000 &&
@@ -639,13 +655,14 @@ static void check_all(struct run *r, const struct dms_slub_cache *only)
 		const struct dms_slub_cache *c = dms_slub_cache_at(r->slub, i);
 		if (only && c != only)
 			continue;
-		struct list_ctx l = {r, cstat_of(r, c)};
+		struct list_ctx l = { r, cstat_of(r, c) };
 		err = dms_slub_check_lists(r->slub, c, on_list_finding, &l, NULL);
 	}
 	if (!err)
 		err = dms_slub_for_each_slab(r->slub, only, on_slab, r);
 	dms_progress_clear(&r->progress);
-	bool stopped = dms_interrupted() || dms_ext_slub_stopped() || (err && err->code == DMS_ERR_STOP);
+	bool stopped =
+		dms_interrupted() || dms_ext_slub_stopped() || (err && err->code == DMS_ERR_STOP);
 	if (err && err->code != DMS_ERR_STOP)
 		error(INFO, "%s\n", err->message ? err->message : "error");
 	dms_error_destroy(err);
@@ -715,9 +732,12 @@ static void check_addr(struct run *r)
 		dms_error_destroy(err);
 		return;
 	}
-	static const char *const where[] = {"unknown (no struct page)", "not a slab page",
-					    "slab page of an unknown cache", "slab tail",
-					    "slab object", "garbage struct page"};
+	static const char *const where[] = { "unknown (no struct page)",
+					     "not a slab page",
+					     "slab page of an unknown cache",
+					     "slab tail",
+					     "slab object",
+					     "garbage struct page" };
 	const struct dms_slub_cache *c = o.cache;
 	if (o.where != DMS_SLUB_WHERE_OBJECT || !c) {
 		// A known cache whose kmem_cache has impossible sizes: its slabs
@@ -726,7 +746,8 @@ static void check_addr(struct run *r)
 					? "slab page of a cache with impossible sizes"
 					: where[o.where];
 		if (r->json) {
-			fprintf(fp, "{\"type\":\"object\",\"addr\":\"0x%" PRIx64 "\",\"where\":", o.addr);
+			fprintf(fp, "{\"type\":\"object\",\"addr\":\"0x%" PRIx64 "\",\"where\":",
+				o.addr);
 			dms_json_str(fp, w);
 			fprintf(fp, ",\"cache\":");
 			if (c)
@@ -734,8 +755,9 @@ static void check_addr(struct run *r)
 			else
 				fprintf(fp, "null");
 			if (o.where == DMS_SLUB_WHERE_BAD_PAGE) {
-				fprintf(fp, ",\"struct_page\":\"0x%" PRIx64 "\",\"compound_head\":"
-					    "\"0x%" PRIx64 "\",\"why\":",
+				fprintf(fp,
+					",\"struct_page\":\"0x%" PRIx64 "\",\"compound_head\":"
+					"\"0x%" PRIx64 "\",\"why\":",
 					o.slab, o.page_value);
 				dms_json_str(fp, o.page_why);
 			}
@@ -748,8 +770,8 @@ static void check_addr(struct run *r)
 				fprintf(fp, " (slab %" PRIx64 ", slab_cache %" PRIx64 ")", o.slab,
 					o.cache_addr);
 			else if (o.where == DMS_SLUB_WHERE_BAD_PAGE)
-				fprintf(fp, " (struct page %" PRIx64 ": compound_head %" PRIx64
-					    ": %s)",
+				fprintf(fp,
+					" (struct page %" PRIx64 ": compound_head %" PRIx64 ": %s)",
 					o.slab, o.page_value, o.page_why);
 			fputc('\n', fp);
 		}
@@ -774,7 +796,7 @@ static void check_addr(struct run *r)
 	if (objlen > c->object_size)
 		objlen = c->object_size;
 
-	struct dms_classify_config cfg = {.pointer = dms_ext_ptr_info};
+	struct dms_classify_config cfg = { .pointer = dms_ext_ptr_info };
 	struct dms_class_result cr;
 	memset(&cr, 0, sizeof(cr));
 	char cls[320] = "not in the dump";
@@ -784,14 +806,15 @@ static void check_addr(struct run *r)
 			dms_class_format(&cr, cls, sizeof(cls));
 		dms_error_destroy(err);
 	}
-	struct objframe_ctx fx = {.obj_off = before, .obj_len = objlen};
+	struct objframe_ctx fx = { .obj_off = before, .obj_len = objlen };
 	if (got > before) {
 		struct dms_scan scan;
 		dms_scan_init(&scan);
 		dms_error_destroy(dms_scan_buffer(&scan, r->buf, got, got, 0, on_obj_frame, &fx));
 	}
 	bool merged = false;
-	const struct dms_cache_rules *rules = r->oc ? dms_objcheck_rules_for(r->oc, c, &merged) : NULL;
+	const struct dms_cache_rules *rules =
+		r->oc ? dms_objcheck_rules_for(r->oc, c, &merged) : NULL;
 	struct dms_objcheck_failure fail[MAX_CHECK_FAILURES];
 	size_t nfail = 0;
 	if (rules && objlen) {
@@ -808,14 +831,15 @@ static void check_addr(struct run *r)
 		memcpy(&w, obj + k, 8);
 		for (size_t v = 0; v < r->nsuspects; v++)
 			if (w == r->suspects[v] && noops < 4)
-				snprintf(oopsw[noops++], sizeof(oopsw[0]), "+%#zx holds %#" PRIx64, k, w);
+				snprintf(oopsw[noops++], sizeof(oopsw[0]), "+%#zx holds %#" PRIx64,
+					 k, w);
 	}
-	const char *verdict = fx.n			  ? "packet"
-			      : noops			  ? "holds the oops' faulting address"
-			      : nfail			  ? "corrupted fields"
-			      : o.object_findings	  ? "allocator metadata corrupted"
-			      : !objlen			  ? "not in the dump: its bytes were not checked"
-							  : "no corruption found";
+	const char *verdict = fx.n		  ? "packet"
+			      : noops		  ? "holds the oops' faulting address"
+			      : nfail		  ? "corrupted fields"
+			      : o.object_findings ? "allocator metadata corrupted"
+			      : !objlen		  ? "not in the dump: its bytes were not checked"
+						  : "no corruption found";
 	if (r->json) {
 		fprintf(fp,
 			"{\"type\":\"object\",\"addr\":\"0x%" PRIx64 "\",\"where\":\"slab object\","
@@ -823,15 +847,17 @@ static void check_addr(struct run *r)
 			o.addr);
 		dms_json_str(fp, c->name);
 		fprintf(fp,
-			",\"cache_addr\":\"0x%" PRIx64 "\",\"slab\":\"0x%" PRIx64 "\",\"slab_base\":\"0x%" PRIx64
-			"\",\"index\":%u,\"object\":\"0x%" PRIx64 "\",\"offset\":%" PRId64
+			",\"cache_addr\":\"0x%" PRIx64 "\",\"slab\":\"0x%" PRIx64
+			"\",\"slab_base\":\"0x%" PRIx64 "\",\"index\":%u,\"object\":\"0x%" PRIx64
+			"\",\"offset\":%" PRId64
 			",\"object_size\":%u,\"size\":%u,\"state\":\"%s\",\"slab_findings\":%u,"
-			"\"object_findings\":%u,\"field_failures\":%zu,\"frames\":%zu,\"oops_values\":%zu,"
+			"\"object_findings\":%u,\"field_failures\":%zu,\"frames\":%zu,\"oops_"
+			"values\":%zu,"
 			"\"class\":\"%s\","
 			"\"classify\":",
-			c->addr, o.slab, o.slab_base, o.index, o.object, o.offset, c->object_size, c->size,
-			dms_slub_state_name(o.state), o.slab_findings, o.object_findings, nfail, fx.n, noops,
-			objlen ? dms_class_name(cr.dominant) : "unknown");
+			c->addr, o.slab, o.slab_base, o.index, o.object, o.offset, c->object_size,
+			c->size, dms_slub_state_name(o.state), o.slab_findings, o.object_findings,
+			nfail, fx.n, noops, objlen ? dms_class_name(cr.dominant) : "unknown");
 		dms_json_str(fp, cls);
 		fprintf(fp, ",\"verdict\":\"%s\"}\n", verdict);
 	} else {
@@ -839,9 +865,10 @@ static void check_addr(struct run *r)
 		fprintf(fp, "  cache    %s (%" PRIx64 "), object size %u, stride %u%s\n", c->name,
 			c->addr, c->object_size, c->size, merged ? ", merged" : "");
 		fprintf(fp, "  slab     %" PRIx64 " (memory %" PRIx64 ")\n", o.slab, o.slab_base);
-		fprintf(fp, "  object   %" PRIx64 " index %u, offset %s%#" PRIx64 ", %s\n", o.object,
-			o.index, o.offset < 0 ? "-" : "+",
-			(uint64_t)(o.offset < 0 ? -o.offset : o.offset), dms_slub_state_name(o.state));
+		fprintf(fp, "  object   %" PRIx64 " index %u, offset %s%#" PRIx64 ", %s\n",
+			o.object, o.index, o.offset < 0 ? "-" : "+",
+			(uint64_t)(o.offset < 0 ? -o.offset : o.offset),
+			dms_slub_state_name(o.state));
 		fprintf(fp, "  contents ");
 		fputs(cls, fp);
 		fputc('\n', fp);
@@ -865,7 +892,7 @@ static void check_addr(struct run *r)
 			verdict, o.object_findings, o.slab_findings);
 	}
 	// The model's findings of this object (all of the slab's with -v).
-	struct obj_ctx x = {.r = r, .o = &o};
+	struct obj_ctx x = { .r = r, .o = &o };
 	err = dms_slub_slab_analyze(r->slub, o.slab, on_obj_slab, &x);
 	dms_error_destroy(err);
 	if (r->verbose && !r->json && objlen) {
@@ -935,7 +962,8 @@ void dms_cmd_slabcheck(void)
 	if (r->cache_name) {
 		only = dms_slub_cache_by_name(r->slub, r->cache_name);
 		if (!only && hexadecimal(r->cache_name, 0))
-			only = dms_slub_cache_by_addr(r->slub, htol(r->cache_name, RETURN_ON_ERROR, NULL));
+			only = dms_slub_cache_by_addr(r->slub,
+						      htol(r->cache_name, RETURN_ON_ERROR, NULL));
 		if (!only) {
 			// crash's error() prefixes the command's name.
 			error(INFO, "no cache named \"%s\"\n", r->cache_name);

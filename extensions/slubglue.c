@@ -63,25 +63,25 @@ static bool read_ptr(const char *sym, uint64_t *ret)
 static const struct {
 	const char *var, *name;
 } cache_vars[] = {
-	{"vm_area_cachep", "vm_area_struct"},
-	{"anon_vma_cachep", "anon_vma"},
-	{"anon_vma_chain_cachep", "anon_vma_chain"},
-	{"mm_cachep", "mm_struct"},
-	{"filp_cachep", "filp"},
-	{"dentry_cache", "dentry"},
-	{"cred_jar", "cred_jar"},
-	{"names_cachep", "names_cache"},
-	{"fs_cachep", "fs_cache"},
-	{"files_cachep", "files_cache"},
-	{"sighand_cachep", "sighand_cache"},
-	{"signal_cachep", "signal_cache"},
-	{"task_struct_cachep", "task_struct"},
-	{"skbuff_head_cache", "skbuff_head_cache"},
-	{"skbuff_fclone_cache", "skbuff_fclone_cache"},
-	{"pid_cachep", "pid"},
-	{"inode_cachep", "inode_cache"},
-	{"vmap_area_cachep", "vmap_area"},
-	{"radix_tree_node_cachep", "radix_tree_node"},
+	{ "vm_area_cachep", "vm_area_struct" },
+	{ "anon_vma_cachep", "anon_vma" },
+	{ "anon_vma_chain_cachep", "anon_vma_chain" },
+	{ "mm_cachep", "mm_struct" },
+	{ "filp_cachep", "filp" },
+	{ "dentry_cache", "dentry" },
+	{ "cred_jar", "cred_jar" },
+	{ "names_cachep", "names_cache" },
+	{ "fs_cachep", "fs_cache" },
+	{ "files_cachep", "files_cache" },
+	{ "sighand_cachep", "sighand_cache" },
+	{ "signal_cachep", "signal_cache" },
+	{ "task_struct_cachep", "task_struct" },
+	{ "skbuff_head_cache", "skbuff_head_cache" },
+	{ "skbuff_fclone_cache", "skbuff_fclone_cache" },
+	{ "pid_cachep", "pid" },
+	{ "inode_cachep", "inode_cache" },
+	{ "vmap_area_cachep", "vmap_area" },
+	{ "radix_tree_node_cachep", "radix_tree_node" },
 };
 
 static void aliases_add(struct dms_slub *slub)
@@ -220,7 +220,7 @@ struct dms_objcheck *dms_ext_objcheck(const char **why)
 		snprintf(g.oc_why, sizeof(g.oc_why), "%s", swhy ? swhy : "no SLUB model");
 		goto out_fail;
 	}
-	struct dms_objcheck_env env = {0};
+	struct dms_objcheck_env env = { 0 };
 	// The target's rules: user limit (x86-64 TASK_SIZE_MAX, arm64 1 <<
 	// va_bits), VM_* bits; kernel pointers by crash's own tables.
 	env.kf = &dms_kf;

@@ -233,7 +233,7 @@ struct dms_error *dms_classify(const uint8_t *buf, size_t len, uint64_t addr,
 	if (!cls)
 		return &dms_enomem;
 	memset(cls, DMS_CLASS_NUM, len);
-	struct ctx c = {buf, len, cls, ret};
+	struct ctx c = { buf, len, cls, ret };
 
 	// 1. Frames.
 	struct dms_scan scan;
@@ -272,7 +272,7 @@ struct dms_error *dms_classify(const uint8_t *buf, size_t len, uint64_t addr,
 	}
 
 	// 3. Counts, runs, entropy.
-	size_t hist[256] = {0};
+	size_t hist[256] = { 0 };
 	for (i = 0; i < len; i++) {
 		ret->bytes[cls[i]]++;
 		hist[buf[i]]++;

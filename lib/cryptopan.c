@@ -39,7 +39,8 @@ struct dms_error *dms_cryptopan_create(const uint8_t key[32], struct dms_cryptop
 	    !EVP_CIPHER_CTX_set_padding(c->aes, 0)) {
 		EVP_CIPHER_CTX_free(c->aes);
 		free(c);
-		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "Crypto-PAn: AES-128 unavailable in libcrypto");
+		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
+					"Crypto-PAn: AES-128 unavailable in libcrypto");
 	}
 	dms_cryptopan_block(c, key + 16, c->pad);
 	*ret = c;

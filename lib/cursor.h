@@ -18,8 +18,7 @@ struct dms_cursor {
 	size_t pos, end;
 };
 
-static inline void dms_cursor_init(struct dms_cursor *c, const uint8_t *buf,
-				   size_t pos, size_t end)
+static inline void dms_cursor_init(struct dms_cursor *c, const uint8_t *buf, size_t pos, size_t end)
 {
 	c->buf = buf;
 	c->end = end;
@@ -61,8 +60,7 @@ static inline bool dms_cursor_be32(struct dms_cursor *c, uint32_t *ret)
 	if (c->end - c->pos < 4)
 		return false;
 	const uint8_t *p = c->buf + c->pos;
-	*ret = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
+	*ret = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 	c->pos += 4;
 	return true;
 }

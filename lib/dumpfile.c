@@ -40,8 +40,8 @@
 #define COMP_MASK (DMS_DUMP_ZLIB | DMS_DUMP_LZO | DMS_DUMP_SNAPPY | DMS_DUMP_ZSTD)
 // Location flags besides the compression bits.
 #define LOC_ABSENT 0x10000u // not in the dump
-#define LOC_BAD 0x20000u // descriptor invalid
-#define LOC_SLOW 0x40000u // ELF/raw page not inside one segment: assembled byte-wise
+#define LOC_BAD 0x20000u    // descriptor invalid
+#define LOC_SLOW 0x40000u   // ELF/raw page not inside one segment: assembled byte-wise
 // Bytes of index per flattened record while it is built (entries, sweep, output).
 #define FLAT_BYTES_PER_RECORD 96
 #define VMCOREINFO_MAX (1U << 20)
@@ -288,7 +288,8 @@ static uint64_t kdump_rank(const struct dms_dumpfile *df, uint64_t pfn)
 	for (uint64_t i = w & ~UINT64_C(7); i < w; i++)
 		r += (uint64_t)__builtin_popcountll(df->bitmap[i]);
 	if (pfn % 64)
-		r += (uint64_t)__builtin_popcountll(df->bitmap[w] & ((UINT64_C(1) << (pfn % 64)) - 1));
+		r += (uint64_t)__builtin_popcountll(df->bitmap[w] &
+						    ((UINT64_C(1) << (pfn % 64)) - 1));
 	return r;
 }
 
@@ -384,7 +385,7 @@ static uint64_t next_absent(const struct dms_dumpfile *df, uint64_t pfn, uint64_
 // Where page pfn's data is (ELF/raw).
 static struct loc seg_loc(const struct dms_dumpfile *df, uint64_t pfn)
 {
-	struct loc l = {.flags = LOC_ABSENT};
+	struct loc l = { .flags = LOC_ABSENT };
 	uint64_t ps = df->info.page_size, pa = pfn << df->page_shift;
 	if (pfn >= df->info.max_pfn)
 		return l;
@@ -421,13 +422,12 @@ static void slow_page(const struct dms_dumpfile *df, uint64_t pfn, uint8_t *dst)
 // most a page; uncompressed data exactly a page.
 static struct loc kdump_desc(const struct dms_dumpfile *df, const uint8_t *pd)
 {
-	struct loc l = {.flags = LOC_BAD};
+	struct loc l = { .flags = LOC_BAD };
 	uint64_t off = ld_le64(pd);
 	uint32_t size = ld_le32(pd + 8), flags = ld_le32(pd + 12);
 	uint32_t comp = flags & COMP_MASK;
-	if ((int64_t)off <= 0 || size == 0 || size > df->info.page_size ||
-	    off > df->vsize || size > df->vsize - off || (comp & (comp - 1)) ||
-	    (!comp && size != df->info.page_size))
+	if ((int64_t)off <= 0 || size == 0 || size > df->info.page_size || off > df->vsize ||
+	    size > df->vsize - off || (comp & (comp - 1)) || (!comp && size != df->info.page_size))
 		return l;
 	l.off = off;
 	l.size = size;
@@ -463,7 +463,7 @@ static void read_pages(struct dms_dumpfile *df, struct dctx *d, const uint64_t *
 			if ((i + 1) * PD_SIZE <= got)
 				loc[i] = kdump_desc(df, d->desc + i * PD_SIZE);
 			else
-				loc[i] = (struct loc){.flags = LOC_BAD};
+				loc[i] = (struct loc){ .flags = LOC_BAD };
 		}
 	} else {
 		for (size_t i = 0; i < n; i++)
@@ -508,8 +508,7 @@ static void read_pages(struct dms_dumpfile *df, struct dctx *d, const uint64_t *
 
 // The random reader.
 
-static struct dms_error *df_read_phys(void *ctx, uint64_t paddr, void *buf, size_t len,
-				      size_t *ret)
+static struct dms_error *df_read_phys(void *ctx, uint64_t paddr, void *buf, size_t len, size_t *ret)
 {
 	struct dms_dumpfile *df = ctx;
 	uint64_t ps = df->info.page_size;
@@ -716,7 +715,7 @@ static struct dms_error *flat_resolve(struct dms_dumpfile *df, uint64_t (*rec)[3
 		    out[nout - 1].f + out[nout - 1].len == f) {
 			out[nout - 1].len += y - x;
 		} else {
-			out[nout++] = (struct fseg){.v = x, .len = y - x, .f = f};
+			out[nout++] = (struct fseg){ .v = x, .len = y - x, .f = f };
 		}
 	}
 	free(by_seq);
@@ -813,7 +812,8 @@ static struct dms_error *elf_open(struct dms_dumpfile *df, uint64_t ps, size_t b
 					"ELF: %u program headers of %u bytes not supported", phnum,
 					phentsize);
 	if ((uint64_t)phnum * sizeof(struct seg) > budget)
-		return too_big("the ELF segment table", (uint64_t)phnum * sizeof(struct seg), budget);
+		return too_big("the ELF segment table", (uint64_t)phnum * sizeof(struct seg),
+			       budget);
 	uint8_t *ph = malloc((size_t)phnum * 56);
 	df->segs = calloc(phnum, sizeof(*df->segs));
 	struct dms_error *err = NULL;
@@ -972,7 +972,7 @@ struct dms_error *dms_dumpfile_open_fd(int fd, const struct dms_dumpfile_config 
 	df->info.page_size = ps;
 	df->page_shift = (unsigned int)__builtin_ctzll(ps);
 	df->info.dump_level = -1;
-	uint8_t sig[16] = {0};
+	uint8_t sig[16] = { 0 };
 	fread_at(df, 0, sig, sizeof(sig));
 	if (config->raw) {
 		df->info.format = DMS_DUMP_RAW;
@@ -987,9 +987,9 @@ struct dms_error *dms_dumpfile_open_fd(int fd, const struct dms_dumpfile_config 
 			goto out_err;
 		}
 		if (df->fsize) {
-			df->segs[0] = (struct seg){.paddr = config->raw_phys_base,
-						   .memsz = df->fsize,
-						   .filesz = df->fsize};
+			df->segs[0] = (struct seg){ .paddr = config->raw_phys_base,
+						    .memsz = df->fsize,
+						    .filesz = df->fsize };
 			df->nsegs = 1;
 		}
 		df->info.max_pfn = (config->raw_phys_base + df->fsize + ps - 1) / ps;
@@ -1278,8 +1278,7 @@ static int window_page(struct dms_pstream *ps, uint64_t pfn, const uint8_t **dat
 	return r;
 }
 
-static struct dms_error *ps_read_phys(void *ctx, uint64_t paddr, void *buf, size_t len,
-				      size_t *ret)
+static struct dms_error *ps_read_phys(void *ctx, uint64_t paddr, void *buf, size_t len, size_t *ret)
 {
 	struct dms_pstream *ps = ctx;
 	struct dms_dumpfile *df = ps->df;

@@ -134,7 +134,8 @@ static int types_add(struct dms_dwlayout *dl, char kind, const char *name, const
 		if (e->kind == kind && !strcmp(e->name, name))
 			return 0;
 	}
-	dl->types[i] = (struct type_entry){.name = name, .kind = kind, .die = *die, .value = value};
+	dl->types[i] =
+		(struct type_entry){ .name = name, .kind = kind, .die = *die, .value = value };
 	dl->ntypes++;
 	return 0;
 }
@@ -226,7 +227,8 @@ static bool cu_of_module(const char *cu_name, const char *mod)
 			continue;
 		size_t i = 0;
 		while (i < ml && p[i] &&
-		       (p[i] == mod[i] || ((p[i] == '-' || p[i] == '_') && (mod[i] == '-' || mod[i] == '_'))))
+		       (p[i] == mod[i] ||
+			((p[i] == '-' || p[i] == '_') && (mod[i] == '-' || mod[i] == '_'))))
 			i++;
 		if (i == ml && (p[i] == '/' || (p[i] == '.' && p[i + 1] == 'c' && !p[i + 2])))
 			return true;
@@ -613,7 +615,7 @@ static struct dms_error *lookup_type(struct dms_dwlayout *dl, const char *type, 
 		name = type + 6;
 		only = KEY_UNION;
 	}
-	static const char order[] = {KEY_STRUCT, KEY_UNION, KEY_TYPEDEF};
+	static const char order[] = { KEY_STRUCT, KEY_UNION, KEY_TYPEDEF };
 	for (size_t i = 0; i < sizeof(order); i++) {
 		if (only && order[i] != only)
 			continue;
@@ -744,7 +746,7 @@ struct dms_error *dms_dwlayout_member(struct dms_dwlayout *dl, const char *type,
 	err = lookup_type(dl, type, &cur);
 	if (err)
 		goto out_free_key;
-	struct dms_dw_member m = {0};
+	struct dms_dw_member m = { 0 };
 	const char *p = path;
 	Dwarf_Die member;
 	for (;;) {
@@ -843,7 +845,7 @@ static const struct dms_layout_ops dwlayout_ops = {
 
 struct dms_layout dms_dwlayout_provider(struct dms_dwlayout *dl)
 {
-	return (struct dms_layout){.ops = &dwlayout_ops, .ctx = dl};
+	return (struct dms_layout){ .ops = &dwlayout_ops, .ctx = dl };
 }
 
 // --- .modinfo ------------------------------------------------------------

@@ -28,8 +28,8 @@ const char *dms_error_string(enum dms_error_code code)
 }
 
 __attribute__((format(printf, 4, 0))) static struct dms_error *
-error_vcreate(enum dms_error_code code, bool has_address, uint64_t address,
-	      const char *fmt, va_list ap)
+error_vcreate(enum dms_error_code code, bool has_address, uint64_t address, const char *fmt,
+	      va_list ap)
 {
 	struct dms_error *err = malloc(sizeof(*err));
 	if (!err)
@@ -51,8 +51,7 @@ error_vcreate(enum dms_error_code code, bool has_address, uint64_t address,
 	return err;
 }
 
-struct dms_error *dms_error_create(enum dms_error_code code, const char *fmt,
-				   ...)
+struct dms_error *dms_error_create(enum dms_error_code code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -61,8 +60,8 @@ struct dms_error *dms_error_create(enum dms_error_code code, const char *fmt,
 	return err;
 }
 
-struct dms_error *dms_error_create_at(enum dms_error_code code, uint64_t address,
-				      const char *fmt, ...)
+struct dms_error *dms_error_create_at(enum dms_error_code code, uint64_t address, const char *fmt,
+				      ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

@@ -11,24 +11,24 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define DMS_ERRORS                                                       \
-	DMS_ERROR(OK, "success")                                         \
-	DMS_ERROR(NOMEM, "out of memory")                                \
-	DMS_ERROR(INVALID_ARGUMENT, "invalid argument")                  \
-	DMS_ERROR(FAULT, "memory not present in the dump")               \
-	DMS_ERROR(IO, "I/O error")                                       \
-	DMS_ERROR(TRUNCATED, "data truncated")                           \
-	DMS_ERROR(INVALID_DATA, "invalid data")                          \
-	DMS_ERROR(NOT_FOUND, "not found")                                \
-	DMS_ERROR(STOP, "stopped by callback")                           \
-	DMS_ERROR(UNSUPPORTED, "not supported")                          \
+#define DMS_ERRORS                                                                                 \
+	DMS_ERROR(OK, "success")                                                                   \
+	DMS_ERROR(NOMEM, "out of memory")                                                          \
+	DMS_ERROR(INVALID_ARGUMENT, "invalid argument")                                            \
+	DMS_ERROR(FAULT, "memory not present in the dump")                                         \
+	DMS_ERROR(IO, "I/O error")                                                                 \
+	DMS_ERROR(TRUNCATED, "data truncated")                                                     \
+	DMS_ERROR(INVALID_DATA, "invalid data")                                                    \
+	DMS_ERROR(NOT_FOUND, "not found")                                                          \
+	DMS_ERROR(STOP, "stopped by callback")                                                     \
+	DMS_ERROR(UNSUPPORTED, "not supported")                                                    \
 	DMS_ERROR(PCAP, "pcap writer error")
 
 enum dms_error_code {
 #define DMS_ERROR(name, msg) DMS_ERR_##name,
 	DMS_ERRORS
 #undef DMS_ERROR
-	DMS_NUM_ERRORS,
+		DMS_NUM_ERRORS,
 };
 
 struct dms_error {
@@ -51,13 +51,12 @@ const char *dms_error_string(enum dms_error_code code);
  * Create an error with a formatted message (NULL fmt: the table's message).
  * Returns &dms_enomem if allocation fails, never NULL.
  */
-struct dms_error *dms_error_create(enum dms_error_code code, const char *fmt,
-				   ...) __attribute__((format(printf, 2, 3)));
+struct dms_error *dms_error_create(enum dms_error_code code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /** Like dms_error_create(), carrying an address (physical or virtual). */
-struct dms_error *dms_error_create_at(enum dms_error_code code, uint64_t address,
-				      const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+struct dms_error *dms_error_create_at(enum dms_error_code code, uint64_t address, const char *fmt,
+				      ...) __attribute__((format(printf, 3, 4)));
 
 /** Free an error; accepts NULL and static errors. */
 void dms_error_destroy(struct dms_error *err);

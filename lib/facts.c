@@ -177,7 +177,8 @@ struct dms_error *dms_facts_add_gap(struct dms_facts *f, const char *what, const
 // ---------------------------------------------------------------- writing
 
 static const char *const state_names[] = {
-	[DMS_VOBJ_UNKNOWN] = "unknown", [DMS_VOBJ_LIVE] = "allocated", [DMS_VOBJ_FREE] = "free"};
+	[DMS_VOBJ_UNKNOWN] = "unknown", [DMS_VOBJ_LIVE] = "allocated", [DMS_VOBJ_FREE] = "free"
+};
 
 static void w_key(FILE *out, bool *first, const char *key)
 {
@@ -679,7 +680,7 @@ static void read_slots(struct rd *r, const struct dms_json_value *root, struct d
 		const struct dms_json_value *rows = r_array(r, g, "slots", false);
 		for (const struct dms_json_value *row = rows ? rows->child : NULL; row && !r->err;
 		     row = row->next) {
-			const struct dms_json_value *c[6] = {NULL};
+			const struct dms_json_value *c[6] = { NULL };
 			size_t n = 0;
 			for (const struct dms_json_value *v =
 				     row->type == DMS_JSON_ARRAY ? row->child : NULL;
@@ -868,7 +869,7 @@ static void read_cells(struct rd *r, const struct dms_json_value *root, struct d
 struct dms_error *dms_facts_read(const char *text, size_t len, struct dms_facts *f)
 {
 	struct dms_json *doc;
-	struct rd r = {0};
+	struct rd r = { 0 };
 
 	dms_facts_init(f);
 	struct dms_error *err = dms_json_parse(text, len, &doc);

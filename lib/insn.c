@@ -12,14 +12,13 @@
 
 static const char *const x86_names[] = {
 	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8",
-	"r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip",
+	"r9",  "r10", "r11", "r12", "r13", "r14", "r15", "rip",
 };
 
 static const char *const arm64_names[] = {
-	"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10",
-	"x11", "x12", "x13", "x14", "x15", "x16", "x17", "x18", "x19", "x20",
-	"x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x29", "x30",
-	"sp", "pc",
+	"x0",  "x1",  "x2",  "x3",  "x4",  "x5",  "x6",	 "x7",	"x8",  "x9",  "x10",
+	"x11", "x12", "x13", "x14", "x15", "x16", "x17", "x18", "x19", "x20", "x21",
+	"x22", "x23", "x24", "x25", "x26", "x27", "x28", "x29", "x30", "sp",  "pc",
 };
 
 _Static_assert(sizeof(x86_names) / sizeof(x86_names[0]) == DMS_REG_X0, "x86 register names");
@@ -51,39 +50,92 @@ bool dms_addr_canonical(uint64_t addr, unsigned int vaddr_bits)
 static enum dms_reg x86_to_dms(unsigned int r)
 {
 	switch (r) {
-	case X86_REG_RAX: case X86_REG_EAX: case X86_REG_AX: case X86_REG_AL: case X86_REG_AH:
+	case X86_REG_RAX:
+	case X86_REG_EAX:
+	case X86_REG_AX:
+	case X86_REG_AL:
+	case X86_REG_AH:
 		return DMS_REG_RAX;
-	case X86_REG_RBX: case X86_REG_EBX: case X86_REG_BX: case X86_REG_BL: case X86_REG_BH:
+	case X86_REG_RBX:
+	case X86_REG_EBX:
+	case X86_REG_BX:
+	case X86_REG_BL:
+	case X86_REG_BH:
 		return DMS_REG_RBX;
-	case X86_REG_RCX: case X86_REG_ECX: case X86_REG_CX: case X86_REG_CL: case X86_REG_CH:
+	case X86_REG_RCX:
+	case X86_REG_ECX:
+	case X86_REG_CX:
+	case X86_REG_CL:
+	case X86_REG_CH:
 		return DMS_REG_RCX;
-	case X86_REG_RDX: case X86_REG_EDX: case X86_REG_DX: case X86_REG_DL: case X86_REG_DH:
+	case X86_REG_RDX:
+	case X86_REG_EDX:
+	case X86_REG_DX:
+	case X86_REG_DL:
+	case X86_REG_DH:
 		return DMS_REG_RDX;
-	case X86_REG_RSI: case X86_REG_ESI: case X86_REG_SI: case X86_REG_SIL:
+	case X86_REG_RSI:
+	case X86_REG_ESI:
+	case X86_REG_SI:
+	case X86_REG_SIL:
 		return DMS_REG_RSI;
-	case X86_REG_RDI: case X86_REG_EDI: case X86_REG_DI: case X86_REG_DIL:
+	case X86_REG_RDI:
+	case X86_REG_EDI:
+	case X86_REG_DI:
+	case X86_REG_DIL:
 		return DMS_REG_RDI;
-	case X86_REG_RBP: case X86_REG_EBP: case X86_REG_BP: case X86_REG_BPL:
+	case X86_REG_RBP:
+	case X86_REG_EBP:
+	case X86_REG_BP:
+	case X86_REG_BPL:
 		return DMS_REG_RBP;
-	case X86_REG_RSP: case X86_REG_ESP: case X86_REG_SP: case X86_REG_SPL:
+	case X86_REG_RSP:
+	case X86_REG_ESP:
+	case X86_REG_SP:
+	case X86_REG_SPL:
 		return DMS_REG_RSP;
-	case X86_REG_RIP: case X86_REG_EIP:
+	case X86_REG_RIP:
+	case X86_REG_EIP:
 		return DMS_REG_RIP;
-	case X86_REG_R8: case X86_REG_R8D: case X86_REG_R8W: case X86_REG_R8B:
+	case X86_REG_R8:
+	case X86_REG_R8D:
+	case X86_REG_R8W:
+	case X86_REG_R8B:
 		return DMS_REG_R8;
-	case X86_REG_R9: case X86_REG_R9D: case X86_REG_R9W: case X86_REG_R9B:
+	case X86_REG_R9:
+	case X86_REG_R9D:
+	case X86_REG_R9W:
+	case X86_REG_R9B:
 		return DMS_REG_R9;
-	case X86_REG_R10: case X86_REG_R10D: case X86_REG_R10W: case X86_REG_R10B:
+	case X86_REG_R10:
+	case X86_REG_R10D:
+	case X86_REG_R10W:
+	case X86_REG_R10B:
 		return DMS_REG_R10;
-	case X86_REG_R11: case X86_REG_R11D: case X86_REG_R11W: case X86_REG_R11B:
+	case X86_REG_R11:
+	case X86_REG_R11D:
+	case X86_REG_R11W:
+	case X86_REG_R11B:
 		return DMS_REG_R11;
-	case X86_REG_R12: case X86_REG_R12D: case X86_REG_R12W: case X86_REG_R12B:
+	case X86_REG_R12:
+	case X86_REG_R12D:
+	case X86_REG_R12W:
+	case X86_REG_R12B:
 		return DMS_REG_R12;
-	case X86_REG_R13: case X86_REG_R13D: case X86_REG_R13W: case X86_REG_R13B:
+	case X86_REG_R13:
+	case X86_REG_R13D:
+	case X86_REG_R13W:
+	case X86_REG_R13B:
 		return DMS_REG_R13;
-	case X86_REG_R14: case X86_REG_R14D: case X86_REG_R14W: case X86_REG_R14B:
+	case X86_REG_R14:
+	case X86_REG_R14D:
+	case X86_REG_R14W:
+	case X86_REG_R14B:
 		return DMS_REG_R14;
-	case X86_REG_R15: case X86_REG_R15D: case X86_REG_R15W: case X86_REG_R15B:
+	case X86_REG_R15:
+	case X86_REG_R15D:
+	case X86_REG_R15W:
+	case X86_REG_R15B:
 		return DMS_REG_R15;
 	default:
 		return DMS_REG_NONE;
@@ -97,7 +149,7 @@ static bool x86_no_access(unsigned int id)
 }
 
 static void x86_explain_mem(const cs_insn *insn, const cs_x86_op *op, const struct dms_regs *regs,
-			unsigned int vaddr_bits, struct dms_fault_insn *ret)
+			    unsigned int vaddr_bits, struct dms_fault_insn *ret)
 {
 	uint64_t ea = (uint64_t)op->mem.disp;
 
@@ -200,7 +252,8 @@ static struct dms_error *x86_find_load(const uint8_t *code, size_t rip_index, ui
 	cs_option(h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);
 	// Resynchronise: the first start offset whose decoding lands exactly on RIP.
 	for (size_t start = 0; start < rip_index && start < 16; start++) {
-		n = cs_disasm(h, code + start, rip_index - start, rip - (rip_index - start), 0, &insns);
+		n = cs_disasm(h, code + start, rip_index - start, rip - (rip_index - start), 0,
+			      &insns);
 		size_t end = start;
 		for (size_t i = 0; i < n; i++)
 			end += insns[i].size;
@@ -220,14 +273,15 @@ static struct dms_error *x86_find_load(const uint8_t *code, size_t rip_index, ui
 		const cs_x86 *x = &in->detail->x86;
 		const cs_x86_op *mem = NULL;
 		for (uint8_t i = 0; i < x->op_count; i++)
-			if (x->operands[i].type == X86_OP_MEM && (x->operands[i].access & CS_AC_READ))
+			if (x->operands[i].type == X86_OP_MEM &&
+			    (x->operands[i].access & CS_AC_READ))
 				mem = &x->operands[i];
 		if (!mem || x86_no_access(in->id))
 			break; // reg was computed, not loaded
 		ret->found = true;
 		ret->address = in->address;
-		snprintf(ret->text, sizeof(ret->text), "%s%s%s", in->mnemonic, in->op_str[0] ? " " : "",
-			 in->op_str);
+		snprintf(ret->text, sizeof(ret->text), "%s%s%s", in->mnemonic,
+			 in->op_str[0] ? " " : "", in->op_str);
 		enum dms_reg base = x86_to_dms(mem->mem.base), index = x86_to_dms(mem->mem.index);
 		bool ok = regs && mem->mem.segment == X86_REG_INVALID && base != DMS_REG_RIP &&
 			  (base == DMS_REG_NONE || regs->valid[base]) &&
@@ -258,14 +312,14 @@ static struct dms_error *x86_find_load(const uint8_t *code, size_t rip_index, ui
 struct a64 {
 	bool ok; // decoded (by capstone or by the LSE decoder below)
 	char text[192];
-	bool has_mem; // a memory operand [base{, index|#disp}]
+	bool has_mem;	  // a memory operand [base{, index|#disp}]
 	bool mem_written; // a store, or an atomic read-modify-write
 	bool mem_read;
 	enum dms_reg base, index; // DMS_REG_NONE when absent
 	int64_t disp;
-	int ext; // ARM64_EXT_* of the index
+	int ext;	    // ARM64_EXT_* of the index
 	unsigned int shift; // left shift of the (extended) index
-	bool literal; // a PC-relative literal load ("ldr x0, <label>")
+	bool literal;	    // a PC-relative literal load ("ldr x0, <label>")
 	uint64_t literal_addr;
 	// Registers the instruction writes (bit n: xn, bit 31: sp); all when unknown.
 	uint32_t writes;
@@ -322,9 +376,9 @@ static enum dms_reg a64_rt(unsigned int n)
 static const char *a64_rname(unsigned int n, bool x)
 {
 	static const char *const wn[32] = {
-		"w0", "w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "w9", "w10",
-		"w11", "w12", "w13", "w14", "w15", "w16", "w17", "w18", "w19", "w20",
-		"w21", "w22", "w23", "w24", "w25", "w26", "w27", "w28", "w29", "w30", "wzr",
+		"w0",  "w1",  "w2",  "w3",  "w4",  "w5",  "w6",	 "w7",	"w8",  "w9",  "w10",
+		"w11", "w12", "w13", "w14", "w15", "w16", "w17", "w18", "w19", "w20", "w21",
+		"w22", "w23", "w24", "w25", "w26", "w27", "w28", "w29", "w30", "wzr",
 	};
 	if (x)
 		return n == 31 ? "xzr" : dms_reg_name(DMS_REG_X(n));
@@ -341,7 +395,7 @@ static bool a64_lse(uint32_t w, struct a64 *a)
 
 	if ((w & 0x3f200c00u) == 0x38200000u) {
 		// LD<op>{A}{L}, SWP{A}{L}, ST<op>{L} (Rt = zr, no acquire), LDAPR.
-		static const char *const ops[8] = { "add", "clr", "eor", "set",
+		static const char *const ops[8] = { "add",  "clr",  "eor",  "set",
 						    "smax", "smin", "umax", "umin" };
 		bool acq = (w >> 23) & 1, rel = (w >> 22) & 1, o3 = (w >> 15) & 1;
 		unsigned int opc = (w >> 12) & 7;
@@ -646,8 +700,8 @@ static struct dms_error *a64_find_load(const uint8_t *code, size_t pc_index, uin
 
 // ---------------------------------------------------------------- both
 
-struct dms_error *dms_insn_analyze(enum dms_arch arch, const uint8_t *code, size_t len,
-				   uint64_t pc, const struct dms_regs *regs, unsigned int va_bits,
+struct dms_error *dms_insn_analyze(enum dms_arch arch, const uint8_t *code, size_t len, uint64_t pc,
+				   const struct dms_regs *regs, unsigned int va_bits,
 				   struct dms_fault_insn *ret)
 {
 	memset(ret, 0, sizeof(*ret));

@@ -25,9 +25,23 @@
  * register names itself without its architecture.
  */
 enum dms_reg {
-	DMS_REG_RAX, DMS_REG_RBX, DMS_REG_RCX, DMS_REG_RDX, DMS_REG_RSI, DMS_REG_RDI,
-	DMS_REG_RBP, DMS_REG_RSP, DMS_REG_R8, DMS_REG_R9, DMS_REG_R10, DMS_REG_R11,
-	DMS_REG_R12, DMS_REG_R13, DMS_REG_R14, DMS_REG_R15, DMS_REG_RIP,
+	DMS_REG_RAX,
+	DMS_REG_RBX,
+	DMS_REG_RCX,
+	DMS_REG_RDX,
+	DMS_REG_RSI,
+	DMS_REG_RDI,
+	DMS_REG_RBP,
+	DMS_REG_RSP,
+	DMS_REG_R8,
+	DMS_REG_R9,
+	DMS_REG_R10,
+	DMS_REG_R11,
+	DMS_REG_R12,
+	DMS_REG_R13,
+	DMS_REG_R14,
+	DMS_REG_R15,
+	DMS_REG_RIP,
 	DMS_REG_X0,
 	DMS_REG_X30 = DMS_REG_X0 + 30,
 	DMS_REG_SP,
@@ -48,18 +62,18 @@ struct dms_regs {
 struct dms_fault_insn {
 	enum dms_arch arch;
 	uint64_t address; // RIP / PC
-	size_t length; // instruction length in bytes (0: could not decode)
+	size_t length;	  // instruction length in bytes (0: could not decode)
 	// x86-64: AT&T syntax, as crash's `dis` prints it: "mov 0x10(%rdx),%rax";
 	// arm64: "ldr x0, [x0, x2]"
 	char text[192];
-	bool has_mem; // the instruction has a memory operand (the one reported below)
-	bool mem_written; // that operand is a destination (arm64 atomics: read and written)
+	bool has_mem;		  // the instruction has a memory operand (the one reported below)
+	bool mem_written;	  // that operand is a destination (arm64 atomics: read and written)
 	enum dms_reg base, index; // DMS_REG_NONE when absent (or %rip-relative)
-	int scale; // x86: the scale; arm64: 1 << the index's shift
+	int scale;		  // x86: the scale; arm64: 1 << the index's shift
 	int64_t disp;
-	bool segment; // %fs/%gs override: per-cpu or TLS, the address needs the base
+	bool segment;  // %fs/%gs override: per-cpu or TLS, the address needs the base
 	bool ea_known; // every register the address needs was valid
-	uint64_t ea; // effective address (when ea_known)
+	uint64_t ea;   // effective address (when ea_known)
 	// The address is well formed for the architecture (not dms_vaddr_bad_pointer():
 	// x86-64 canonical; arm64 in the user or kernel range, untagged).
 	bool ea_canonical;
@@ -81,17 +95,17 @@ bool dms_addr_canonical(uint64_t addr, unsigned int vaddr_bits);
  * has length 0 and text "(bad)".  va_bits as for dms_vaddr_classify().
  * DMS_ARCH_UNKNOWN is decoded as x86-64; DMS_ARCH_ARM (32-bit) is not decoded.
  */
-struct dms_error *dms_insn_analyze(enum dms_arch arch, const uint8_t *code, size_t len,
-				   uint64_t pc, const struct dms_regs *regs, unsigned int va_bits,
+struct dms_error *dms_insn_analyze(enum dms_arch arch, const uint8_t *code, size_t len, uint64_t pc,
+				   const struct dms_regs *regs, unsigned int va_bits,
 				   struct dms_fault_insn *ret);
 
 /** Where the culprit register's value was loaded from, if the code before PC says. */
 struct dms_load_site {
-	bool found; // an instruction before PC loaded the register from memory
-	char text[192]; // that instruction (AT&T syntax on x86-64)
+	bool found;	  // an instruction before PC loaded the register from memory
+	char text[192];	  // that instruction (AT&T syntax on x86-64)
 	uint64_t address; // its address
-	bool ea_known; // its address registers are known and unchanged up to PC
-	uint64_t ea; // the memory it read (for a pair, the register's half)
+	bool ea_known;	  // its address registers are known and unchanged up to PC
+	uint64_t ea;	  // the memory it read (for a pair, the register's half)
 };
 
 /**

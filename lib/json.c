@@ -325,7 +325,7 @@ struct dms_error *dms_json_parse(const char *text, size_t len, struct dms_json *
 	struct dms_json *doc = calloc(1, sizeof(*doc));
 	if (!doc)
 		return &dms_enomem;
-	struct parser ps = {.doc = doc, .p = text, .start = text, .end = text + len};
+	struct parser ps = { .doc = doc, .p = text, .start = text, .end = text + len };
 	doc->root = value(&ps, 0);
 	if (doc->root) {
 		ws(&ps);

@@ -131,17 +131,17 @@ static const struct {
 } vm_flags_rows[] = {
 	// Bits 0..31, VM_HIGH_ARCH_BIT_0..4 (32..36); VM_UFFD_MINOR (5.13)
 	// not yet.  5.10 headers.
-	{DMS_KF_KV(5, 10), DMS_KF_KV(5, 12), (1ull << 37) - 1,
-	 "series table: VM_* bits 0..36 (#defines, 5.10..5.12)"},
+	{ DMS_KF_KV(5, 10), DMS_KF_KV(5, 12), (1ull << 37) - 1,
+	  "series table: VM_* bits 0..36 (#defines, 5.10..5.12)" },
 	// + VM_UFFD_MINOR_BIT 37 (until 6.6 gave bit 37 to VM_HIGH_ARCH_5 and
 	// moved it to 38).  6.1 headers.
-	{DMS_KF_KV(5, 13), DMS_KF_KV(6, 5), (1ull << 38) - 1,
-	 "series table: VM_* bits 0..37 (#defines, 5.13..6.5)"},
+	{ DMS_KF_KV(5, 13), DMS_KF_KV(6, 5), (1ull << 38) - 1,
+	  "series table: VM_* bits 0..37 (#defines, 5.13..6.5)" },
 	// VM_HIGH_ARCH_BIT_5 37, VM_UFFD_MINOR_BIT 38,
 	// VM_ALLOW_ANY_UNCACHED_BIT 39, VM_DROPPABLE_BIT 40 (6.11), VM_SEALED
 	// bit 63 (6.10; moved to 42 in 6.17).  6.12 headers.
-	{DMS_KF_KV(6, 11), DMS_KF_KV(6, 12), ((1ull << 41) - 1) | 1ull << 63,
-	 "series table: VM_* bits 0..40 and 63 (#defines, 6.11..6.12)"},
+	{ DMS_KF_KV(6, 11), DMS_KF_KV(6, 12), ((1ull << 41) - 1) | 1ull << 63,
+	  "series table: VM_* bits 0..40 and 63 (#defines, 6.11..6.12)" },
 };
 
 // struct slab (struct page before 5.17) counters: inuse:16, objects:15,
@@ -153,8 +153,8 @@ static const struct {
 	int8_t inuse, objects, frozen;
 	const char *src;
 } counters_rows[] = {
-	{DMS_KF_KV(3, 0), DMS_KF_KV(6, 12), 0, 16, 31,
-	 "series table: inuse:16, objects:15, frozen:1 (3.0..6.12)"},
+	{ DMS_KF_KV(3, 0), DMS_KF_KV(6, 12), 0, 16, 31,
+	  "series table: inuse:16, objects:15, frozen:1 (3.0..6.12)" },
 };
 
 // "6.1.0-56-amd64" -> DMS_KF_KV(6, 1); 0 if it does not start so.
@@ -170,20 +170,20 @@ static uint32_t kversion(const char *release)
 static const struct {
 	const char *label, *bit;
 } features[DMS_KF_F_NUM] = {
-	[DMS_KF_F_RXCSUM] = {"rx-csum", "NETIF_F_RXCSUM_BIT"},
-	[DMS_KF_F_IP_CSUM] = {"tx-csum-ip", "NETIF_F_IP_CSUM_BIT"},
-	[DMS_KF_F_IPV6_CSUM] = {"tx-csum-ipv6", "NETIF_F_IPV6_CSUM_BIT"},
-	[DMS_KF_F_HW_CSUM] = {"tx-csum-hw", "NETIF_F_HW_CSUM_BIT"},
-	[DMS_KF_F_SG] = {"sg", "NETIF_F_SG_BIT"},
-	[DMS_KF_F_TSO] = {"tso", "NETIF_F_TSO_BIT"},
-	[DMS_KF_F_TSO6] = {"tso6", "NETIF_F_TSO6_BIT"},
-	[DMS_KF_F_GSO] = {"gso", "NETIF_F_GSO_BIT"},
-	[DMS_KF_F_GRO] = {"gro", "NETIF_F_GRO_BIT"},
-	[DMS_KF_F_LRO] = {"lro", "NETIF_F_LRO_BIT"},
-	[DMS_KF_F_GRO_HW] = {"gro-hw", "NETIF_F_GRO_HW_BIT"},
-	[DMS_KF_F_HW_VLAN_CTAG_RX] = {"rx-vlan-hw", "NETIF_F_HW_VLAN_CTAG_RX_BIT"},
-	[DMS_KF_F_RXFCS] = {"rx-fcs", "NETIF_F_RXFCS_BIT"},
-	[DMS_KF_F_RXALL] = {"rx-all", "NETIF_F_RXALL_BIT"},
+	[DMS_KF_F_RXCSUM] = { "rx-csum", "NETIF_F_RXCSUM_BIT" },
+	[DMS_KF_F_IP_CSUM] = { "tx-csum-ip", "NETIF_F_IP_CSUM_BIT" },
+	[DMS_KF_F_IPV6_CSUM] = { "tx-csum-ipv6", "NETIF_F_IPV6_CSUM_BIT" },
+	[DMS_KF_F_HW_CSUM] = { "tx-csum-hw", "NETIF_F_HW_CSUM_BIT" },
+	[DMS_KF_F_SG] = { "sg", "NETIF_F_SG_BIT" },
+	[DMS_KF_F_TSO] = { "tso", "NETIF_F_TSO_BIT" },
+	[DMS_KF_F_TSO6] = { "tso6", "NETIF_F_TSO6_BIT" },
+	[DMS_KF_F_GSO] = { "gso", "NETIF_F_GSO_BIT" },
+	[DMS_KF_F_GRO] = { "gro", "NETIF_F_GRO_BIT" },
+	[DMS_KF_F_LRO] = { "lro", "NETIF_F_LRO_BIT" },
+	[DMS_KF_F_GRO_HW] = { "gro-hw", "NETIF_F_GRO_HW_BIT" },
+	[DMS_KF_F_HW_VLAN_CTAG_RX] = { "rx-vlan-hw", "NETIF_F_HW_VLAN_CTAG_RX_BIT" },
+	[DMS_KF_F_RXFCS] = { "rx-fcs", "NETIF_F_RXFCS_BIT" },
+	[DMS_KF_F_RXALL] = { "rx-all", "NETIF_F_RXALL_BIT" },
 };
 
 const char *dms_kf_feature_label(enum dms_kf_feature f)
@@ -449,7 +449,7 @@ static void counters(struct filler *f, struct dms_kfacts *kf, const char *t)
 	static const struct {
 		const char *name;
 		uint64_t width;
-	} bf[3] = {{"inuse", 16}, {"objects", 15}, {"frozen", 1}};
+	} bf[3] = { { "inuse", 16 }, { "objects", 15 }, { "frozen", 1 } };
 	int8_t shift[3];
 	bool asked = false, ok = dms_kf_has(kf->slab_counters);
 	for (size_t i = 0; ok && i < 3; i++) {
@@ -635,7 +635,7 @@ static void verdicts(struct dms_kfacts *kf)
 struct dms_error *dms_kfacts_fill(const struct dms_layout *layout, const struct dms_kfacts_env *env,
 				  struct dms_kfacts *kf)
 {
-	struct filler f = {layout, NULL};
+	struct filler f = { layout, NULL };
 	dms_kfacts_init(kf);
 	if (env->page_size >= 256 && !(env->page_size & (env->page_size - 1))) {
 		kf->page_size = env->page_size;

@@ -13,19 +13,19 @@
 
 enum extract {
 	X_NONE,
-	X_DEV_RING, // "drv bus-id[ netdev]: ... {Rx,Tx} ring N ..."
-	X_DEV, // "drv bus-id[ netdev]: ..."
-	X_CSUM, // "...<netdev>: hw csum failure"
-	X_WATCHDOG, // "NETDEV WATCHDOG: <netdev> (<drv>): transmit queue N timed out [M ms]"
-	X_PAGE_POOL, // "... id N, M inflight ..."
-	X_IOMMU, // "fault addr 0x..." / "address=0x..." and the requesting device
-	X_ADDRESS, // the first "address[:]? 0x..." / "address: ..." in the line
-	X_SMMU, // arm-smmu "iova=0x...", arm-smmu-v3 "client: <dev> ... iova: 0x..."
+	X_DEV_RING,   // "drv bus-id[ netdev]: ... {Rx,Tx} ring N ..."
+	X_DEV,	      // "drv bus-id[ netdev]: ..."
+	X_CSUM,	      // "...<netdev>: hw csum failure"
+	X_WATCHDOG,   // "NETDEV WATCHDOG: <netdev> (<drv>): transmit queue N timed out [M ms]"
+	X_PAGE_POOL,  // "... id N, M inflight ..."
+	X_IOMMU,      // "fault addr 0x..." / "address=0x..." and the requesting device
+	X_ADDRESS,    // the first "address[:]? 0x..." / "address: ..." in the line
+	X_SMMU,	      // arm-smmu "iova=0x...", arm-smmu-v3 "client: <dev> ... iova: 0x..."
 	X_SMMUV3_RAW, // arm-smmu-v3 "event 0x10 received:" + the record's words on the next lines
-	X_IRQ, // "irq N: nobody cared", "Disabling IRQ #N"
-	X_SOFTIRQ, // "... handler #08!!!": the pending softirq mask
-	X_LOCKUP, // "stuck for 22s!"
-	X_HUNG, // "blocked for more than 120 seconds"
+	X_IRQ,	      // "irq N: nobody cared", "Disabling IRQ #N"
+	X_SOFTIRQ,    // "... handler #08!!!": the pending softirq mask
+	X_LOCKUP,     // "stuck for 22s!"
+	X_HUNG,	      // "blocked for more than 120 seconds"
 };
 
 struct sig {
@@ -83,7 +83,9 @@ static const struct sig dms_logsig_table[] = {
 	{ DMS_LOG_IRQ_STORM, { "Disabling IRQ #" }, X_IRQ },
 	{ DMS_LOG_RCU_STALL, { "rcu", "detected stall" }, X_NONE },
 	{ DMS_LOG_RCU_STALL, { "rcu", "detected expedited stall" }, X_NONE },
-	{ DMS_LOG_SOFTIRQ_PENDING, { "NOHZ tick-stop error", "softirq work is pending" }, X_SOFTIRQ },
+	{ DMS_LOG_SOFTIRQ_PENDING,
+	  { "NOHZ tick-stop error", "softirq work is pending" },
+	  X_SOFTIRQ },
 	{ DMS_LOG_LOCKUP, { "soft lockup - CPU#" }, X_LOCKUP },
 	{ DMS_LOG_LOCKUP, { "hard LOCKUP" }, X_NONE },
 	{ DMS_LOG_HUNG_TASK, { "INFO: task ", "blocked for more than " }, X_HUNG },
@@ -95,47 +97,62 @@ static const struct {
 	const char *meaning;
 } kinds[DMS_LOG_NUM_KINDS] = {
 	[DMS_LOG_RX_RING_DISABLE_TIMEOUT] = { "rx-ring-disable-timeout", DMS_LOGCLASS_NIC,
-		"the NIC did not confirm that an RX queue stopped; the driver may free buffers the device still writes" },
+					      "the NIC did not confirm that an RX queue stopped; "
+					      "the driver may free buffers the device still "
+					      "writes" },
 	[DMS_LOG_TX_RING_DISABLE_TIMEOUT] = { "tx-ring-disable-timeout", DMS_LOGCLASS_NIC,
-		"the NIC did not confirm that a TX queue stopped" },
+					      "the NIC did not confirm that a TX queue stopped" },
 	[DMS_LOG_HW_UNIT_HANG] = { "hw-unit-hang", DMS_LOGCLASS_NIC,
-		"the driver saw the NIC stop processing descriptors and will reset it" },
+				   "the driver saw the NIC stop processing descriptors and will "
+				   "reset it" },
 	[DMS_LOG_HW_CSUM_FAILURE] = { "hw-csum-failure", DMS_LOGCLASS_NIC,
-		"a received packet's data did not match the checksum the NIC computed: the buffer changed after the device wrote it, or the device is wrong" },
+				      "a received packet's data did not match the checksum the NIC "
+				      "computed: the buffer changed after the device wrote it, or "
+				      "the device is wrong" },
 	[DMS_LOG_PAGE_POOL_STALLED] = { "page-pool-inflight", DMS_LOGCLASS_NIC,
-		"a page_pool could not shut down: pages are still in flight (held by the device, the stack, or leaked)" },
+					"a page_pool could not shut down: pages are still in "
+					"flight (held by the device, the stack, or leaked)" },
 	[DMS_LOG_NETDEV_WATCHDOG] = { "netdev-watchdog", DMS_LOGCLASS_NIC,
-		"a transmit queue timed out; the driver resets the NIC" },
+				      "a transmit queue timed out; the driver resets the NIC" },
 	[DMS_LOG_IOMMU_FAULT] = { "iommu-fault", DMS_LOGCLASS_NIC,
-		"the IOMMU (Intel DMAR, AMD-Vi, ARM SMMU) blocked a device DMA to an address that was not mapped for it" },
+				  "the IOMMU (Intel DMAR, AMD-Vi, ARM SMMU) blocked a device DMA "
+				  "to an address that was not mapped for it" },
 	[DMS_LOG_NIC_RESET] = { "nic-reset", DMS_LOGCLASS_NIC,
-		"the driver reset the NIC after an error" },
+				"the driver reset the NIC after an error" },
 	[DMS_LOG_SLUB_REPORT] = { "slub-report", DMS_LOGCLASS_CORRUPTION,
-		"slub_debug found a slab object or its metadata overwritten" },
+				  "slub_debug found a slab object or its metadata overwritten" },
 	[DMS_LOG_LIST_CORRUPTION] = { "list-corruption", DMS_LOGCLASS_CORRUPTION,
-		"CONFIG_DEBUG_LIST found a corrupted list_head" },
+				      "CONFIG_DEBUG_LIST found a corrupted list_head" },
 	[DMS_LOG_GPF] = { "general-protection-fault", DMS_LOGCLASS_CRASH,
-		"a general protection fault, typically a non-canonical pointer" },
+			  "a general protection fault, typically a non-canonical pointer" },
 	[DMS_LOG_PAGE_FAULT_OOPS] = { "page-fault-oops", DMS_LOGCLASS_CRASH,
-		"the kernel dereferenced an unmapped address" },
+				      "the kernel dereferenced an unmapped address" },
 	[DMS_LOG_BAD_PAGETABLE] = { "bad-pagetable", DMS_LOGCLASS_CRASH,
-		"a page-table entry had reserved bits set: the page table itself was overwritten" },
+				    "a page-table entry had reserved bits set: the page table "
+				    "itself was overwritten" },
 	[DMS_LOG_KERNEL_BUG] = { "kernel-bug", DMS_LOGCLASS_CRASH, "a BUG() assertion failed" },
 	[DMS_LOG_PANIC] = { "panic", DMS_LOGCLASS_CRASH, "the kernel panicked" },
 	[DMS_LOG_INTERNAL_ERROR] = { "internal-error", DMS_LOGCLASS_CRASH,
-		"the arm/arm64 kernel oopsed (die()); on arm64 the hex field is the exception syndrome (ESR)" },
+				     "the arm/arm64 kernel oopsed (die()); on arm64 the hex field "
+				     "is the exception syndrome (ESR)" },
 	[DMS_LOG_SERROR] = { "serror", DMS_LOGCLASS_CRASH,
-		"an asynchronous external abort: a bus or device error the CPU could not tie to an instruction (a DMA or MMIO access gone wrong, a hung interconnect)" },
+			     "an asynchronous external abort: a bus or device error the CPU could "
+			     "not tie to an instruction (a DMA or MMIO access gone wrong, a hung "
+			     "interconnect)" },
 	[DMS_LOG_IRQ_STORM] = { "irq-storm", DMS_LOGCLASS_CONTEXT,
-		"an interrupt kept firing with no handler claiming it; the kernel disables the line" },
+				"an interrupt kept firing with no handler claiming it; the kernel "
+				"disables the line" },
 	[DMS_LOG_RCU_STALL] = { "rcu-stall", DMS_LOGCLASS_CONTEXT,
-		"a CPU did not pass through a quiescent state for seconds: it was stuck in interrupts, softirqs or a loop" },
+				"a CPU did not pass through a quiescent state for seconds: it was "
+				"stuck in interrupts, softirqs or a loop" },
 	[DMS_LOG_SOFTIRQ_PENDING] = { "softirq-pending", DMS_LOGCLASS_CONTEXT,
-		"a CPU went idle with softirq work pending (mask 0x08 is NET_RX): more packet work than the CPU gets through" },
+				      "a CPU went idle with softirq work pending (mask 0x08 is "
+				      "NET_RX): more packet work than the CPU gets through" },
 	[DMS_LOG_LOCKUP] = { "lockup", DMS_LOGCLASS_CONTEXT,
-		"a CPU did not schedule (soft) or take interrupts (hard) for seconds" },
+			     "a CPU did not schedule (soft) or take interrupts (hard) for "
+			     "seconds" },
 	[DMS_LOG_HUNG_TASK] = { "hung-task", DMS_LOGCLASS_CONTEXT,
-		"a task waited uninterruptibly for minutes" },
+				"a task waited uninterruptibly for minutes" },
 };
 
 const char *dms_logsig_kind_name(enum dms_logsig_kind kind)
@@ -501,7 +518,8 @@ struct dms_error *dms_logsig_scan(const char *log, size_t len, dms_logsig_fn *fn
 		// A NUL inside a line (binary junk in a ramoops buffer) ends it for matching.
 		double time;
 		const char *body = dms_log_line_body(line, &time);
-		for (size_t i = 0; i < sizeof(dms_logsig_table) / sizeof(dms_logsig_table[0]); i++) {
+		for (size_t i = 0; i < sizeof(dms_logsig_table) / sizeof(dms_logsig_table[0]);
+		     i++) {
 			const struct sig *s = &dms_logsig_table[i];
 
 			if (!match(s, body))

@@ -63,10 +63,14 @@ void dms_memmap_add(struct dms_memmap *m, uint64_t paddr, enum dms_memclass c)
 const char *dms_memclass_name(enum dms_memclass c)
 {
 	static const char *const names[DMS_NUM_MEMCLASSES] = {
-		[DMS_MEM_FOREIGN_LIVE] = "foreign-live", [DMS_MEM_FOREIGN_OTHER] = "foreign-other",
-		[DMS_MEM_PGTABLE] = "pgtable",		 [DMS_MEM_PACKET] = "packet",
-		[DMS_MEM_FREE] = "free",		 [DMS_MEM_USER] = "user",
-		[DMS_MEM_KIMAGE] = "kernel_image",	 [DMS_MEM_OTHER] = "other",
+		[DMS_MEM_FOREIGN_LIVE] = "foreign-live",
+		[DMS_MEM_FOREIGN_OTHER] = "foreign-other",
+		[DMS_MEM_PGTABLE] = "pgtable",
+		[DMS_MEM_PACKET] = "packet",
+		[DMS_MEM_FREE] = "free",
+		[DMS_MEM_USER] = "user",
+		[DMS_MEM_KIMAGE] = "kernel_image",
+		[DMS_MEM_OTHER] = "other",
 	};
 	return (unsigned int)c < DMS_NUM_MEMCLASSES ? names[c] : "other";
 }

@@ -18,19 +18,19 @@
 
 // Most telling first: a cell is drawn in the first class it holds.
 enum dms_memclass {
-	DMS_MEM_FOREIGN_LIVE, // allocated object of a cache that never holds packets
+	DMS_MEM_FOREIGN_LIVE,  // allocated object of a cache that never holds packets
 	DMS_MEM_FOREIGN_OTHER, // free or unknown-state object of such a cache
 	DMS_MEM_PGTABLE,
 	DMS_MEM_PACKET, // kmalloc/skbuff objects, page_pool and other packet pages
-	DMS_MEM_FREE, // free pages
-	DMS_MEM_USER, // anonymous, movable and page-cache pages
+	DMS_MEM_FREE,	// free pages
+	DMS_MEM_USER,	// anonymous, movable and page-cache pages
 	DMS_MEM_KIMAGE,
 	DMS_MEM_OTHER,
 	DMS_NUM_MEMCLASSES,
 };
 
 struct dms_memmap {
-	uint64_t end; // physical address past the last byte covered
+	uint64_t end;  // physical address past the last byte covered
 	uint64_t cell; // bytes per cell: a power of two, at least 1 MiB
 	unsigned int ncells;
 	uint64_t frames; // frames added (also those past end, which no cell holds)
@@ -52,7 +52,8 @@ enum dms_memclass dms_memclass_of(enum dms_owner_kind kind, const char *cache, b
 /** Count one frame at paddr; frames at or past end count in frames only. */
 void dms_memmap_add(struct dms_memmap *m, uint64_t paddr, enum dms_memclass c);
 
-/** "foreign-live", "foreign-other", "pgtable", "packet", "free", "user", "kernel_image", "other". */
+/** "foreign-live", "foreign-other", "pgtable", "packet", "free", "user", "kernel_image", "other".
+ */
 const char *dms_memclass_name(enum dms_memclass c);
 
 #endif // DMS_MEMMAP_H

@@ -170,9 +170,9 @@ static const struct dms_nicring_driver drivers[] = {
 		// standard frames, page for jumbo frames.
 		.slot_page = "rxbuf.page",
 		.slot_data = "rxbuf.data",
-		.buf_len = {DMS_NICRING_SRC_PRIV, "rx_buffer_len", NULL, 0, 0},
+		.buf_len = { DMS_NICRING_SRC_PRIV, "rx_buffer_len", NULL, 0, 0 },
 		// E1000_HEADROOM = NET_SKB_PAD + NET_IP_ALIGN; dma maps data.
-		.frame_offset = {DMS_NICRING_SRC_CONST, NULL, NULL, 64, 0},
+		.frame_offset = { DMS_NICRING_SRC_CONST, NULL, NULL, 64, 0 },
 		.desc_fmt = &fmt_e1000_legacy,
 	},
 	{
@@ -195,9 +195,9 @@ static const struct dms_nicring_driver drivers[] = {
 		// dma maps skb->data (e1000_alloc_rx_buffers) or a page (jumbo).
 		.slot_dma = "dma",
 		.slot_page = "page",
-		.buf_len = {DMS_NICRING_SRC_PRIV, "rx_buffer_len", NULL, 0, 0},
+		.buf_len = { DMS_NICRING_SRC_PRIV, "rx_buffer_len", NULL, 0, 0 },
 		// netdev_alloc_skb_ip_align(): NET_SKB_PAD + NET_IP_ALIGN.
-		.frame_offset = {DMS_NICRING_SRC_CONST, NULL, NULL, 64, 0},
+		.frame_offset = { DMS_NICRING_SRC_CONST, NULL, NULL, 64, 0 },
 		.desc_fmt = &fmt_e1000e_ext,
 	},
 	{
@@ -230,8 +230,8 @@ static const struct dms_nicring_driver drivers[] = {
 		.packed = "packed_ring",
 		// struct virtio_net_hdr_mrg_rxbuf (12 bytes with VIRTIO_F_VERSION_1
 		// or MRG_RXBUF) in front of every frame.
-		.device_hdr = {DMS_NICRING_SRC_PRIV, "hdr_len", NULL, 0, 0},
-		.frame_offset = {DMS_NICRING_SRC_PRIV, "hdr_len", NULL, 0, 0},
+		.device_hdr = { DMS_NICRING_SRC_PRIV, "hdr_len", NULL, 0, 0 },
+		.frame_offset = { DMS_NICRING_SRC_PRIV, "hdr_len", NULL, 0, 0 },
 		.desc_fmt = &fmt_vring_desc,
 	},
 	{
@@ -259,8 +259,8 @@ static const struct dms_nicring_driver drivers[] = {
 		// pkt_addr = dma + page_offset; page_offset starts at
 		// rx_offset (I40E_SKB_PAD with build_skb) and flips by truesize.
 		.slot_page_offset = "page_offset",
-		.buf_len = {DMS_NICRING_SRC_RING, "rx_buf_len", NULL, 0, 0},
-		.frame_offset = {DMS_NICRING_SRC_RING, "rx_offset", NULL, 0, 0},
+		.buf_len = { DMS_NICRING_SRC_RING, "rx_buf_len", NULL, 0, 0 },
+		.frame_offset = { DMS_NICRING_SRC_RING, "rx_offset", NULL, 0, 0 },
 		.desc_fmt = &fmt_i40e_16,
 	},
 	{
@@ -285,10 +285,11 @@ static const struct dms_nicring_driver drivers[] = {
 		.slot_page = "page",
 		.slot_page_offset = "page_offset",
 		// ixgbe_rx_bufsz(): IXGBE_RXBUFFER_3K if ring_uses_large_buffer().
-		.buf_len = {DMS_NICRING_SRC_RING_FLAG, "state", "__IXGBE_RX_3K_BUFFER", 2048, 3072},
+		.buf_len = { DMS_NICRING_SRC_RING_FLAG, "state", "__IXGBE_RX_3K_BUFFER", 2048,
+			     3072 },
 		// ixgbe_rx_offset(): IXGBE_SKB_PAD with build_skb, else 0.
-		.frame_offset = {DMS_NICRING_SRC_RING_FLAG, "state", "__IXGBE_RX_BUILD_SKB_ENABLED",
-				 0, 64},
+		.frame_offset = { DMS_NICRING_SRC_RING_FLAG, "state",
+				  "__IXGBE_RX_BUILD_SKB_ENABLED", 0, 64 },
 		.desc_fmt = &fmt_ixgbe_adv,
 	},
 	{
@@ -313,11 +314,11 @@ static const struct dms_nicring_driver drivers[] = {
 		.slot_page = "page",
 		.slot_page_offset = "page_offset",
 		// igb_rx_bufsz(): IGB_RXBUFFER_3072 if ring_uses_large_buffer().
-		.buf_len = {DMS_NICRING_SRC_RING_FLAG, "flags", "IGB_RING_FLAG_RX_3K_BUFFER", 2048,
-			    3072},
+		.buf_len = { DMS_NICRING_SRC_RING_FLAG, "flags", "IGB_RING_FLAG_RX_3K_BUFFER", 2048,
+			     3072 },
 		// igb_rx_offset(): IGB_SKB_PAD with build_skb, else 0.
-		.frame_offset = {DMS_NICRING_SRC_RING_FLAG, "flags",
-				 "IGB_RING_FLAG_RX_BUILD_SKB_ENABLED", 0, 64},
+		.frame_offset = { DMS_NICRING_SRC_RING_FLAG, "flags",
+				  "IGB_RING_FLAG_RX_BUILD_SKB_ENABLED", 0, 64 },
 		.desc_fmt = &fmt_igb_adv,
 	},
 	{
@@ -344,12 +345,12 @@ static const struct dms_nicring_driver drivers[] = {
 		.slot_dma = "dma_addr",
 		.slot_len = "dma_len",
 		.slot_skb = "skb",
-		.buf_len = {DMS_NICRING_SRC_PRIV, "rx_buf_len", NULL, 2048, 0},
+		.buf_len = { DMS_NICRING_SRC_PRIV, "rx_buf_len", NULL, 2048, 0 },
 		// The device writes a 64-byte receive status block and 2 bytes
 		// of IP alignment before the frame (bcmgenet_desc_rx():
 		// skb_pull(skb, 66)).
-		.device_hdr = {DMS_NICRING_SRC_CONST, NULL, NULL, 66, 0},
-		.frame_offset = {DMS_NICRING_SRC_CONST, NULL, NULL, 66, 0},
+		.device_hdr = { DMS_NICRING_SRC_CONST, NULL, NULL, 66, 0 },
+		.frame_offset = { DMS_NICRING_SRC_CONST, NULL, NULL, 66, 0 },
 	},
 	{
 		// MediaTek frame engine (MT7622/7623/7621/7629 and the Filogic
@@ -376,12 +377,12 @@ static const struct dms_nicring_driver drivers[] = {
 		// u8 **data: one buffer address per slot, no DMA address kept
 		// (the device's copy is rxd1 of the descriptor).
 		.bufinfo = "data",
-		.buf_len = {DMS_NICRING_SRC_RING, "buf_size", NULL, 0, 0},
+		.buf_len = { DMS_NICRING_SRC_RING, "buf_size", NULL, 0, 0 },
 		// With a page_pool (NETSYS v2+) data is the page and the driver
 		// maps page + MTK_PP_HEADROOM (XDP_PACKET_HEADROOM 256); else a
 		// page frag mapped at data + NET_SKB_PAD (64 with 64-byte cache
 		// lines, arm64 and x86_64) + ip_align (0 but on MT7628).
-		.frame_offset = {DMS_NICRING_SRC_RING_NONZERO, "page_pool", NULL, 64, 256},
+		.frame_offset = { DMS_NICRING_SRC_RING_NONZERO, "page_pool", NULL, 64, 256 },
 		.desc_fmt = &fmt_mtk_rx,
 	},
 	{
@@ -410,8 +411,8 @@ static const struct dms_nicring_driver drivers[] = {
 		.slot_len = "transfer_buffer_length",
 		// Each frame in the URB follows RX_CMD_A, RX_CMD_B (u32) and
 		// RX_CMD_C (u16): lan78xx_rx() pulls 4, 4, 2.
-		.device_hdr = {DMS_NICRING_SRC_CONST, NULL, NULL, 10, 0},
-		.frame_offset = {DMS_NICRING_SRC_CONST, NULL, NULL, 10, 0},
+		.device_hdr = { DMS_NICRING_SRC_CONST, NULL, NULL, 10, 0 },
+		.frame_offset = { DMS_NICRING_SRC_CONST, NULL, NULL, 10, 0 },
 	},
 	{
 		// SMSC LAN95xx USB 2 bridges: the Raspberry Pi 1, 2 and 3B
@@ -437,8 +438,8 @@ static const struct dms_nicring_driver drivers[] = {
 		.slot_len = "transfer_buffer_length",
 		// A 4-byte RX status word before each frame (smsc95xx_rx_fixup:
 		// skb_pull(skb, 4) in the 6.1 and 6.12 arm64 binaries).
-		.device_hdr = {DMS_NICRING_SRC_CONST, NULL, NULL, 4, 0},
-		.frame_offset = {DMS_NICRING_SRC_CONST, NULL, NULL, 4, 0},
+		.device_hdr = { DMS_NICRING_SRC_CONST, NULL, NULL, 4, 0 },
+		.frame_offset = { DMS_NICRING_SRC_CONST, NULL, NULL, 4, 0 },
 	},
 };
 
@@ -591,7 +592,7 @@ static struct dms_error *resolve_value(const struct dms_layout *l,
 				       const struct dms_nicring_driver *d,
 				       const struct dms_nicring_value *v, struct value *ret)
 {
-	*ret = (struct value){.src = v->src, .value = v->value, .value_set = v->value_set};
+	*ret = (struct value){ .src = v->src, .value = v->value, .value_set = v->value_set };
 	ret->f.off = -1;
 	struct dms_error *err = NULL;
 	switch (v->src) {
@@ -664,7 +665,7 @@ static struct dms_error *create_skbq(const struct dms_nicring_driver *d, const s
 	    nr->skb_next.size != 8 || urb.size != 8 || urb.off + 8 > cb.size)
 		return dms_error_create(DMS_ERR_INVALID_DATA, "%s: queue or URB pointer layout",
 					d->name);
-	nr->skb_urb = (struct field){.off = cb.off + urb.off, .size = 8};
+	nr->skb_urb = (struct field){ .off = cb.off + urb.off, .size = 8 };
 	return NULL;
 }
 
@@ -757,7 +758,7 @@ struct dms_error *dms_nicring_create(const struct dms_nicring_driver *d, const s
 	if (nr->bufinfo.off >= 0 && !d->bufinfo_type) {
 		// An array of data pointers (mtk_eth u8 **data).
 		nr->bufinfo_size = 8;
-		nr->slot_data = (struct field){.off = 0, .size = 8};
+		nr->slot_data = (struct field){ .off = 0, .size = 8 };
 	} else if (nr->bufinfo.off >= 0) {
 		TRY(resolve_size(l, d->bufinfo_type, &nr->bufinfo_size));
 		TRY(resolve_scalar(l, d->bufinfo_type, d->slot_dma, true, &nr->slot_dma));
@@ -785,8 +786,8 @@ struct dms_error *dms_nicring_create(const struct dms_nicring_driver *d, const s
 	TRY(resolve_value(l, d, &d->frame_offset, &nr->frame_offset));
 #undef TRY
 	// Members the walker reads out of fixed-size slot buffers must fit.
-	const struct field *in_slot[] = {&nr->slot_dma,		&nr->slot_page, &nr->slot_data,
-					 &nr->slot_page_offset, &nr->slot_len,	&nr->slot_skb};
+	const struct field *in_slot[] = { &nr->slot_dma,	 &nr->slot_page, &nr->slot_data,
+					  &nr->slot_page_offset, &nr->slot_len,	 &nr->slot_skb };
 	for (size_t i = 0; i < sizeof(in_slot) / sizeof(in_slot[0]); i++) {
 		if (in_slot[i]->off >= 0 &&
 		    (uint64_t)in_slot[i]->off + in_slot[i]->size > nr->bufinfo_size) {
@@ -867,7 +868,8 @@ finding(struct walk *w, enum dms_nicring_code code, int32_t ring, int32_t slot, 
 	}
 	struct dms_nicring_finding *f = &res->findings[res->nfindings++];
 	*f = (struct dms_nicring_finding){
-		.code = code, .ring = ring, .slot = slot, .addr = addr, .value = value};
+		.code = code, .ring = ring, .slot = slot, .addr = addr, .value = value
+	};
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(f->reason, sizeof(f->reason), fmt, ap);
@@ -1382,7 +1384,8 @@ static struct dms_error *walk_virtq(struct walk *w, struct dms_nicring_ring *rin
 		} else {
 			const uint8_t *dd = descs + (uint64_t)i * fmt->size;
 			s->dma = desc_addr(fmt, dd);
-			s->len = (uint32_t)((le(dd + fmt->len_off, fmt->len_size) >> fmt->len_shift) &
+			s->len = (uint32_t)((le(dd + fmt->len_off, fmt->len_size) >>
+					     fmt->len_shift) &
 					    fmt->len_mask);
 		}
 		s->buf_dma = s->dma;
@@ -1507,7 +1510,7 @@ static struct dms_error *ring_addr(struct walk *w, uint32_t i, uint64_t containe
 	uint64_t elem = 0;
 	*ok = false;
 	*ret = 0;
-	struct field ptr = {.off = 0, .size = 8};
+	struct field ptr = { .off = 0, .size = 8 };
 	switch (nr->drv->rings) {
 	case DMS_NICRING_RINGS_SINGLE:
 		elem = base;
@@ -1559,8 +1562,8 @@ static struct dms_error *walk_skbq(struct walk *w, struct dms_nicring_ring *ring
 	const struct dms_nicring *nr = w->nr;
 	int32_t r = (int32_t)ring->index;
 	uint64_t head = ring->addr;
-	const struct field *const hf[] = {&nr->qnext, &nr->count};
-	uint8_t hb[64] = {0};
+	const struct field *const hf[] = { &nr->qnext, &nr->count };
+	uint8_t hb[64] = { 0 };
 	uint64_t hlen = span(hf, 2);
 	bool ok;
 	struct dms_error *err = hlen <= sizeof(hb) ? read_span(w, head, hb, hlen, &ok) : NULL;
@@ -1582,8 +1585,8 @@ static struct dms_error *walk_skbq(struct walk *w, struct dms_nicring_ring *ring
 	if (!ring->slots)
 		return &dms_enomem;
 	ring->valid = true;
-	const struct field *const sf[] = {&nr->skb_next, &nr->skb_urb};
-	const struct field *const uf[] = {&nr->slot_dma, &nr->slot_data, &nr->slot_len};
+	const struct field *const sf[] = { &nr->skb_next, &nr->skb_urb };
+	const struct field *const uf[] = { &nr->slot_dma, &nr->slot_data, &nr->slot_len };
 	uint64_t slen = span(sf, 2), ulen = span(uf, 3);
 	uint8_t sb[256], ub[512];
 	if (slen > sizeof(sb) || ulen > sizeof(ub))
@@ -1669,9 +1672,9 @@ static struct dms_error *walk_queues(struct walk *w, uint64_t container)
 	if (!res->rings)
 		return &dms_enomem;
 	// The submitted URBs, then those the device completed.
-	const struct field *const q[] = {&nr->rings, &nr->qdone};
-	const enum dms_nicring_slot_state st[] = {DMS_NICRING_SLOT_POSTED,
-						  DMS_NICRING_SLOT_COMPLETED};
+	const struct field *const q[] = { &nr->rings, &nr->qdone };
+	const enum dms_nicring_slot_state st[] = { DMS_NICRING_SLOT_POSTED,
+						   DMS_NICRING_SLOT_COMPLETED };
 	for (uint32_t i = 0; i < 2; i++) {
 		if (q[i]->off < 0)
 			continue;
@@ -1728,8 +1731,8 @@ static struct dms_error *walk_rings(struct walk *w)
 		int64_t sv = (int64_t)(n | ~0ULL << (8 * nr->nrings.size));
 		return finding(w, DMS_NICRING_BAD_COUNT, -1, -1,
 			       container + (uint64_t)nr->nrings.off, n,
-			       "ring count %lld (%#llx as stored) is negative",
-			       (long long)sv, (unsigned long long)n);
+			       "ring count %lld (%#llx as stored) is negative", (long long)sv,
+			       (unsigned long long)n);
 	}
 	if (n > cap)
 		return finding(w, DMS_NICRING_BAD_COUNT, -1, -1,
@@ -1748,8 +1751,8 @@ static struct dms_error *walk_rings(struct walk *w)
 	if (!res->rings)
 		return &dms_enomem;
 	// The priv struct's scalars used by value sources (hdr_len, rx_buffer_len).
-	const struct field *const pf[] = {&nr->buf_len.f, &nr->device_hdr.f, &nr->frame_offset.f};
-	const struct value *const pv[] = {&nr->buf_len, &nr->device_hdr, &nr->frame_offset};
+	const struct field *const pf[] = { &nr->buf_len.f, &nr->device_hdr.f, &nr->frame_offset.f };
+	const struct value *const pv[] = { &nr->buf_len, &nr->device_hdr, &nr->frame_offset };
 	uint64_t plen = 0;
 	for (size_t i = 0; i < 3; i++) {
 		if (pv[i]->src == DMS_NICRING_SRC_PRIV && pf[i]->off >= 0 &&

@@ -32,13 +32,13 @@
 static const struct dms_field_check vma_checks[] = {
 	U("vm_start", PAGE_ALIGN),
 	U("vm_end", PAGE_ALIGN),
-	{.field = "vm_start", .offset = -1, .kind = DMS_CHECK_LESS, .other = "vm_end"},
+	{ .field = "vm_start", .offset = -1, .kind = DMS_CHECK_LESS, .other = "vm_end" },
 	O("vm_mm", "mm_struct", false),
 	// VM_* bits: a kernel fact (the series table of kfacts.c).
-	{.field = "vm_flags",
-	 .offset = -1,
-	 .kind = DMS_CHECK_FLAGS,
-	 .mask_from = DMS_MASK_VM_FLAGS},
+	{ .field = "vm_flags",
+	  .offset = -1,
+	  .kind = DMS_CHECK_FLAGS,
+	  .mask_from = DMS_MASK_VM_FLAGS },
 	O("vm_file", "filp", true),
 	O("anon_vma", "anon_vma", true),
 	K("vm_ops", true),
@@ -64,7 +64,7 @@ static const struct dms_field_check anon_vma_checks[] = {
 };
 
 static const struct dms_field_check mm_checks[] = {
-	{.field = "pgd", .offset = -1, .kind = DMS_CHECK_KERNEL_PTR, .align = PAGE_ALIGN},
+	{ .field = "pgd", .offset = -1, .kind = DMS_CHECK_KERNEL_PTR, .align = PAGE_ALIGN },
 	U("mmap_base", PAGE_ALIGN),
 	U("task_size", PAGE_ALIGN),
 };
@@ -404,8 +404,9 @@ struct dms_error *dms_objcheck_object(struct dms_objcheck *oc, const struct dms_
 	*nret = 0;
 	if (dms_objcheck_rcu_pending(oc, rules, obj, len))
 		return NULL;
-	struct dms_classify_config ccfg = {
-		.pointer = oc->env.kernel_ptr, .arg = oc->env.arg, .kf = oc->env.kf};
+	struct dms_classify_config ccfg = { .pointer = oc->env.kernel_ptr,
+					    .arg = oc->env.arg,
+					    .kf = oc->env.kf };
 	for (size_t i = 0; i < rules->nchecks; i++) {
 		const struct dms_field_check *ck = &rules->checks[i];
 		if (!field_ok(ck, len))

@@ -468,7 +468,8 @@ void dms_oops_parse_arch(const char *log, size_t len, enum dms_arch arch, struct
 			continue;
 		}
 		if (have_rip && !o->code_len && strstr(body, "Code: ") == body)
-			o->code_len = dms_oops_code_parse(body, o->code, sizeof(o->code), &o->code_rip);
+			o->code_len =
+				dms_oops_code_parse(body, o->code, sizeof(o->code), &o->code_rip);
 		if (have_rip)
 			parse_regs(body, o);
 	}

@@ -29,15 +29,15 @@ struct dms_oops {
 	// ..."); arm64: "Unable to handle kernel paging request at virtual address ..." when
 	// the fault handler printed it, else the "[#1]" line.
 	char headline[160];
-	size_t offset; // of the headline in the log
+	size_t offset;	    // of the headline in the log
 	char die_line[160]; // the "[#1]" line ("Internal error: Oops: 0000000096000004 [#1] SMP")
-	bool user_mode; // the PC was a user address ("RIP: 0033:", arm64 "pc : <hex>")
-	char rip_sym[96]; // RIP / pc: "anon_vma_interval_tree_insert+0x48/0xc0" (or an address)
+	bool user_mode;	    // the PC was a user address ("RIP: 0033:", arm64 "pc : <hex>")
+	char rip_sym[96];   // RIP / pc: "anon_vma_interval_tree_insert+0x48/0xc0" (or an address)
 	// rip_sym split when it has exactly the form func+0xOFF/0xSIZE (OFF < SIZE).
 	char rip_func[96];
 	uint64_t rip_off;
 	bool rip_func_ok;
-	uint64_t rip; // when printed as an address (0 if only a symbol)
+	uint64_t rip;	 // when printed as an address (0 if only a symbol)
 	char lr_sym[96]; // arm64 lr: "kmem_cache_alloc+0x5c/0x370"
 	// x86-64: RAX..R15 (RIP from rip); arm64: x0..x29, sp (pc from rip; x30 only when
 	// lr is printed as a number)
@@ -53,12 +53,12 @@ struct dms_oops {
 	bool has_esr;
 	uint64_t esr;
 	bool has_fsc, has_wnr;
-	unsigned int fsc; // "FSC = 0x04: level 0 translation fault"
-	bool wnr; // "CM = 0, WnR = 1"
+	unsigned int fsc;     // "FSC = 0x04: level 0 translation fault"
+	bool wnr;	      // "CM = 0, WnR = 1"
 	unsigned int va_bits; // "swapper pgtable: 4k pages, 48-bit VAs", 0 when not printed
-	uint8_t code[64]; // the "Code:" bytes (arm64: the words, little-endian)
+	uint8_t code[64];     // the "Code:" bytes (arm64: the words, little-endian)
 	size_t code_len;
-	int code_rip; // index of the byte at RIP/PC in code[], -1 if not marked
+	int code_rip;  // index of the byte at RIP/PC in code[], -1 if not marked
 	char comm[32]; // "Comm: labctl"
 	int pid;
 };
@@ -82,14 +82,14 @@ void dms_oops_parse_arch(const char *log, size_t len, enum dms_arch arch, struct
 
 /** An arm64 exception syndrome, decoded (ARM ARM D17.2.40 ESR_EL1). */
 struct dms_esr {
-	unsigned int ec; // exception class, ESR[31:26]
+	unsigned int ec;     // exception class, ESR[31:26]
 	const char *ec_name; // "data abort (current EL)"; never NULL
 	bool data_abort, insn_abort;
-	bool write; // data abort: WnR, the access was a write
-	bool cache_maint; // data abort: CM, a cache maintenance instruction
-	unsigned int fsc; // data/instruction abort: DFSC/IFSC, ESR[5:0]
+	bool write;	      // data abort: WnR, the access was a write
+	bool cache_maint;     // data abort: CM, a cache maintenance instruction
+	unsigned int fsc;     // data/instruction abort: DFSC/IFSC, ESR[5:0]
 	const char *fsc_name; // "translation fault" ...; "" when not an abort
-	int level; // translation table level of a level fault, else -1
+	int level;	      // translation table level of a level fault, else -1
 };
 
 /** Decode an ESR_EL1 value. */

@@ -85,7 +85,7 @@ bool dms_page_is_slab(const struct dms_kfacts *kf, const uint8_t *pg)
 {
 	// Only flags and page_type are read: callers may hold a prefix of
 	// struct page that covers these two.
-	struct dms_pagebits p = {0};
+	struct dms_pagebits p = { 0 };
 	if (kf->pg_slab != DMS_KF_NONE) {
 		p.flags = get64(pg, kf->page_flags);
 		return dms_kf_has(kf->page_flags) && flag_set(&p, kf->pg_slab);

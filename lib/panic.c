@@ -77,16 +77,16 @@ static const struct dms_vframe *frame_at(const struct dms_facts *f, uint64_t pa)
 
 // Why an oops the log shows was not analysed ("" when it was, or when there is none):
 // a headline the parser does not recognise, or a missing part.
-static void not_analysed(const struct dms_facts *f, const struct dms_panic_plan *plan,
-			 char *buf, size_t size)
+static void not_analysed(const struct dms_facts *f, const struct dms_panic_plan *plan, char *buf,
+			 size_t size)
 {
 	buf[0] = '\0';
 	const struct dms_oops *o = &plan->oops;
 	if (!f->has_log || !f->log)
 		return;
 	if (!o->found) {
-		static const char *const marks[] = {"general protection fault", "BUG: ", "Oops",
-						    "Unable to handle kernel"};
+		static const char *const marks[] = { "general protection fault", "BUG: ", "Oops",
+						     "Unable to handle kernel" };
 		for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
 			const char *m = memmem(f->log, f->log_len, marks[i], strlen(marks[i]));
 			if (!m)
@@ -94,20 +94,23 @@ static void not_analysed(const struct dms_facts *f, const struct dms_panic_plan 
 			size_t k = 0;
 			while (m + k < f->log + f->log_len && m[k] != '\n' && k < 80)
 				k++;
-			snprintf(buf, size, "the log has \"%.*s\" but no oops headline (\"[#1]\") "
-				 "was parsed", (int)k, m);
+			snprintf(buf, size,
+				 "the log has \"%.*s\" but no oops headline (\"[#1]\") "
+				 "was parsed",
+				 (int)k, m);
 			return;
 		}
 		return;
 	}
-	const char *miss = o->code_rip < 0 || !o->code_len ? "its Code: line is missing or unreadable"
-			   : !plan->rip && o->rip_sym[0] && !o->rip_func_ok
-				   ? "its RIP/PC symbol is not func+0xOFF/0xSIZE"
-			   : !plan->rip ? "its RIP/PC is missing or unreadable"
-			   : !plan->insn.length ? "the code bytes at RIP/PC do not decode"
-			   : plan->insn.has_mem && !plan->insn.ea_known
-				   ? "registers the faulting address needs are missing or unreadable"
-				   : NULL;
+	const char *miss =
+		o->code_rip < 0 || !o->code_len ? "its Code: line is missing or unreadable"
+		: !plan->rip && o->rip_sym[0] && !o->rip_func_ok
+			? "its RIP/PC symbol is not func+0xOFF/0xSIZE"
+		: !plan->rip	     ? "its RIP/PC is missing or unreadable"
+		: !plan->insn.length ? "the code bytes at RIP/PC do not decode"
+		: plan->insn.has_mem && !plan->insn.ea_known
+			? "registers the faulting address needs are missing or unreadable"
+			: NULL;
 	if (miss)
 		snprintf(buf, size, "%s; oops: %.70s", miss, o->headline);
 }

@@ -14,12 +14,11 @@
 
 int dms_pkt_linktype(const struct dms_pkt *pkt)
 {
-	return pkt->l2 == DMS_L2_ETHERNET ? DMS_LINKTYPE_ETHERNET :
-					    DMS_LINKTYPE_RAW;
+	return pkt->l2 == DMS_L2_ETHERNET ? DMS_LINKTYPE_ETHERNET : DMS_LINKTYPE_RAW;
 }
 
-size_t dms_pkt_comment(const struct dms_pkt *pkt, const struct dms_pkt_meta *meta,
-		       char *buf, size_t size)
+size_t dms_pkt_comment(const struct dms_pkt *pkt, const struct dms_pkt_meta *meta, char *buf,
+		       size_t size)
 {
 	char paddr[32] = "", kvaddr[40] = "";
 	if (meta && meta->has_paddr)
@@ -30,9 +29,8 @@ size_t dms_pkt_comment(const struct dms_pkt *pkt, const struct dms_pkt_meta *met
 	// so, and what failed.
 	bool damaged = !dms_pkt_is_hit(pkt) && dms_pkt_damaged(pkt);
 	int n = snprintf(buf, size, "%s%sowner=%s score=%d status=%s ip_csum=%s l4_csum=%s%s%s",
-			 paddr, kvaddr,
-			 meta && meta->owner ? meta->owner : "unknown",
-			 pkt->score, damaged ? "damaged" : dms_pkt_status_name(pkt->status),
+			 paddr, kvaddr, meta && meta->owner ? meta->owner : "unknown", pkt->score,
+			 damaged ? "damaged" : dms_pkt_status_name(pkt->status),
 			 dms_csum_name(pkt->ip_csum), dms_csum_name(pkt->l4_csum),
 			 damaged ? " damage=" : "",
 			 damaged ? (pkt->reason ? pkt->reason : "payload written over") : "");
@@ -56,16 +54,16 @@ struct dms_pcap {
 	pcap_dumper_t *dumper[2];
 };
 
-static struct dms_error *pcap_open_one(const char *path, int dlt,
-				       pcap_t **dead, pcap_dumper_t **dumper)
+static struct dms_error *pcap_open_one(const char *path, int dlt, pcap_t **dead,
+				       pcap_dumper_t **dumper)
 {
 	*dead = pcap_open_dead(dlt, SNAPLEN);
 	if (!*dead)
 		return &dms_enomem;
 	*dumper = pcap_dump_open(*dead, path);
 	if (!*dumper) {
-		struct dms_error *err = dms_error_create(DMS_ERR_PCAP, "%s: %s", path,
-							 pcap_geterr(*dead));
+		struct dms_error *err =
+			dms_error_create(DMS_ERR_PCAP, "%s: %s", path, pcap_geterr(*dead));
 		pcap_close(*dead);
 		*dead = NULL;
 		return err;
@@ -73,8 +71,7 @@ static struct dms_error *pcap_open_one(const char *path, int dlt,
 	return NULL;
 }
 
-struct dms_error *dms_pcap_create(const char *eth_path, const char *raw_path,
-				  struct dms_pcap **ret)
+struct dms_error *dms_pcap_create(const char *eth_path, const char *raw_path, struct dms_pcap **ret)
 {
 	struct dms_pcap *w = calloc(1, sizeof(*w));
 	if (!w)
@@ -92,8 +89,7 @@ struct dms_error *dms_pcap_create(const char *eth_path, const char *raw_path,
 	return NULL;
 }
 
-struct dms_error *dms_pcap_write(struct dms_pcap *w, const struct dms_pkt *pkt,
-				 const uint8_t *data,
+struct dms_error *dms_pcap_write(struct dms_pcap *w, const struct dms_pkt *pkt, const uint8_t *data,
 				 const struct dms_pkt_meta *meta)
 {
 	int idx = dms_pkt_linktype(pkt) == DMS_LINKTYPE_ETHERNET ? 0 : 1;
@@ -104,8 +100,7 @@ struct dms_error *dms_pcap_write(struct dms_pcap *w, const struct dms_pkt *pkt,
 		.ts.tv_sec = (time_t)(ts / 1000000000u),
 		.ts.tv_usec = (suseconds_t)(ts % 1000000000u / 1000u),
 		.caplen = (bpf_u_int32)(pkt->caplen < SNAPLEN ? pkt->caplen : SNAPLEN),
-		.len = (bpf_u_int32)(pkt->frame_len > pkt->caplen ? pkt->frame_len :
-								    pkt->caplen),
+		.len = (bpf_u_int32)(pkt->frame_len > pkt->caplen ? pkt->frame_len : pkt->caplen),
 	};
 	pcap_dump((u_char *)w->dumper[idx], &hdr, data);
 	return NULL;
@@ -119,8 +114,7 @@ struct dms_error *dms_pcap_destroy(struct dms_pcap *w)
 	for (int i = 0; i < 2; i++) {
 		if (w->dumper[i]) {
 			if (pcap_dump_flush(w->dumper[i]) && !err)
-				err = dms_error_create(DMS_ERR_IO,
-						       "pcap: flushing failed");
+				err = dms_error_create(DMS_ERR_IO, "pcap: flushing failed");
 			pcap_dump_close(w->dumper[i]);
 		}
 		if (w->dead[i])
@@ -265,8 +259,8 @@ struct dms_error *dms_pcapng_create(const char *path, struct dms_pcapng **ret)
 	}
 	w->f = fopen(path, "wb");
 	if (!w->f) {
-		struct dms_error *err = dms_error_create(DMS_ERR_IO, "%s: %s", path,
-							 strerror(errno));
+		struct dms_error *err =
+			dms_error_create(DMS_ERR_IO, "%s: %s", path, strerror(errno));
 		free(w->path);
 		free(w);
 		return err;
@@ -280,10 +274,8 @@ struct dms_error *dms_pcapng_create(const char *path, struct dms_pcapng **ret)
 	return NULL;
 }
 
-struct dms_error *dms_pcapng_write(struct dms_pcapng *w,
-				   const struct dms_pkt *pkt,
-				   const uint8_t *data,
-				   const struct dms_pkt_meta *meta)
+struct dms_error *dms_pcapng_write(struct dms_pcapng *w, const struct dms_pkt *pkt,
+				   const uint8_t *data, const struct dms_pkt_meta *meta)
 {
 	struct block b = { 0 };
 	char comment[512];

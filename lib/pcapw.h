@@ -44,8 +44,8 @@ int dms_pkt_linktype(const struct dms_pkt *pkt);
  * status=ok ip_csum=ok l4_csum=ok"; a damaged frame (dms_pkt_damaged()) has
  * "status=damaged ... damage=WHAT FAILED".  Returns the full length.
  */
-size_t dms_pkt_comment(const struct dms_pkt *pkt, const struct dms_pkt_meta *meta,
-		       char *buf, size_t size);
+size_t dms_pkt_comment(const struct dms_pkt *pkt, const struct dms_pkt_meta *meta, char *buf,
+		       size_t size);
 
 // Classic pcap, through libpcap.
 struct dms_pcap;
@@ -59,8 +59,7 @@ struct dms_error *dms_pcap_create(const char *eth_path, const char *raw_path,
 				  struct dms_pcap **ret);
 
 /** Append pkt's captured bytes (data[0..pkt->caplen)) to the right file. */
-struct dms_error *dms_pcap_write(struct dms_pcap *w, const struct dms_pkt *pkt,
-				 const uint8_t *data,
+struct dms_error *dms_pcap_write(struct dms_pcap *w, const struct dms_pkt *pkt, const uint8_t *data,
 				 const struct dms_pkt_meta *meta);
 
 /** Flush and close the files; returns an error if a flush failed. */
@@ -79,10 +78,8 @@ struct dms_error *dms_pcapng_create(const char *path, struct dms_pcapng **ret);
  * Append an Enhanced Packet Block with pkt's captured bytes, original
  * length pkt->frame_len, and the dms_pkt_comment() comment.
  */
-struct dms_error *dms_pcapng_write(struct dms_pcapng *w,
-				   const struct dms_pkt *pkt,
-				   const uint8_t *data,
-				   const struct dms_pkt_meta *meta);
+struct dms_error *dms_pcapng_write(struct dms_pcapng *w, const struct dms_pkt *pkt,
+				   const uint8_t *data, const struct dms_pkt_meta *meta);
 
 /** Flush and close; accepts NULL; returns an error if writing failed. */
 struct dms_error *dms_pcapng_destroy(struct dms_pcapng *w);

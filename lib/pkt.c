@@ -42,10 +42,8 @@ uint32_t dms_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 	// Four 16-bit words per step; 64-bit accumulator cannot overflow for
 	// any length we see (< 2^48 bytes).
 	for (; i + 8 <= len; i += 8)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]) +
-		     (uint32_t)(p[i + 2] << 8 | p[i + 3]) +
-		     (uint32_t)(p[i + 4] << 8 | p[i + 5]) +
-		     (uint32_t)(p[i + 6] << 8 | p[i + 7]);
+		s += (uint32_t)(p[i] << 8 | p[i + 1]) + (uint32_t)(p[i + 2] << 8 | p[i + 3]) +
+		     (uint32_t)(p[i + 4] << 8 | p[i + 5]) + (uint32_t)(p[i + 6] << 8 | p[i + 7]);
 	for (; i + 2 <= len; i += 2)
 		s += (uint32_t)(p[i] << 8 | p[i + 1]);
 	if (i < len)
@@ -93,8 +91,7 @@ const char *dms_csum_name(enum dms_csum csum)
 }
 
 // Record the first problem met; INVALID overrides TRUNCATED.
-static void pkt_set(struct dms_pkt *pkt, enum dms_pkt_status status,
-		    const char *reason)
+static void pkt_set(struct dms_pkt *pkt, enum dms_pkt_status status, const char *reason)
 {
 	if (pkt->status == DMS_PKT_INVALID ||
 	    (pkt->status == DMS_PKT_TRUNCATED && status != DMS_PKT_INVALID))
@@ -118,10 +115,9 @@ static uint32_t pseudo_sum(const struct dms_pkt *pkt, size_t l4_len)
 // Check the checksum of the L4 message at frame[l4_off..l4_off+l4_len),
 // whose checksum field is at csum_off within it.  pseudo: include the
 // pseudo-header (TCP, UDP, ICMPv6).
-static enum dms_csum check_l4_csum(const struct dms_pkt *pkt,
-				   const uint8_t *frame, size_t avail,
-				   size_t l4_off, size_t l4_len, size_t csum_off,
-				   bool pseudo, bool verifiable)
+static enum dms_csum check_l4_csum(const struct dms_pkt *pkt, const uint8_t *frame, size_t avail,
+				   size_t l4_off, size_t l4_len, size_t csum_off, bool pseudo,
+				   bool verifiable)
 {
 	if (!verifiable || avail < l4_off || avail - l4_off < l4_len)
 		return DMS_CSUM_UNVERIFIED;
@@ -131,16 +127,14 @@ static enum dms_csum check_l4_csum(const struct dms_pkt *pkt,
 		return DMS_CSUM_OK;
 	// CHECKSUM_PARTIAL: the field holds the folded pseudo-header sum, to
 	// be completed by the NIC over the L4 message.
-	if (pseudo &&
-	    dms_load_be16(frame + l4_off + csum_off) == dms_csum_fold(ps))
+	if (pseudo && dms_load_be16(frame + l4_off + csum_off) == dms_csum_fold(ps))
 		return DMS_CSUM_PARTIAL;
 	return DMS_CSUM_BAD;
 }
 
 // TCP: RFC 9293.  c is positioned at the TCP header; l4_len is the declared
 // segment length (IP payload).
-static void decode_tcp(struct dms_pkt *pkt, struct dms_cursor *c,
-		       size_t l4_len, bool verifiable)
+static void decode_tcp(struct dms_pkt *pkt, struct dms_cursor *c, size_t l4_len, bool verifiable)
 {
 	size_t l4_off = c->pos;
 	uint16_t sport, dport, csum;
@@ -152,9 +146,8 @@ static void decode_tcp(struct dms_pkt *pkt, struct dms_cursor *c,
 	}
 	if (!dms_cursor_be16(c, &sport) || !dms_cursor_be16(c, &dport) ||
 	    !dms_cursor_be32(c, &seq) || !dms_cursor_be32(c, &ack) ||
-	    !dms_cursor_u8(c, &doff_byte) || !dms_cursor_u8(c, &flags) ||
-	    !dms_cursor_skip(c, 2) || !dms_cursor_be16(c, &csum) ||
-	    !dms_cursor_skip(c, 2)) {
+	    !dms_cursor_u8(c, &doff_byte) || !dms_cursor_u8(c, &flags) || !dms_cursor_skip(c, 2) ||
+	    !dms_cursor_be16(c, &csum) || !dms_cursor_skip(c, 2)) {
 		pkt_set(pkt, DMS_PKT_TRUNCATED, "tcp header");
 		return;
 	}
@@ -198,13 +191,12 @@ static void decode_tcp(struct dms_pkt *pkt, struct dms_cursor *c,
 	pkt->dport = dport;
 	pkt->tcp_flags = flags;
 	pkt->payload_len = l4_len - hdr_len;
-	pkt->l4_csum = check_l4_csum(pkt, c->buf, c->end, l4_off, l4_len, 16,
-				     true, verifiable);
+	pkt->l4_csum = check_l4_csum(pkt, c->buf, c->end, l4_off, l4_len, 16, true, verifiable);
 }
 
 // UDP: RFC 768 (IPv6: RFC 8200 section 8.1).
-static void decode_udp(struct dms_pkt *pkt, struct dms_cursor *c,
-		       size_t l4_len, bool verifiable, bool first_fragment)
+static void decode_udp(struct dms_pkt *pkt, struct dms_cursor *c, size_t l4_len, bool verifiable,
+		       bool first_fragment)
 {
 	size_t l4_off = c->pos;
 	uint16_t sport, dport, ulen, csum;
@@ -225,8 +217,8 @@ static void decode_udp(struct dms_pkt *pkt, struct dms_cursor *c,
 	if (csum == 0)
 		pkt->l4_csum = DMS_CSUM_NONE;
 	else
-		pkt->l4_csum = check_l4_csum(pkt, c->buf, c->end, l4_off,
-					     l4_len, 6, true, verifiable);
+		pkt->l4_csum =
+			check_l4_csum(pkt, c->buf, c->end, l4_off, l4_len, 6, true, verifiable);
 }
 
 // Types in use (IANA registries); codes are small everywhere except
@@ -236,16 +228,13 @@ static bool icmp_type_known(uint8_t proto, uint8_t type, uint8_t code)
 	switch (proto) {
 	case IPPROTO_ICMP_:
 		return code <= 15 &&
-		       (type == 0 || (type >= 3 && type <= 5) ||
-			(type >= 8 && type <= 18) || type == 30 ||
-			(type >= 40 && type <= 43));
+		       (type == 0 || (type >= 3 && type <= 5) || (type >= 8 && type <= 18) ||
+			type == 30 || (type >= 40 && type <= 43));
 	case IPPROTO_IGMP_:
-		return type == 0x11 || type == 0x12 || type == 0x16 ||
-		       type == 0x17 || type == 0x22;
+		return type == 0x11 || type == 0x12 || type == 0x16 || type == 0x17 || type == 0x22;
 	case IPPROTO_ICMPV6_:
 		return (type >= 1 && type <= 4 && code <= 15) ||
-		       (type >= 128 && type <= 161 &&
-			(code <= 15 || (type == 138 && code == 255)));
+		       (type >= 128 && type <= 161 && (code <= 15 || (type == 138 && code == 255)));
 	default:
 		return false;
 	}
@@ -253,8 +242,8 @@ static bool icmp_type_known(uint8_t proto, uint8_t type, uint8_t code)
 
 // ICMP (RFC 792), IGMP (RFC 2236) and ICMPv6 (RFC 4443): type, code,
 // checksum, 4 more header bytes.
-static void decode_icmp(struct dms_pkt *pkt, struct dms_cursor *c,
-			size_t l4_len, bool verifiable, bool pseudo)
+static void decode_icmp(struct dms_pkt *pkt, struct dms_cursor *c, size_t l4_len, bool verifiable,
+			bool pseudo)
 {
 	size_t l4_off = c->pos;
 	uint8_t type, code;
@@ -262,8 +251,7 @@ static void decode_icmp(struct dms_pkt *pkt, struct dms_cursor *c,
 		pkt_set(pkt, DMS_PKT_INVALID, "icmp message shorter than header");
 		return;
 	}
-	if (!dms_cursor_u8(c, &type) || !dms_cursor_u8(c, &code) ||
-	    !dms_cursor_skip(c, 6)) {
+	if (!dms_cursor_u8(c, &type) || !dms_cursor_u8(c, &code) || !dms_cursor_skip(c, 6)) {
 		pkt_set(pkt, DMS_PKT_TRUNCATED, "icmp header");
 		return;
 	}
@@ -275,12 +263,10 @@ static void decode_icmp(struct dms_pkt *pkt, struct dms_cursor *c,
 	pkt->icmp_type = type;
 	pkt->icmp_code = code;
 	pkt->payload_len = l4_len - 8;
-	pkt->l4_csum = check_l4_csum(pkt, c->buf, c->end, l4_off, l4_len, 2,
-				     pseudo, verifiable);
+	pkt->l4_csum = check_l4_csum(pkt, c->buf, c->end, l4_off, l4_len, 2, pseudo, verifiable);
 }
 
-static void decode_l4(struct dms_pkt *pkt, struct dms_cursor *c, size_t l4_len,
-		      bool verifiable)
+static void decode_l4(struct dms_pkt *pkt, struct dms_cursor *c, size_t l4_len, bool verifiable)
 {
 	bool first_fragment = pkt->fragment && pkt->frag_offset == 0;
 	pkt->l4_csum = DMS_CSUM_NONE;
@@ -318,9 +304,8 @@ static void decode_ipv4(struct dms_pkt *pkt, struct dms_cursor *c)
 	pkt->l3_off = l3_off;
 	if (!dms_cursor_u8(c, &vihl) || !dms_cursor_u8(c, &tos) ||
 	    !dms_cursor_be16(c, &total_len) || !dms_cursor_be16(c, &id) ||
-	    !dms_cursor_be16(c, &frag) || !dms_cursor_u8(c, &ttl) ||
-	    !dms_cursor_u8(c, &proto) || !dms_cursor_be16(c, &csum) ||
-	    !dms_cursor_bytes(c, pkt->src_addr, 4) ||
+	    !dms_cursor_be16(c, &frag) || !dms_cursor_u8(c, &ttl) || !dms_cursor_u8(c, &proto) ||
+	    !dms_cursor_be16(c, &csum) || !dms_cursor_bytes(c, pkt->src_addr, 4) ||
 	    !dms_cursor_bytes(c, pkt->dst_addr, 4)) {
 		pkt_set(pkt, DMS_PKT_TRUNCATED, "ipv4 header");
 		return;
@@ -449,9 +434,8 @@ static void decode_ipv6(struct dms_pkt *pkt, struct dms_cursor *c)
 	pkt->ip_version = 6;
 	pkt->l3_off = l3_off;
 	pkt->ip_csum = DMS_CSUM_NONE;
-	if (!dms_cursor_be32(c, &vtcfl) || !dms_cursor_be16(c, &plen) ||
-	    !dms_cursor_u8(c, &nh) || !dms_cursor_u8(c, &hlim) ||
-	    !dms_cursor_bytes(c, pkt->src_addr, 16) ||
+	if (!dms_cursor_be32(c, &vtcfl) || !dms_cursor_be16(c, &plen) || !dms_cursor_u8(c, &nh) ||
+	    !dms_cursor_u8(c, &hlim) || !dms_cursor_bytes(c, pkt->src_addr, 16) ||
 	    !dms_cursor_bytes(c, pkt->dst_addr, 16)) {
 		pkt_set(pkt, DMS_PKT_TRUNCATED, "ipv6 header");
 		return;
@@ -508,8 +492,7 @@ static void decode_ipv6(struct dms_pkt *pkt, struct dms_cursor *c)
 			}
 			// AH counts 4-byte units minus 2 (RFC 4302), the
 			// others 8-byte units minus 1.
-			len = nh == IPPROTO_AH_ ? ((size_t)hlen + 2) * 4 :
-						  ((size_t)hlen + 1) * 8;
+			len = nh == IPPROTO_AH_ ? ((size_t)hlen + 2) * 4 : ((size_t)hlen + 1) * 8;
 			if (len > end - hstart) {
 				pkt_set(pkt, DMS_PKT_INVALID, "ipv6 extension header length");
 				return;
@@ -532,13 +515,11 @@ static void decode_ipv6(struct dms_pkt *pkt, struct dms_cursor *c)
 				size_t naddr = (len - 8) / 16;
 				// An unknown type is only skipped when no
 				// segments are left (RFC 8200 section 4.4).
-				if (left && type != 0 && type != 2 && type != 3 &&
-				    type != 4) {
+				if (left && type != 0 && type != 2 && type != 3 && type != 4) {
 					pkt_set(pkt, DMS_PKT_INVALID, "ipv6 routing type");
 					return;
 				}
-				if (left && naddr &&
-				    (type == 0 || type == 2 || type == 4)) {
+				if (left && naddr && (type == 0 || type == 2 || type == 4)) {
 					size_t idx = type == 4 ? 0 : naddr - 1;
 					memcpy(pkt->dst_addr, rh + 8 + 16 * idx, 16);
 				}
@@ -593,21 +574,17 @@ static void decode_arp(struct dms_pkt *pkt, struct dms_cursor *c)
 	pkt->l3_off = c->pos;
 	pkt->l3_hdr_len = pkt->l3_len = 28;
 	if (!dms_cursor_be16(c, &htype) || !dms_cursor_be16(c, &ptype) ||
-	    !dms_cursor_u8(c, &hlen) || !dms_cursor_u8(c, &plen) ||
-	    !dms_cursor_be16(c, &op)) {
+	    !dms_cursor_u8(c, &hlen) || !dms_cursor_u8(c, &plen) || !dms_cursor_be16(c, &op)) {
 		pkt_set(pkt, DMS_PKT_TRUNCATED, "arp header");
 		return;
 	}
-	if (htype != 1 || ptype != ETH_P_IP || hlen != 6 || plen != 4 ||
-	    (op != 1 && op != 2)) {
+	if (htype != 1 || ptype != ETH_P_IP || hlen != 6 || plen != 4 || (op != 1 && op != 2)) {
 		pkt_set(pkt, DMS_PKT_INVALID, "arp header");
 		return;
 	}
 	pkt->arp_op = op;
-	if (!dms_cursor_bytes(c, pkt->arp_sha, 6) ||
-	    !dms_cursor_bytes(c, pkt->src_addr, 4) ||
-	    !dms_cursor_bytes(c, pkt->arp_tha, 6) ||
-	    !dms_cursor_bytes(c, pkt->dst_addr, 4)) {
+	if (!dms_cursor_bytes(c, pkt->arp_sha, 6) || !dms_cursor_bytes(c, pkt->src_addr, 4) ||
+	    !dms_cursor_bytes(c, pkt->arp_tha, 6) || !dms_cursor_bytes(c, pkt->dst_addr, 4)) {
 		pkt_set(pkt, DMS_PKT_TRUNCATED, "arp addresses");
 		return;
 	}
@@ -622,8 +599,7 @@ static bool is_vlan_tpid(uint16_t type)
 static void decode_ethernet(struct dms_pkt *pkt, struct dms_cursor *c)
 {
 	uint16_t type;
-	if (!dms_cursor_bytes(c, pkt->dst_mac, 6) ||
-	    !dms_cursor_bytes(c, pkt->src_mac, 6) ||
+	if (!dms_cursor_bytes(c, pkt->dst_mac, 6) || !dms_cursor_bytes(c, pkt->src_mac, 6) ||
 	    !dms_cursor_be16(c, &type)) {
 		pkt_set(pkt, DMS_PKT_TRUNCATED, "ethernet header");
 		return;
@@ -737,8 +713,8 @@ static int pkt_score(const struct dms_pkt *pkt)
 	return score < 0 ? 0 : score;
 }
 
-enum dms_pkt_status dms_pkt_decode(const uint8_t *buf, size_t len,
-				   enum dms_l2 l2, struct dms_pkt *ret)
+enum dms_pkt_status dms_pkt_decode(const uint8_t *buf, size_t len, enum dms_l2 l2,
+				   struct dms_pkt *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->l2 = l2;
@@ -788,8 +764,8 @@ const char *dms_pkt_proto_name(const struct dms_pkt *p, char *buf, size_t size)
 
 bool dms_pkt_damaged(const struct dms_pkt *pkt)
 {
-	return pkt->status == DMS_PKT_INVALID && pkt->l2 == DMS_L2_ETHERNET && pkt->ip_version == 4 &&
-	       pkt->ip_csum == DMS_CSUM_OK && pkt->l3_hdr_len >= 20;
+	return pkt->status == DMS_PKT_INVALID && pkt->l2 == DMS_L2_ETHERNET &&
+	       pkt->ip_version == 4 && pkt->ip_csum == DMS_CSUM_OK && pkt->l3_hdr_len >= 20;
 }
 
 bool dms_pkt_is_hit(const struct dms_pkt *pkt)
@@ -804,8 +780,7 @@ struct strbuf {
 	size_t size, len;
 };
 
-__attribute__((format(printf, 2, 3))) static void sb_printf(struct strbuf *sb,
-							    const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void sb_printf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -817,8 +792,8 @@ __attribute__((format(printf, 2, 3))) static void sb_printf(struct strbuf *sb,
 		sb->len += (size_t)n;
 }
 
-static void sb_addr(struct strbuf *sb, const struct dms_pkt *pkt,
-		    const uint8_t *addr, bool with_port, uint16_t port)
+static void sb_addr(struct strbuf *sb, const struct dms_pkt *pkt, const uint8_t *addr,
+		    bool with_port, uint16_t port)
 {
 	char text[INET6_ADDRSTRLEN];
 	if (pkt->ip_version == 6) {
@@ -866,24 +841,20 @@ size_t dms_pkt_format(const struct dms_pkt *pkt, char *buf, size_t size)
 		const uint8_t *s = pkt->src_addr, *t = pkt->dst_addr;
 		const uint8_t *m = pkt->arp_sha;
 		if (pkt->arp_op == 1)
-			sb_printf(&sb, "ARP request who-has %u.%u.%u.%u tell %u.%u.%u.%u",
-				  t[0], t[1], t[2], t[3], s[0], s[1], s[2], s[3]);
+			sb_printf(&sb, "ARP request who-has %u.%u.%u.%u tell %u.%u.%u.%u", t[0],
+				  t[1], t[2], t[3], s[0], s[1], s[2], s[3]);
 		else
-			sb_printf(&sb,
-				  "ARP reply %u.%u.%u.%u is-at %02x:%02x:%02x:%02x:%02x:%02x",
-				  s[0], s[1], s[2], s[3], m[0], m[1], m[2], m[3],
-				  m[4], m[5]);
+			sb_printf(&sb, "ARP reply %u.%u.%u.%u is-at %02x:%02x:%02x:%02x:%02x:%02x",
+				  s[0], s[1], s[2], s[3], m[0], m[1], m[2], m[3], m[4], m[5]);
 		return sb.len;
 	}
 	if (pkt->ip_version != 4 && pkt->ip_version != 6) {
-		sb_printf(&sb, "ethertype 0x%04x len %zu", pkt->ethertype,
-			  pkt->frame_len);
+		sb_printf(&sb, "ethertype 0x%04x len %zu", pkt->ethertype, pkt->frame_len);
 		return sb.len;
 	}
 	sb_printf(&sb, "IPv%u ", pkt->ip_version);
 	const char *name = proto_name(pkt);
-	bool ports = pkt->l4_off && (pkt->proto == IPPROTO_TCP_ ||
-				     pkt->proto == IPPROTO_UDP_);
+	bool ports = pkt->l4_off && (pkt->proto == IPPROTO_TCP_ || pkt->proto == IPPROTO_UDP_);
 	if (pkt->fragment)
 		sb_printf(&sb, "frag ");
 	if (name)
@@ -898,25 +869,20 @@ size_t dms_pkt_format(const struct dms_pkt *pkt, char *buf, size_t size)
 		char flags[9];
 		size_t n = 0;
 		// tcpdump order: S F R P, '.' for ACK, then U E W.
-		static const uint8_t order[] = { 0x02, 0x01, 0x04, 0x08,
-						 0x10, 0x20, 0x40, 0x80 };
+		static const uint8_t order[] = { 0x02, 0x01, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80 };
 		for (size_t i = 0; i < sizeof(order); i++) {
 			if (!(pkt->tcp_flags & order[i]))
 				continue;
-			flags[n++] = order[i] == 0x10 ?
-					     '.' :
-					     flag_chars[__builtin_ctz(order[i])];
+			flags[n++] = order[i] == 0x10 ? '.' : flag_chars[__builtin_ctz(order[i])];
 		}
 		flags[n] = '\0';
 		sb_printf(&sb, " [%s]", flags);
-	} else if (pkt->l4_off && (pkt->proto == IPPROTO_ICMP_ ||
-				   pkt->proto == IPPROTO_ICMPV6_ ||
+	} else if (pkt->l4_off && (pkt->proto == IPPROTO_ICMP_ || pkt->proto == IPPROTO_ICMPV6_ ||
 				   pkt->proto == IPPROTO_IGMP_)) {
 		sb_printf(&sb, " type %u code %u", pkt->icmp_type, pkt->icmp_code);
 	}
 	if (pkt->fragment)
-		sb_printf(&sb, " off %u%s", pkt->frag_offset,
-			  pkt->more_fragments ? "+" : "");
+		sb_printf(&sb, " off %u%s", pkt->frag_offset, pkt->more_fragments ? "+" : "");
 	sb_printf(&sb, " len %zu", pkt->payload_len);
 	return sb.len;
 }

@@ -111,8 +111,8 @@ struct dms_pkt {
  * returns ret->status.  A hit is status != DMS_PKT_INVALID and
  * score >= DMS_PKT_HIT_SCORE (see dms_pkt_is_hit()).
  */
-enum dms_pkt_status dms_pkt_decode(const uint8_t *buf, size_t len,
-				   enum dms_l2 l2, struct dms_pkt *ret);
+enum dms_pkt_status dms_pkt_decode(const uint8_t *buf, size_t len, enum dms_l2 l2,
+				   struct dms_pkt *ret);
 
 /**
  * True for an invalid candidate whose Ethernet header and IPv4 header (with its

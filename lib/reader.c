@@ -5,9 +5,8 @@
 
 #include "reader.h"
 
-struct dms_error *dms_reader_read_phys(const struct dms_reader *r,
-				       uint64_t paddr, void *buf, size_t len,
-				       size_t *ret)
+struct dms_error *dms_reader_read_phys(const struct dms_reader *r, uint64_t paddr, void *buf,
+				       size_t len, size_t *ret)
 {
 	*ret = 0;
 	if (len == 0)
@@ -15,30 +14,27 @@ struct dms_error *dms_reader_read_phys(const struct dms_reader *r,
 	return r->ops->read_phys(r->ctx, paddr, buf, len, ret);
 }
 
-struct dms_error *dms_reader_for_each_range(const struct dms_reader *r,
-					    uint64_t start, uint64_t end,
-					    dms_range_fn *fn, void *arg)
+struct dms_error *dms_reader_for_each_range(const struct dms_reader *r, uint64_t start,
+					    uint64_t end, dms_range_fn *fn, void *arg)
 {
 	if (start >= end)
 		return NULL;
 	return r->ops->for_each_range(r->ctx, start, end, fn, arg);
 }
 
-struct dms_error *dms_reader_kvaddr_to_paddr(const struct dms_reader *r,
-					     uint64_t kvaddr, uint64_t *ret)
+struct dms_error *dms_reader_kvaddr_to_paddr(const struct dms_reader *r, uint64_t kvaddr,
+					     uint64_t *ret)
 {
 	if (!r->ops->kvaddr_to_paddr)
-		return dms_error_create_at(DMS_ERR_NOT_FOUND, kvaddr,
-					   "no address translation");
+		return dms_error_create_at(DMS_ERR_NOT_FOUND, kvaddr, "no address translation");
 	return r->ops->kvaddr_to_paddr(r->ctx, kvaddr, ret);
 }
 
-struct dms_error *dms_reader_paddr_to_kvaddr(const struct dms_reader *r,
-					     uint64_t paddr, uint64_t *ret)
+struct dms_error *dms_reader_paddr_to_kvaddr(const struct dms_reader *r, uint64_t paddr,
+					     uint64_t *ret)
 {
 	if (!r->ops->paddr_to_kvaddr)
-		return dms_error_create_at(DMS_ERR_NOT_FOUND, paddr,
-					   "no address translation");
+		return dms_error_create_at(DMS_ERR_NOT_FOUND, paddr, "no address translation");
 	return r->ops->paddr_to_kvaddr(r->ctx, paddr, ret);
 }
 
@@ -59,8 +55,8 @@ static int page_present(const struct dms_memimg *img, uint64_t pfn)
 	return (img->present[pfn / 64] >> (pfn % 64)) & 1;
 }
 
-static struct dms_error *memimg_read_phys(void *ctx, uint64_t paddr, void *buf,
-					  size_t len, size_t *ret)
+static struct dms_error *memimg_read_phys(void *ctx, uint64_t paddr, void *buf, size_t len,
+					  size_t *ret)
 {
 	struct dms_memimg *img = ctx;
 	uint8_t *out = buf;
@@ -85,9 +81,8 @@ static struct dms_error *memimg_read_phys(void *ctx, uint64_t paddr, void *buf,
 	return NULL;
 }
 
-static struct dms_error *memimg_for_each_range(void *ctx, uint64_t start,
-					       uint64_t end, dms_range_fn *fn,
-					       void *arg)
+static struct dms_error *memimg_for_each_range(void *ctx, uint64_t start, uint64_t end,
+					       dms_range_fn *fn, void *arg)
 {
 	struct dms_memimg *img = ctx;
 	uint64_t img_end = img->phys_base + img->size;
@@ -121,8 +116,7 @@ static struct dms_error *memimg_for_each_range(void *ctx, uint64_t start,
 	return NULL;
 }
 
-static struct dms_error *memimg_kvaddr_to_paddr(void *ctx, uint64_t kvaddr,
-						uint64_t *ret)
+static struct dms_error *memimg_kvaddr_to_paddr(void *ctx, uint64_t kvaddr, uint64_t *ret)
 {
 	struct dms_memimg *img = ctx;
 	if (!img->direct_map_base || kvaddr < img->direct_map_base)
@@ -132,8 +126,7 @@ static struct dms_error *memimg_kvaddr_to_paddr(void *ctx, uint64_t kvaddr,
 	return NULL;
 }
 
-static struct dms_error *memimg_paddr_to_kvaddr(void *ctx, uint64_t paddr,
-						uint64_t *ret)
+static struct dms_error *memimg_paddr_to_kvaddr(void *ctx, uint64_t paddr, uint64_t *ret)
 {
 	struct dms_memimg *img = ctx;
 	if (!img->direct_map_base || paddr > UINT64_MAX - img->direct_map_base)
@@ -151,8 +144,7 @@ static const struct dms_reader_ops memimg_ops = {
 };
 
 struct dms_error *dms_memimg_create(const void *data, size_t size,
-				    const struct dms_memimg_config *config,
-				    struct dms_memimg **ret)
+				    const struct dms_memimg_config *config, struct dms_memimg **ret)
 {
 	uint64_t page_size = config->page_size ? config->page_size : 4096;
 	if (page_size < 256 || (page_size & (page_size - 1)))
@@ -195,8 +187,7 @@ void dms_memimg_destroy(struct dms_memimg *img)
 	free(img);
 }
 
-void dms_memimg_set_present(struct dms_memimg *img, uint64_t paddr,
-			    uint64_t len, int present)
+void dms_memimg_set_present(struct dms_memimg *img, uint64_t paddr, uint64_t len, int present)
 {
 	uint64_t img_end = img->phys_base + img->size;
 	uint64_t end = len > UINT64_MAX - paddr ? UINT64_MAX : paddr + len;

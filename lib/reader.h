@@ -26,20 +26,17 @@ struct dms_reader_ops {
 	 * paddr + *ret is not present in the dump (a normal condition, not an
 	 * error).  Return an error only for a real failure (I/O, corruption).
 	 */
-	struct dms_error *(*read_phys)(void *ctx, uint64_t paddr, void *buf,
-				       size_t len, size_t *ret);
+	struct dms_error *(*read_phys)(void *ctx, uint64_t paddr, void *buf, size_t len,
+				       size_t *ret);
 	/*
 	 * Call fn for each maximal run of dumpable pages intersecting
 	 * [start, end), clipped to it, in increasing address order.
 	 */
-	struct dms_error *(*for_each_range)(void *ctx, uint64_t start,
-					    uint64_t end, dms_range_fn *fn,
-					    void *arg);
+	struct dms_error *(*for_each_range)(void *ctx, uint64_t start, uint64_t end,
+					    dms_range_fn *fn, void *arg);
 	// Direct-map translations; DMS_ERR_NOT_FOUND outside the direct map.
-	struct dms_error *(*kvaddr_to_paddr)(void *ctx, uint64_t kvaddr,
-					     uint64_t *ret);
-	struct dms_error *(*paddr_to_kvaddr)(void *ctx, uint64_t paddr,
-					     uint64_t *ret);
+	struct dms_error *(*kvaddr_to_paddr)(void *ctx, uint64_t kvaddr, uint64_t *ret);
+	struct dms_error *(*paddr_to_kvaddr)(void *ctx, uint64_t paddr, uint64_t *ret);
 };
 
 struct dms_reader {
@@ -50,22 +47,20 @@ struct dms_reader {
 };
 
 /** Read physical memory; *ret < len means the next page is not present. */
-struct dms_error *dms_reader_read_phys(const struct dms_reader *r,
-				       uint64_t paddr, void *buf, size_t len,
-				       size_t *ret);
+struct dms_error *dms_reader_read_phys(const struct dms_reader *r, uint64_t paddr, void *buf,
+				       size_t len, size_t *ret);
 
 /** Iterate over dumpable physical ranges within [start, end). */
-struct dms_error *dms_reader_for_each_range(const struct dms_reader *r,
-					    uint64_t start, uint64_t end,
-					    dms_range_fn *fn, void *arg);
+struct dms_error *dms_reader_for_each_range(const struct dms_reader *r, uint64_t start,
+					    uint64_t end, dms_range_fn *fn, void *arg);
 
 /** Translate a direct-map kernel virtual address to a physical address. */
-struct dms_error *dms_reader_kvaddr_to_paddr(const struct dms_reader *r,
-					     uint64_t kvaddr, uint64_t *ret);
+struct dms_error *dms_reader_kvaddr_to_paddr(const struct dms_reader *r, uint64_t kvaddr,
+					     uint64_t *ret);
 
 /** Translate a physical address to its direct-map kernel virtual address. */
-struct dms_error *dms_reader_paddr_to_kvaddr(const struct dms_reader *r,
-					     uint64_t paddr, uint64_t *ret);
+struct dms_error *dms_reader_paddr_to_kvaddr(const struct dms_reader *r, uint64_t paddr,
+					     uint64_t *ret);
 
 // In-memory implementation: a raw physical memory image plus a bitmap of
 // present pages.  The image is borrowed, not copied: it must outlive the
@@ -98,8 +93,7 @@ void dms_memimg_destroy(struct dms_memimg *img);
  * Mark pages [paddr, paddr + len) (rounded out to pages, clipped to the
  * image) present or not present.
  */
-void dms_memimg_set_present(struct dms_memimg *img, uint64_t paddr,
-			    uint64_t len, int present);
+void dms_memimg_set_present(struct dms_memimg *img, uint64_t paddr, uint64_t len, int present);
 
 /** The reader interface of an image; valid until dms_memimg_destroy(). */
 const struct dms_reader *dms_memimg_reader(const struct dms_memimg *img);

@@ -24,9 +24,11 @@ struct dms_error *dms_redact_key_from_passphrase(const char *pass, size_t len, u
 {
 	if (!len)
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "redaction: empty passphrase");
-	if (!PKCS5_PBKDF2_HMAC(pass, (int)(len > 65536 ? 65536 : len), (const unsigned char *)KDF_SALT,
-			       (int)strlen(KDF_SALT), KDF_ROUNDS, EVP_sha256(), 32, key))
-		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "redaction: PBKDF2 failed in libcrypto");
+	if (!PKCS5_PBKDF2_HMAC(pass, (int)(len > 65536 ? 65536 : len),
+			       (const unsigned char *)KDF_SALT, (int)strlen(KDF_SALT), KDF_ROUNDS,
+			       EVP_sha256(), 32, key))
+		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
+					"redaction: PBKDF2 failed in libcrypto");
 	return NULL;
 }
 
@@ -80,7 +82,8 @@ static struct dms_error *key_from_file(const char *path, uint8_t key[32])
 	size_t n = fread(buf, 1, sizeof(buf), fp);
 	fclose(fp);
 	if (n == sizeof(buf))
-		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "redaction key %s: over 4 KiB", path);
+		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "redaction key %s: over 4 KiB",
+					path);
 	if (n == 32) {
 		memcpy(key, buf, 32);
 		return NULL;
@@ -110,7 +113,8 @@ struct dms_error *dms_redact_create_spec(const char *spec, struct dms_redact **r
 
 	*ret = NULL;
 	if (!spec || !spec[0])
-		return dms_error_create(DMS_ERR_INVALID_ARGUMENT, "redaction: no key (KEYFILE, pass:PHRASE or env:VAR)");
+		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
+					"redaction: no key (KEYFILE, pass:PHRASE or env:VAR)");
 	char *copy = strdup(spec);
 	if (!copy)
 		return &dms_enomem;
@@ -123,7 +127,8 @@ struct dms_error *dms_redact_create_spec(const char *spec, struct dms_redact **r
 			unsigned long v = strtoul(o + 5, &end, 10);
 			if (end == o + 5 || *end || v > MAX_KEEP) {
 				err = dms_error_create(DMS_ERR_INVALID_ARGUMENT,
-						       "redaction: keep=N needs N from 0 to %d", MAX_KEEP);
+						       "redaction: keep=N needs N from 0 to %d",
+						       MAX_KEEP);
 				goto out;
 			}
 			opts.keep = v;
@@ -141,7 +146,8 @@ struct dms_error *dms_redact_create_spec(const char *spec, struct dms_redact **r
 	} else if (!strncmp(copy, "env:", 4)) {
 		const char *v = getenv(copy + 4);
 		if (!v)
-			err = dms_error_create(DMS_ERR_INVALID_ARGUMENT, "redaction: $%s is not set", copy + 4);
+			err = dms_error_create(DMS_ERR_INVALID_ARGUMENT,
+					       "redaction: $%s is not set", copy + 4);
 		else
 			err = dms_redact_key_from_passphrase(v, strlen(v), key);
 	} else {
@@ -246,14 +252,18 @@ static void ipv6_routing(struct dms_redact *r, uint8_t *buf, size_t caplen, size
 	size_t h = l3 + 40;
 
 	for (int n = 0; n < 8 && h + 8 <= caplen && (!l4 || h < l4); n++) {
-		size_t len = next == 44 ? 8 : next == 51 ? ((size_t)buf[h + 1] + 2) * 4 : ((size_t)buf[h + 1] + 1) * 8;
+		size_t len = next == 44	  ? 8
+			     : next == 51 ? ((size_t)buf[h + 1] + 2) * 4
+					  : ((size_t)buf[h + 1] + 1) * 8;
 		if (next != 0 && next != 43 && next != 44 && next != 51 && next != 60)
 			return;
 		if (next == 43) {
-			size_t count = buf[h + 2] == 4 ? (size_t)buf[h + 4] + 1
-				       : buf[h + 2] == 0 || buf[h + 2] == 2 ? (size_t)buf[h + 1] / 2 : 0;
+			size_t count = buf[h + 2] == 4			    ? (size_t)buf[h + 4] + 1
+				       : buf[h + 2] == 0 || buf[h + 2] == 2 ? (size_t)buf[h + 1] / 2
+									    : 0;
 			for (size_t i = 0; i < count && h + 8 + 16 * (i + 1) <= h + len &&
-					   h + 8 + 16 * (i + 1) <= caplen; i++)
+					   h + 8 + 16 * (i + 1) <= caplen;
+			     i++)
 				dms_redact_ip(r, buf + h + 8 + 16 * i, buf + h + 8 + 16 * i, 16);
 		}
 		next = buf[h];
@@ -351,7 +361,8 @@ size_t dms_redact_frame(struct dms_redact *r, uint8_t *buf, size_t caplen, const
 		case 17: // UDP, RFC 768; a zero checksum over IPv4 means none
 			hdr_end = l4 + 8;
 			field = 6;
-			sum = !(p->ip_version == 4 && l4 + 8 <= caplen && !buf[l4 + 6] && !buf[l4 + 7]);
+			sum = !(p->ip_version == 4 && l4 + 8 <= caplen && !buf[l4 + 6] &&
+				!buf[l4 + 7]);
 			break;
 		case 1: // ICMP, RFC 792: the checksum has no pseudo-header
 			hdr_end = l4 + 8;
@@ -392,7 +403,8 @@ static bool word_char(int c)
 static bool parse_mac(const char *s, uint8_t mac[6])
 {
 	for (int i = 0; i < 6; i++) {
-		int hi = hexval((unsigned char)s[3 * i]), lo = hi < 0 ? -1 : hexval((unsigned char)s[3 * i + 1]);
+		int hi = hexval((unsigned char)s[3 * i]),
+		    lo = hi < 0 ? -1 : hexval((unsigned char)s[3 * i + 1]);
 		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
 			return false;
 		mac[i] = (uint8_t)(hi << 4 | lo);
@@ -432,7 +444,8 @@ static size_t parse_ipv6(const char *s, uint8_t addr[16])
 	char tok[INET6_ADDRSTRLEN + 1];
 	size_t n = 0, colons = 0;
 
-	while (n < INET6_ADDRSTRLEN && (isxdigit((unsigned char)s[n]) || s[n] == ':' || s[n] == '.')) {
+	while (n < INET6_ADDRSTRLEN &&
+	       (isxdigit((unsigned char)s[n]) || s[n] == ':' || s[n] == '.')) {
 		colons += s[n] == ':';
 		n++;
 	}
@@ -455,11 +468,11 @@ size_t dms_redact_text(struct dms_redact *r, const char *text, char *out, size_t
 	size_t n = 0;
 	char rep[INET6_ADDRSTRLEN + 1];
 
-#define EMIT(c)                             \
-	do {                                \
-		if (n + 1 < size)           \
-			out[n] = (c);       \
-		n++;                        \
+#define EMIT(c)                                                                                    \
+	do {                                                                                       \
+		if (n + 1 < size)                                                                  \
+			out[n] = (c);                                                              \
+		n++;                                                                               \
 	} while (0)
 	for (size_t i = 0; text[i];) {
 		unsigned char prev = i ? (unsigned char)text[i - 1] : ' ';
@@ -468,8 +481,8 @@ size_t dms_redact_text(struct dms_redact *r, const char *text, char *out, size_t
 			uint8_t a[16];
 			if (strlen(text + i) >= 17 && parse_mac(text + i, a)) {
 				dms_redact_mac(r, a, a);
-				snprintf(rep, sizeof(rep), "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3],
-					 a[4], a[5]);
+				snprintf(rep, sizeof(rep), "%02x:%02x:%02x:%02x:%02x:%02x", a[0],
+					 a[1], a[2], a[3], a[4], a[5]);
 				len = 17;
 			} else if ((len = parse_ipv6(text + i, a))) {
 				dms_redact_ip(r, a, a, 16);

@@ -22,8 +22,8 @@
 struct dms_redact;
 
 struct dms_redact_opts {
-	size_t keep; // payload bytes kept after the L4 header (0: none)
-	bool cut; // cut the payload from the capture instead of zeroing it
+	size_t keep;   // payload bytes kept after the L4 header (0: none)
+	bool cut;      // cut the payload from the capture instead of zeroing it
 	bool keep_oui; // MAC addresses keep their first three bytes (the vendor)
 };
 
@@ -62,7 +62,8 @@ void dms_redact_mac(struct dms_redact *r, const uint8_t in[6], uint8_t out[6]);
  * ICMP and ICMPv6 checksums are recomputed (not for fragments).  Returns the bytes to
  * keep in the capture (caplen, or less with opts.cut).
  */
-size_t dms_redact_frame(struct dms_redact *r, uint8_t *buf, size_t caplen, const struct dms_pkt *pkt);
+size_t dms_redact_frame(struct dms_redact *r, uint8_t *buf, size_t caplen,
+			const struct dms_pkt *pkt);
 
 /**
  * Copy text to out (size bytes, always NUL-terminated when size > 0), with every IPv4

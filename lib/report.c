@@ -51,8 +51,7 @@ void dms_json_str(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-struct dms_error *dms_report_create(const struct dms_report_config *config,
-				    struct dms_report **ret)
+struct dms_error *dms_report_create(const struct dms_report_config *config, struct dms_report **ret)
 {
 	struct dms_report *rp = calloc(1, sizeof(*rp));
 	if (!rp)
@@ -286,7 +285,8 @@ void dms_report_summary(struct dms_report *rp, const struct dms_report_end *e)
 		fprintf(fp, " (%" PRIu64 " damaged)", rp->damaged_hits);
 	if (e->has_bytes_read)
 		fprintf(fp, ", %" PRIu64 " MiB read", e->bytes_read >> 20);
-	fprintf(fp, ", %.2f s%s\n", e->secs, e->interrupted ? " (INTERRUPTED: partial results)" : "");
+	fprintf(fp, ", %.2f s%s\n", e->secs,
+		e->interrupted ? " (INTERRUPTED: partial results)" : "");
 	if (!rp->hits)
 		return;
 	uint64_t shown = rp->flows_used < TOP_FLOWS ? rp->flows_used : TOP_FLOWS;

@@ -34,8 +34,7 @@ static bool is_vlan_tpid(uint16_t type)
 static long eth_start(const uint8_t *buf, size_t e)
 {
 	unsigned int n = 0;
-	while (n < DMS_PKT_MAX_VLANS && e >= 12 + 4 &&
-	       is_vlan_tpid(dms_load_be16(buf + e - 4))) {
+	while (n < DMS_PKT_MAX_VLANS && e >= 12 + 4 && is_vlan_tpid(dms_load_be16(buf + e - 4))) {
 		e -= 4;
 		n++;
 	}
@@ -55,8 +54,7 @@ struct scan_ctx {
 
 // Decode a candidate at off; report it if it is a hit.  Returns true if it
 // was reported (*err set if the callback failed).
-static bool try_report(struct scan_ctx *ctx, size_t off, enum dms_l2 l2,
-		       struct dms_error **err)
+static bool try_report(struct scan_ctx *ctx, size_t off, enum dms_l2 l2, struct dms_error **err)
 {
 	struct dms_scan *scan = ctx->scan;
 	if (off >= ctx->scan_len || ctx->base + off < scan->covered_end)
@@ -97,8 +95,7 @@ static struct dms_error *try_ip(struct scan_ctx *ctx, size_t i)
 		// non-first fragment or another protocol needs Ethernet.
 		uint8_t proto = p[9];
 		bool eth = i >= 14 && dms_load_be16(p - 2) == 0x0800;
-		if (!eth && ((proto != 6 && proto != 17 && proto != 1 &&
-			      proto != 2) ||
+		if (!eth && ((proto != 6 && proto != 17 && proto != 1 && proto != 2) ||
 			     (dms_load_be16(p + 6) & 0x1fff)))
 			return NULL;
 		if (dms_csum_fold(dms_csum_add(0, p, hl)) != 0xffff)
@@ -113,7 +110,13 @@ static struct dms_error *try_ip(struct scan_ctx *ctx, size_t i)
 		if (plen == 0 || plen > avail - 40)
 			return NULL;
 		switch (p[6]) {
-		case 0: case 6: case 17: case 43: case 44: case 51: case 58:
+		case 0:
+		case 6:
+		case 17:
+		case 43:
+		case 44:
+		case 51:
+		case 58:
 		case 60:
 			break;
 		default:
@@ -137,14 +140,12 @@ static struct dms_error *try_ip(struct scan_ctx *ctx, size_t i)
 // by the fixed ARP-for-IPv4-over-Ethernet prefix.
 static struct dms_error *try_arp(struct scan_ctx *ctx, size_t i)
 {
-	static const uint8_t arp_prefix[7] = { 0x00, 0x01, 0x08, 0x00,
-					       0x06, 0x04, 0x00 };
+	static const uint8_t arp_prefix[7] = { 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00 };
 	const uint8_t *p = ctx->buf + i;
 	struct dms_error *err = NULL;
 	if (i < 13 || p[-1] != 0x08 || ctx->len - i < 1 + 28)
 		return NULL;
-	if (memcmp(p + 1, arp_prefix, sizeof(arp_prefix)) ||
-	    (p[8] != 1 && p[8] != 2))
+	if (memcmp(p + 1, arp_prefix, sizeof(arp_prefix)) || (p[8] != 1 && p[8] != 2))
 		return NULL;
 	long f = eth_start(ctx->buf, i - 1);
 	if (f >= 0)
@@ -165,8 +166,7 @@ static inline bool quick_reject(const uint8_t *p)
 {
 	uint8_t b = p[0];
 	if ((b & 0xf0) == 0x40)
-		return (b & 0xf) < 5 ||
-		       (!ipv4_proto_ok[p[9]] && (p[-2] != 0x08 || p[-1] != 0x00));
+		return (b & 0xf) < 5 || (!ipv4_proto_ok[p[9]] && (p[-2] != 0x08 || p[-1] != 0x00));
 	if ((b & 0xf0) == 0x60)
 		return !ipv6_nh_ok[p[6]];
 	return p[-1] != 0x08;
@@ -200,8 +200,7 @@ static inline uint64_t zero_bytes(uint64_t x)
 // Candidate bytes: high nibble 4 or 6 ((b & 0xd0) == 0x40), or 0x06.
 static inline uint64_t candidate_mask(uint64_t x)
 {
-	return zero_bytes((x & (0xd0 * ONES)) ^ (0x40 * ONES)) |
-	       zero_bytes(x ^ (0x06 * ONES));
+	return zero_bytes((x & (0xd0 * ONES)) ^ (0x40 * ONES)) | zero_bytes(x ^ (0x06 * ONES));
 }
 
 static inline uint64_t load_le64(const uint8_t *p)
@@ -235,31 +234,32 @@ static inline uint32_t sse2_mask(const uint8_t *p)
 	__m128i proto = _mm_or_si128(_mm_or_si128(EQ(p9, 1), EQ(p9, 2)),
 				     _mm_or_si128(EQ(p9, 6), EQ(p9, 17)));
 	__m128i eth4 = _mm_and_si128(EQ(m2, 0x08), EQ(m1, 0x00));
-	__m128i nh = _mm_or_si128(
-		_mm_or_si128(_mm_or_si128(EQ(p6, 0), EQ(p6, 6)),
-			     _mm_or_si128(EQ(p6, 17), EQ(p6, 43))),
-		_mm_or_si128(_mm_or_si128(EQ(p6, 44), EQ(p6, 51)),
-			     _mm_or_si128(EQ(p6, 58), EQ(p6, 60))));
+	__m128i nh = _mm_or_si128(_mm_or_si128(_mm_or_si128(EQ(p6, 0), EQ(p6, 6)),
+					       _mm_or_si128(EQ(p6, 17), EQ(p6, 43))),
+				  _mm_or_si128(_mm_or_si128(EQ(p6, 44), EQ(p6, 51)),
+					       _mm_or_si128(EQ(p6, 58), EQ(p6, 60))));
 	__m128i ok = _mm_or_si128(
 		_mm_and_si128(is4, _mm_or_si128(proto, eth4)),
-		_mm_or_si128(_mm_and_si128(is6, nh),
-			     _mm_and_si128(isarp, EQ(m1, 0x08))));
+		_mm_or_si128(_mm_and_si128(is6, nh), _mm_and_si128(isarp, EQ(m1, 0x08))));
 #undef EQ
 	return (uint32_t)_mm_movemask_epi8(ok);
 }
 #endif
 
-struct dms_error *dms_scan_buffer(struct dms_scan *scan, const uint8_t *buf,
-				  size_t len, size_t scan_len, uint64_t base,
-				  dms_hit_fn *fn, void *arg)
+struct dms_error *dms_scan_buffer(struct dms_scan *scan, const uint8_t *buf, size_t len,
+				  size_t scan_len, uint64_t base, dms_hit_fn *fn, void *arg)
 {
 	if (scan_len > len)
 		return dms_error_create(DMS_ERR_INVALID_ARGUMENT,
-					"scan length %zu beyond buffer length %zu",
-					scan_len, len);
+					"scan length %zu beyond buffer length %zu", scan_len, len);
 	struct scan_ctx ctx = {
-		.scan = scan, .buf = buf, .len = len, .scan_len = scan_len,
-		.base = base, .fn = fn, .arg = arg,
+		.scan = scan,
+		.buf = buf,
+		.len = len,
+		.scan_len = scan_len,
+		.base = base,
+		.fn = fn,
+		.arg = arg,
 	};
 	struct dms_error *err;
 	scan->bytes += scan_len;
@@ -338,8 +338,8 @@ static struct dms_error *scan_range(uint64_t paddr, uint64_t len, void *arg)
 		size_t got;
 		// The look-ahead may run past the range into memory that is
 		// not present: the read is then short, which is fine.
-		struct dms_error *err = dms_reader_read_phys(
-			rs->reader, pos, rs->buf, n + SCAN_LOOKAHEAD, &got);
+		struct dms_error *err =
+			dms_reader_read_phys(rs->reader, pos, rs->buf, n + SCAN_LOOKAHEAD, &got);
 		if (err)
 			return err;
 		if (got == 0) {
@@ -350,8 +350,7 @@ static struct dms_error *scan_range(uint64_t paddr, uint64_t len, void *arg)
 			continue;
 		}
 		size_t scan_len = got < n ? got : n;
-		err = dms_scan_buffer(rs->scan, rs->buf, got, scan_len, pos,
-				      rs->fn, rs->arg);
+		err = dms_scan_buffer(rs->scan, rs->buf, got, scan_len, pos, rs->fn, rs->arg);
 		if (err)
 			return err;
 		pos += scan_len;
@@ -359,19 +358,19 @@ static struct dms_error *scan_range(uint64_t paddr, uint64_t len, void *arg)
 	return NULL;
 }
 
-struct dms_error *dms_scan_reader(struct dms_scan *scan,
-				  const struct dms_reader *reader,
-				  uint64_t start, uint64_t end, dms_hit_fn *fn,
-				  void *arg)
+struct dms_error *dms_scan_reader(struct dms_scan *scan, const struct dms_reader *reader,
+				  uint64_t start, uint64_t end, dms_hit_fn *fn, void *arg)
 {
 	struct reader_scan rs = {
-		.scan = scan, .reader = reader, .fn = fn, .arg = arg,
+		.scan = scan,
+		.reader = reader,
+		.fn = fn,
+		.arg = arg,
 	};
 	rs.buf = malloc(SCAN_CHUNK + SCAN_LOOKAHEAD);
 	if (!rs.buf)
 		return &dms_enomem;
-	struct dms_error *err =
-		dms_reader_for_each_range(reader, start, end, scan_range, &rs);
+	struct dms_error *err = dms_reader_for_each_range(reader, start, end, scan_range, &rs);
 	free(rs.buf);
 	return err;
 }

@@ -60,18 +60,15 @@ void dms_scan_init(struct dms_scan *scan);
  * (e.g. the next page).  base is the absolute position of buf[0]; calls to
  * one scan must have increasing bases.
  */
-struct dms_error *dms_scan_buffer(struct dms_scan *scan, const uint8_t *buf,
-				  size_t len, size_t scan_len, uint64_t base,
-				  dms_hit_fn *fn, void *arg);
+struct dms_error *dms_scan_buffer(struct dms_scan *scan, const uint8_t *buf, size_t len,
+				  size_t scan_len, uint64_t base, dms_hit_fn *fn, void *arg);
 
 /**
  * Scan the dumpable physical memory in [start, end) through a reader, in
  * chunks, reassembling frames that cross into the next present page.  Hit
  * positions are physical addresses.  Memory use is constant.
  */
-struct dms_error *dms_scan_reader(struct dms_scan *scan,
-				  const struct dms_reader *reader,
-				  uint64_t start, uint64_t end, dms_hit_fn *fn,
-				  void *arg);
+struct dms_error *dms_scan_reader(struct dms_scan *scan, const struct dms_reader *reader,
+				  uint64_t start, uint64_t end, dms_hit_fn *fn, void *arg);
 
 #endif // DMS_SCAN_H

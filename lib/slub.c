@@ -50,13 +50,13 @@ const char *dms_slub_code_desc(enum dms_slub_code code)
 
 const char *dms_slub_fp_name(enum dms_slub_fp mode)
 {
-	static const char *const names[] = {"probe", "plain", "xor", "xor-swab"};
+	static const char *const names[] = { "probe", "plain", "xor", "xor-swab" };
 	return (unsigned int)mode < DMS_SLUB_FP_NUM ? names[mode] : "?";
 }
 
 const char *dms_slub_state_name(enum dms_slub_state state)
 {
-	static const char *const names[] = {"allocated", "free", "free (cpu)", "unknown"};
+	static const char *const names[] = { "allocated", "free", "free (cpu)", "unknown" };
 	return (unsigned int)state <= DMS_SLUB_UNKNOWN ? names[state] : "?";
 }
 
@@ -110,8 +110,8 @@ static bool u64map_put(struct u64map *m, uint64_t key, void *val)
 		return true;
 	if ((m->len + 1) * 2 > m->cap) {
 		size_t ncap = m->cap ? m->cap * 2 : 64;
-		struct u64map n = {calloc(ncap, sizeof(uint64_t)), calloc(ncap, sizeof(void *)),
-				   ncap, 0};
+		struct u64map n = { calloc(ncap, sizeof(uint64_t)), calloc(ncap, sizeof(void *)),
+				    ncap, 0 };
 		if (!n.keys || !n.vals) {
 			free(n.keys);
 			free(n.vals);
@@ -282,7 +282,7 @@ static struct dms_error *check_facts(struct dms_slub *s)
 		const char *name;
 		size_t off;
 	} required[] = {
-#define REQ(m) {#m, offsetof(struct dms_kfacts, m)}
+#define REQ(m) { #m, offsetof(struct dms_kfacts, m) }
 		REQ(page_flags),    REQ(page_compound_head), REQ(slab_cache),
 		REQ(slab_freelist), REQ(slab_counters),	     REQ(s_name),
 		REQ(s_size),	    REQ(s_offset),	     REQ(s_list),
@@ -447,10 +447,10 @@ static struct dms_error *read_caches(struct dms_slub *s)
 	uint8_t *buf = malloc(s->cache_need);
 	if (!buf)
 		return &dms_enomem;
-	struct u64map seen = {0};
+	struct u64map seen = { 0 };
 	uint64_t prev = head, node = rd64(hb);
 	size_t cap = 0;
-	struct dms_slub_finding t = {.index = -1, .field = "kmem_cache.list", .cache_name = ""};
+	struct dms_slub_finding t = { .index = -1, .field = "kmem_cache.list", .cache_name = "" };
 	while (node != head) {
 		t.addr = prev;
 		t.value = node;
@@ -983,19 +983,19 @@ static void debug_checks(struct walk *w)
 						       DMS_SLUB_RED_INACTIVE
 					       ? DMS_SLUB_RED_INACTIVE
 					       : DMS_SLUB_RED_ACTIVE;
-			areas[na++] = (struct area){DMS_SLUB_REDZONE, "left redzone", o,
-						    c->red_left_pad, want};
+			areas[na++] = (struct area){ DMS_SLUB_REDZONE, "left redzone", o,
+						     c->red_left_pad, want };
 			if (c->inuse > c->object_size)
-				areas[na++] = (struct area){DMS_SLUB_REDZONE, "right redzone",
-							    o + c->red_left_pad + c->object_size,
-							    c->inuse - c->object_size, want};
+				areas[na++] = (struct area){ DMS_SLUB_REDZONE, "right redzone",
+							     o + c->red_left_pad + c->object_size,
+							     c->inuse - c->object_size, want };
 		}
 		if (poison && is_free && c->object_size) {
-			areas[na++] = (struct area){DMS_SLUB_POISON, "poison", o + c->red_left_pad,
-						    c->object_size - 1, DMS_SLUB_POISON_FREE};
-			areas[na++] = (struct area){DMS_SLUB_POISON, "end poison",
-						    o + c->red_left_pad + c->object_size - 1, 1,
-						    DMS_SLUB_POISON_END};
+			areas[na++] = (struct area){ DMS_SLUB_POISON, "poison", o + c->red_left_pad,
+						     c->object_size - 1, DMS_SLUB_POISON_FREE };
+			areas[na++] = (struct area){ DMS_SLUB_POISON, "end poison",
+						     o + c->red_left_pad + c->object_size - 1, 1,
+						     DMS_SLUB_POISON_END };
 		}
 		for (size_t a = 0; a < na; a++) {
 			size_t first = SIZE_MAX, nbad = 0;
@@ -1140,13 +1140,13 @@ static struct dms_error *analyze(struct dms_slub *s, uint64_t page, const uint8_
 			    (unsigned long long)page, c->name, (unsigned long long)t.addr);
 	}
 
-	struct walk w = {.s = s, .c = c, .slab = sl, .limit = sl->base + len, .data_got = got};
+	struct walk w = { .s = s, .c = c, .slab = sl, .limit = sl->base + len, .data_got = got };
 	uint32_t nslab = 0;
 	enum dms_slub_fp mode = dms_slub_fp_mode(s, NULL);
 	if (mode == DMS_SLUB_FP_PROBE) {
 		// Undecided: use the first mode that walks this slab cleanly.
-		static const enum dms_slub_fp order[] = {DMS_SLUB_FP_XOR_SWAB, DMS_SLUB_FP_XOR,
-							 DMS_SLUB_FP_PLAIN};
+		static const enum dms_slub_fp order[] = { DMS_SLUB_FP_XOR_SWAB, DMS_SLUB_FP_XOR,
+							  DMS_SLUB_FP_PLAIN };
 		mode = order[0];
 		for (size_t i = 0; i < 3; i++) {
 			w.mode = order[i];
@@ -1268,7 +1268,7 @@ static struct dms_error *probe(struct dms_slub *s)
 				return err;
 		}
 		for (size_t k = 0; k < n && seen < PROBE_FREELISTS; k++) {
-			bool clean[DMS_SLUB_FP_NUM] = {0}, usable;
+			bool clean[DMS_SLUB_FP_NUM] = { 0 }, usable;
 			err = probe_chain(s, &ci->pub, pages[k], heads[k], clean, &usable);
 			if (err)
 				return err;
@@ -1492,9 +1492,10 @@ static struct dms_error *range_fn(uint64_t paddr, uint64_t len, void *arg)
 struct dms_error *dms_slub_for_each_slab(struct dms_slub *s, const struct dms_slub_cache *cache,
 					 dms_slub_slab_fn *fn, void *arg)
 {
-	struct range_walk rw = {s,	  cache,     fn,
-				arg,	  malloc(PAGE_BATCH * (uint64_t)s->kf.page_struct_size),
-				slab_page, NULL};
+	struct range_walk rw = {
+		s,	   cache, fn, arg, malloc(PAGE_BATCH * (uint64_t)s->kf.page_struct_size),
+		slab_page, NULL
+	};
 	if (!rw.batch)
 		return &dms_enomem;
 	dms_slub_fp_mode(s, NULL);
@@ -1555,7 +1556,7 @@ static struct dms_error *cache_plausible(struct dms_slub *s, uint64_t addr, uint
 	for (size_t i = 0; i < len; i++)
 		if (nb[i] < 0x20 || nb[i] > 0x7e)
 			return NULL;
-	struct findings tf = {0};
+	struct findings tf = { 0 };
 	memset(ci, 0, sizeof(*ci));
 	ci->pub.addr = addr;
 	cache_decode(s, ci, buf, &tf);
@@ -1574,9 +1575,14 @@ static int u64cmp(const void *a, const void *b)
 
 static struct dms_error *discover_caches(struct dms_slub *s)
 {
-	struct u64map refs = {0};
-	struct range_walk rw = {s,    NULL, NULL, NULL, malloc(PAGE_BATCH * (uint64_t)s->kf.page_struct_size),
-				count_slab_cache, &refs};
+	struct u64map refs = { 0 };
+	struct range_walk rw = { s,
+				 NULL,
+				 NULL,
+				 NULL,
+				 malloc(PAGE_BATCH * (uint64_t)s->kf.page_struct_size),
+				 count_slab_cache,
+				 &refs };
 	uint8_t *buf = malloc(s->cache_need);
 	uint64_t *addrs = NULL;
 	struct cache_int *found = NULL;
@@ -1602,7 +1608,8 @@ static struct dms_error *discover_caches(struct dms_slub *s)
 		bool f;
 		uintptr_t n = (uintptr_t)u64map_get(&refs, addrs[i], &f);
 		bool ok;
-		err = cache_plausible(s, addrs[i], n, buf, &found[nfound], &s->create_findings, &ok);
+		err = cache_plausible(s, addrs[i], n, buf, &found[nfound], &s->create_findings,
+				      &ok);
 		if (err)
 			goto out;
 		nfound += ok;
@@ -1632,8 +1639,11 @@ static struct dms_error *discover_caches(struct dms_slub *s)
 	}
 	if (nl >= sizeof(names) - 1)
 		snprintf(names + sizeof(names) - 5, 5, "...");
-	struct dms_slub_finding t = {.addr = s->kf.slab_caches, .value = nfound, .index = -1,
-				     .field = "slab_caches", .cache_name = ""};
+	struct dms_slub_finding t = { .addr = s->kf.slab_caches,
+				      .value = nfound,
+				      .index = -1,
+				      .field = "slab_caches",
+				      .cache_name = "" };
 	finding_add(&s->create_findings, &t, DMS_SLUB_LIST_CORRUPT,
 		    "slab_caches: %zu caches with slabs are not on the list (found through their "
 		    "slab pages): %s",
@@ -1712,12 +1722,13 @@ struct dms_error *dms_slub_check_lists(struct dms_slub *s, const struct dms_slub
 	if (!ci)
 		return dms_error_create_at(DMS_ERR_NOT_FOUND, cache->addr, "unknown cache");
 	struct dms_error *err = NULL;
-	struct u64map seen = {0};
+	struct u64map seen = { 0 };
 	uint8_t pg[4096], b[16];
 	bool ok;
-	struct dms_slub_finding t = {
-		.cache_addr = cache->addr, .cache_name = cache->name, .index = -1};
-	struct findings f = {0};
+	struct dms_slub_finding t = { .cache_addr = cache->addr,
+				      .cache_name = cache->name,
+				      .index = -1 };
+	struct findings f = { 0 };
 	bool node_ok = off_ok(l->s_node) && off_ok(l->n_partial) && off_ok(l->n_nr_partial) &&
 		       off_ok(l->slab_list);
 	for (uint32_t nd = 0; node_ok && nd < s->env.nr_nodes; nd++) {

@@ -80,7 +80,7 @@ static bool packet_name(const char *name)
 	// legitimately puts packets: kmalloc (skb data, copies, TX data; also kmalloc-cg-,
 	// kmalloc-rcl-, kmalloc-rnd-), dma-kmalloc, and skb heads (skbuff_head_cache,
 	// skbuff_fclone_cache, skbuff_small_head).
-	static const char *const prefixes[] = {"kmalloc-", "dma-kmalloc-", "skbuff_"};
+	static const char *const prefixes[] = { "kmalloc-", "dma-kmalloc-", "skbuff_" };
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
@@ -355,7 +355,7 @@ static void log_evidence(struct dms_vresult *r, const struct logscan *ls, bool f
 				ungrouped++;
 				continue;
 			}
-			groups[ngroups++] = (struct loggroup){.first = l};
+			groups[ngroups++] = (struct loggroup){ .first = l };
 		}
 		groups[g].n++;
 		groups[g].last = l->time;
@@ -399,16 +399,17 @@ static void gap_notes(const struct dms_facts *f, struct dms_vresult *r)
 	static const struct {
 		const char *what, *head, *lost;
 	} gaps[] = {
-		{"slub", "no SLUB model", "objects' allocation state unknown"},
-		{"netdevs", "network devices not listed", "frames name no NIC"},
-		{"log", "the kernel log could not be read", "no log signatures, no oops analysis"},
-		{"panic", "the oops' bad value was not looked up", "its source is unknown"},
-		{"netdev", "a network device is damaged", "it may not name its frames"},
-		{"rings", "an RX ring walk stopped", "those slots cannot name frames"},
-		{"slab_caches", "the slab cache list is damaged",
-		 "caches with slabs were found through their slab pages"},
-		{"irqs", "IRQ counts not read", "IRQ storms not checked"},
-		{"page_pool", "page_pool pages not surveyed", "pages in flight not checked"},
+		{ "slub", "no SLUB model", "objects' allocation state unknown" },
+		{ "netdevs", "network devices not listed", "frames name no NIC" },
+		{ "log", "the kernel log could not be read",
+		  "no log signatures, no oops analysis" },
+		{ "panic", "the oops' bad value was not looked up", "its source is unknown" },
+		{ "netdev", "a network device is damaged", "it may not name its frames" },
+		{ "rings", "an RX ring walk stopped", "those slots cannot name frames" },
+		{ "slab_caches", "the slab cache list is damaged",
+		  "caches with slabs were found through their slab pages" },
+		{ "irqs", "IRQ counts not read", "IRQ storms not checked" },
+		{ "page_pool", "page_pool pages not surveyed", "pages in flight not checked" },
 	};
 
 	for (size_t i = 0; i < f->ngaps; i++) {
@@ -490,8 +491,8 @@ static void pool_notes(const struct dms_facts *f, struct dms_vresult *r)
 static void offload_notes(const struct dms_facts *f, const struct logscan *ls,
 			  struct dms_vresult *r)
 {
-	static const char *const relevant[] = {"rx-csum", "tx-csum", "tso", "gso",
-					       "lro",	  "gro-hw",  "sg",  "rx-vlan-hw"};
+	static const char *const relevant[] = { "rx-csum", "tx-csum", "tso", "gso",
+						"lro",	   "gro-hw",  "sg",  "rx-vlan-hw" };
 
 	for (size_t i = 0; i < ls->n; i++) {
 		const struct vlog *l = &ls->logs[i];
@@ -574,7 +575,7 @@ struct dms_error *dms_verdict_compute(const struct dms_facts *f, struct dms_vres
 	size_t nwhole = 0, nattrib = 0, nvirtio = 0, nbcast = 0, nunknown = 0, nl4 = 0;
 	const struct dms_vframe *first = NULL;
 	char buf[256], mac[24];
-	struct logscan ls = {0};
+	struct logscan ls = { 0 };
 	uint64_t *starts = NULL;
 	struct dms_error *err = NULL;
 
@@ -814,7 +815,7 @@ struct dms_error *dms_verdict_compute(const struct dms_facts *f, struct dms_vres
 
 	// Score: per kind of evidence that supports the verdict, the weight of its
 	// strongest item; the kinds present count, not the number of items.
-	int best[DMS_EV_NUM_KINDS] = {0};
+	int best[DMS_EV_NUM_KINDS] = { 0 };
 	for (size_t i = 0; i < r->nevidence; i++) {
 		enum dms_evidence_kind k = r->evidence[i].kind;
 		bool for_dma = k != DMS_EV_SOFTWARE_CORRUPTION && k != DMS_EV_LEGIT_PACKETS;
@@ -900,7 +901,7 @@ static const char *shown(struct shown *sh, const char *text)
 void dms_verdict_write_text(FILE *out, const struct dms_facts *f, const struct dms_vresult *r,
 			    bool verbose, struct dms_redact *redact)
 {
-	struct shown sh = {.redact = redact};
+	struct shown sh = { .redact = redact };
 	char cmd[64];
 
 	fprintf(out, "VERDICT: %s   score %d/100\n", dms_verdict_name(r->verdict), r->score);
@@ -982,7 +983,7 @@ static void write_memmap(FILE *out, const struct dms_facts *f, const struct dms_
 void dms_verdict_write_json(FILE *out, const struct dms_facts *f, const struct dms_vresult *r,
 			    struct dms_redact *redact)
 {
-	struct shown sh = {.redact = redact};
+	struct shown sh = { .redact = redact };
 
 	fprintf(out, "{\"verdict\":\"%s\",\"score\":%d,\"netdev\":", dms_verdict_name(r->verdict),
 		r->score);

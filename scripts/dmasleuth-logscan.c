@@ -165,8 +165,8 @@ static void emit_oops(const char *file, const char *log, size_t len)
 		printf(",\"value\":\"0x%016llx\",\"bad_pointer\":%s", (unsigned long long)v,
 		       dms_vaddr_bad_pointer(o.arch, va_bits, v) ? "true" : "false");
 		json_key_str("why", dms_vaddr_describe(o.arch, va_bits, v, buf, sizeof(buf)));
-		err = dms_insn_find_load(o.arch, o.code, (size_t)o.code_rip, o.rip, fi.culprit, &o.regs,
-					 &ls);
+		err = dms_insn_find_load(o.arch, o.code, (size_t)o.code_rip, o.rip, fi.culprit,
+					 &o.regs, &ls);
 		if (!err && ls.found)
 			json_key_str("loaded_by", ls.text);
 	}
@@ -234,7 +234,8 @@ int main(int argc, char **argv)
 		return ferror(stdin) ? 2 : 0;
 	}
 	if (first >= argc || text || !strcmp(argv[first], "-h") || !strcmp(argv[first], "--help")) {
-		fprintf(stderr, "usage: dmasleuth-logscan [--redact KEY[,opts]] FILE...   (- for standard input)\n"
+		fprintf(stderr, "usage: dmasleuth-logscan [--redact KEY[,opts]] FILE...   (- for "
+				"standard input)\n"
 				"       dmasleuth-logscan --redact KEY[,opts] --text\n");
 		return 2;
 	}

@@ -172,12 +172,12 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	struct run r = {0};
+	struct run r = { 0 };
 	r.end = UINT64_MAX;
 	static const struct option longopts[] = {
-		{"raw", optional_argument, NULL, 'r'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "raw", optional_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "jsqw:F:t:p:dh", longopts, NULL)) != -1) {
@@ -235,7 +235,7 @@ int main(int argc, char **argv)
 	struct dms_dumpfile *df = NULL;
 	struct dms_pstream *ps = NULL;
 	char *raw_path = NULL;
-	struct dms_dumpfile_config dcfg = {.raw = r.raw, .raw_phys_base = r.raw_base};
+	struct dms_dumpfile_config dcfg = { .raw = r.raw, .raw_phys_base = r.raw_base };
 	struct dms_error *err = dms_dumpfile_open(r.path, &dcfg, &df);
 	if (err)
 		goto out;
@@ -273,14 +273,14 @@ int main(int argc, char **argv)
 	}
 	if (err)
 		goto out;
-	struct dms_pstream_config pcfg = {.threads = r.threads};
+	struct dms_pstream_config pcfg = { .threads = r.threads };
 	err = dms_pstream_create(df, r.start, r.end, &pcfg, &ps);
 	if (err)
 		goto out;
 	struct dms_pstream_stats st;
 	dms_pstream_stats(ps, &st);
 	struct counting cr = {
-		.reader = {.ops = &counting_ops, .page_size = in->page_size},
+		.reader = { .ops = &counting_ops, .page_size = in->page_size },
 		.inner = dms_pstream_reader(ps),
 		.r = &r,
 	};
@@ -315,9 +315,11 @@ int main(int argc, char **argv)
 	uint64_t bad = dms_dumpfile_bad_pages(df);
 	if (bad && !r.json)
 		printf("\ndmasleuth-scan: NOTE: %" PRIu64 " pages could not be read (invalid page "
-		       "descriptor or data): skipped\n", bad);
+		       "descriptor or data): skipped\n",
+		       bad);
 	if (r.wfile) {
-		struct dms_error *werr = r.png ? dms_pcapng_destroy(r.png) : dms_pcap_destroy(r.pcap);
+		struct dms_error *werr =
+			r.png ? dms_pcapng_destroy(r.png) : dms_pcap_destroy(r.pcap);
 		r.png = NULL;
 		r.pcap = NULL;
 		if (werr || r.write_err) {

@@ -84,14 +84,14 @@ static void report(const char *dump, const char *what, double t, const struct pa
 static int cmd_read(int argc, char **argv)
 {
 	struct dms_dumpfile *df = open_dump(argv[0]);
-	struct pass p = {.buf = malloc(CHUNK), .out = -1};
+	struct pass p = { .buf = malloc(CHUNK), .out = -1 };
 	p.r = dms_dumpfile_reader(df);
 	double t = now();
 	dms_error_destroy(dms_reader_for_each_range(p.r, 0, UINT64_MAX, range, &p));
 	report(argv[0], "random", now() - t, &p);
 	for (int i = 1; i < argc; i++) {
 		struct dms_pstream *ps = NULL;
-		struct dms_pstream_config cfg = {.threads = (unsigned int)atoi(argv[i])};
+		struct dms_pstream_config cfg = { .threads = (unsigned int)atoi(argv[i]) };
 		t = now();
 		if (dms_pstream_create(df, 0, UINT64_MAX, &cfg, &ps))
 			return 1;
@@ -129,7 +129,7 @@ static int cmd_kdumpfile(char **argv)
 		return 0;
 	}
 	uint8_t *page = malloc(in->page_size);
-	struct pass p = {0};
+	struct pass p = { 0 };
 	double t = now();
 	for (uint64_t pfn = 0; pfn < in->max_pfn; pfn++) {
 		if (!dms_dumpfile_present(df, pfn))
@@ -162,7 +162,7 @@ static int cmd_image(int argc, char **argv)
 		return 1;
 	}
 	uint64_t base = 0;
-	struct pass p = {.buf = malloc(CHUNK), .out = out};
+	struct pass p = { .buf = malloc(CHUNK), .out = out };
 	for (int i = 1; i < argc; i++) {
 		struct dms_dumpfile *df = open_dump(argv[i]);
 		const struct dms_dumpfile_info *in = dms_dumpfile_info(df);
@@ -189,6 +189,7 @@ int main(int argc, char **argv)
 		return cmd_kdumpfile(argv + 2);
 	if (argc >= 4 && strcmp(argv[1], "image") == 0)
 		return cmd_image(argc - 2, argv + 2);
-	fprintf(stderr, "usage: dumpbench read DUMP [THREADS...] | kdumpfile DUMP | image OUT DUMP...\n");
+	fprintf(stderr,
+		"usage: dumpbench read DUMP [THREADS...] | kdumpfile DUMP | image OUT DUMP...\n");
 	return 2;
 }

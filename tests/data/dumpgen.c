@@ -88,7 +88,7 @@ static size_t compress_page(uint32_t comp, const uint8_t *src, uint8_t *dst, siz
 int gen_kdump(const uint8_t *pages, size_t npages, const uint32_t *comp, const char *vmcoreinfo,
 	      struct gen_buf *ret)
 {
-	struct gen_buf b = {0};
+	struct gen_buf b = { 0 };
 	size_t nd = 0;
 	for (size_t i = 0; i < npages; i++)
 		nd += comp[i] != GEN_EXCLUDED;
@@ -102,8 +102,8 @@ int gen_kdump(const uint8_t *pages, size_t npages, const uint32_t *comp, const c
 	put32(b.data + 8, 6);
 	memcpy(b.data + 12 + 2 * 65, "6.99.0-test", 11);
 	put32(b.data + 428, GEN_PS); // block_size
-	put32(b.data + 432, 1); // sub_hdr_size
-	put32(b.data + 436, 2); // bitmap_blocks
+	put32(b.data + 432, 1);	     // sub_hdr_size
+	put32(b.data + 436, 2);	     // bitmap_blocks
 	put32(b.data + 440, (uint32_t)npages);
 	uint8_t *sh = b.data + GEN_PS;
 	put32(sh + 8, 31); // dump_level
@@ -161,7 +161,7 @@ int gen_kdump(const uint8_t *pages, size_t npages, const uint32_t *comp, const c
 
 int gen_flatten(const struct gen_buf *in, size_t rec, struct gen_buf *ret)
 {
-	struct gen_buf b = {0};
+	struct gen_buf b = { 0 };
 	if (grow(&b, 4096))
 		return -1;
 	memcpy(b.data, "makedumpfile", 12);
@@ -207,10 +207,10 @@ int gen_flatten(const struct gen_buf *in, size_t rec, struct gen_buf *ret)
 	return 0;
 }
 
-int gen_elf(const uint8_t *pages, const struct gen_seg *segs, size_t nsegs,
-	    const char *vmcoreinfo, struct gen_buf *ret)
+int gen_elf(const uint8_t *pages, const struct gen_seg *segs, size_t nsegs, const char *vmcoreinfo,
+	    struct gen_buf *ret)
 {
-	struct gen_buf b = {0};
+	struct gen_buf b = { 0 };
 	size_t phnum = nsegs + 1;
 	size_t vi_len = vmcoreinfo ? strlen(vmcoreinfo) : 0;
 	size_t note_off = 64 + phnum * 56;
@@ -222,12 +222,12 @@ int gen_elf(const uint8_t *pages, const struct gen_seg *segs, size_t nsegs,
 	b.data[4] = 2; // ELFCLASS64
 	b.data[5] = 1; // little-endian
 	b.data[6] = 1;
-	b.data[16] = 4; // ET_CORE
+	b.data[16] = 4;	 // ET_CORE
 	b.data[18] = 62; // EM_X86_64
 	put32(b.data + 20, 1);
 	put64(b.data + 32, 64); // e_phoff
-	b.data[52] = 64; // e_ehsize
-	b.data[54] = 56; // e_phentsize
+	b.data[52] = 64;	// e_ehsize
+	b.data[54] = 56;	// e_phentsize
 	b.data[56] = (uint8_t)phnum;
 	uint8_t *ph = b.data + 64;
 	put32(ph, 4); // PT_NOTE

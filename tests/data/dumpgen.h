@@ -43,8 +43,8 @@ struct gen_seg {
 };
 
 /** An ELF64 core with these PT_LOAD segments over pages, plus a VMCOREINFO note. */
-int gen_elf(const uint8_t *pages, const struct gen_seg *segs, size_t nsegs,
-	    const char *vmcoreinfo, struct gen_buf *ret);
+int gen_elf(const uint8_t *pages, const struct gen_seg *segs, size_t nsegs, const char *vmcoreinfo,
+	    struct gen_buf *ret);
 
 /** Write a buffer to an anonymous file; returns the fd or -1. */
 int gen_fd(const struct gen_buf *b);

@@ -90,7 +90,7 @@ static struct dms_error *rec_bitfield(void *ctx, const char *type, const char *p
 	return err;
 }
 
-static const struct dms_layout_ops rec_ops = {rec_type_size, rec_member, rec_enum, rec_bitfield};
+static const struct dms_layout_ops rec_ops = { rec_type_size, rec_member, rec_enum, rec_bitfield };
 
 static void section(const char *name, char kind, bool last)
 {
@@ -125,10 +125,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	g.inner = dms_dwlayout_provider(dl);
-	struct dms_layout rec = {&rec_ops, NULL};
+	struct dms_layout rec = { &rec_ops, NULL };
 
 	// The facts table's questions.
-	struct dms_kfacts_env env = {0};
+	struct dms_kfacts_env env = { 0 };
 	struct dms_kfacts kf;
 	err = dms_kfacts_fill(&rec, &env, &kf);
 	if (err) {
@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 	}
 	// The objcheck rule sets' member paths (dms_objcheck_resolve, as the glue).
 	struct dms_objcheck *oc;
-	struct dms_objcheck_env oenv = {0};
+	struct dms_objcheck_env oenv = { 0 };
 	err = dms_objcheck_create(NULL, &oenv, &oc);
 	if (err)
 		return 1;

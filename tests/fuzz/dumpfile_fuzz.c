@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		close(fd);
 		return 0;
 	}
-	struct dms_dumpfile_config cfg = {.budget = 1 << 20};
+	struct dms_dumpfile_config cfg = { .budget = 1 << 20 };
 	struct dms_dumpfile *df = NULL;
 	struct dms_error *err = dms_dumpfile_open_fd(fd, &cfg, &df);
 	close(fd);
@@ -58,12 +58,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FUZZ_CHECK(dms_dumpfile_info(df)->index_bytes <= cfg.budget);
-	struct walk a = {.r = dms_dumpfile_reader(df), .buf = malloc(MAX_READ)};
-	struct walk b = {.buf = malloc(MAX_READ)};
+	struct walk a = { .r = dms_dumpfile_reader(df), .buf = malloc(MAX_READ) };
+	struct walk b = { .buf = malloc(MAX_READ) };
 	if (a.buf && b.buf) {
 		dms_error_destroy(dms_reader_for_each_range(a.r, 0, UINT64_MAX, range, &a));
 		struct dms_pstream *ps = NULL;
-		struct dms_pstream_config pc = {.threads = 2};
+		struct dms_pstream_config pc = { .threads = 2 };
 		if (!dms_pstream_create(df, 0, UINT64_MAX, &pc, &ps)) {
 			b.r = dms_pstream_reader(ps);
 			dms_error_destroy(dms_reader_for_each_range(b.r, 0, UINT64_MAX, range, &b));

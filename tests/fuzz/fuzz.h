@@ -10,10 +10,10 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 // Invariant check that survives -DNDEBUG.
-#define FUZZ_CHECK(cond)                                                      \
-	do {                                                                  \
-		if (!(cond))                                                  \
-			__builtin_trap();                                     \
+#define FUZZ_CHECK(cond)                                                                           \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			__builtin_trap();                                                          \
 	} while (0)
 
 #endif // DMS_FUZZ_H

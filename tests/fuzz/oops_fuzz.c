@@ -23,11 +23,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(o.code_rip >= -1 && o.code_rip < (int)o.code_len + (o.code_len == 0));
 	if (o.code_rip >= 0) {
 		struct dms_fault_insn fi;
-		FUZZ_CHECK(!dms_insn_analyze(o.arch, o.code + o.code_rip, o.code_len - (size_t)o.code_rip,
-					     o.rip, &o.regs, o.va_bits, &fi));
+		FUZZ_CHECK(!dms_insn_analyze(o.arch, o.code + o.code_rip,
+					     o.code_len - (size_t)o.code_rip, o.rip, &o.regs,
+					     o.va_bits, &fi));
 		struct dms_load_site ls;
-		FUZZ_CHECK(!dms_insn_find_load(o.arch, o.code, (size_t)o.code_rip, o.rip, fi.culprit,
-					       &o.regs, &ls));
+		FUZZ_CHECK(!dms_insn_find_load(o.arch, o.code, (size_t)o.code_rip, o.rip,
+					       fi.culprit, &o.regs, &ls));
 	}
 	char buf[128];
 	dms_oops_abort_describe(&o, buf, sizeof(buf));

@@ -42,8 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dms_scan scan;
 	struct state st = { .len = size, .base = 0x1000 };
 	dms_scan_init(&scan);
-	struct dms_error *err =
-		dms_scan_buffer(&scan, data, size, scan_len, 0x1000, on_hit, &st);
+	struct dms_error *err = dms_scan_buffer(&scan, data, size, scan_len, 0x1000, on_hit, &st);
 	FUZZ_CHECK(err == NULL);
 
 	// Reader scan over up to 8 pages of 256 bytes.

@@ -23,7 +23,7 @@ static struct dms_class_result run(const uint8_t *p, size_t len, uint64_t addr,
 
 static void dms_classify_zeros(void)
 {
-	uint8_t b[256] = {0};
+	uint8_t b[256] = { 0 };
 	b[17] = 1; // fewer than 8 non-zero bytes
 	struct dms_class_result r = run(b, sizeof(b), ADDR, NULL);
 	EXPECT_INT(r.dominant, DMS_CLASS_ZERO);
@@ -32,7 +32,7 @@ static void dms_classify_zeros(void)
 
 static void dms_classify_frame_at_odd_offset(void)
 {
-	uint8_t b[256] = {0};
+	uint8_t b[256] = { 0 };
 	memcpy(b + 0x27, fx_eth_ipv4_udp, sizeof(fx_eth_ipv4_udp));
 	struct dms_class_result r = run(b, sizeof(b), ADDR, NULL);
 	EXPECT_INT(r.dominant, DMS_CLASS_PACKET);
@@ -49,7 +49,7 @@ static void dms_classify_frame_at_odd_offset(void)
 
 static void dms_classify_flipped_checksum_is_not_packet(void)
 {
-	uint8_t b[256] = {0};
+	uint8_t b[256] = { 0 };
 	memcpy(b + 0x27, fx_eth_ipv4_udp, sizeof(fx_eth_ipv4_udp));
 	b[0x27 + 24] ^= 0x01; // IPv4 header checksum
 	struct dms_class_result r = run(b, sizeof(b), ADDR, NULL);
@@ -59,7 +59,7 @@ static void dms_classify_flipped_checksum_is_not_packet(void)
 
 static void dms_classify_ascii_text(void)
 {
-	uint8_t b[128] = {0};
+	uint8_t b[128] = { 0 };
 	static const char t[] = "GET /index.html HTTP/1.1\r\nHost: example.org\r\n";
 	memcpy(b + 3, t, sizeof(t) - 1);
 	struct dms_class_result r = run(b, sizeof(b), ADDR, NULL);
@@ -104,12 +104,12 @@ static bool slab_ptr(uint64_t v, void *arg, struct dms_ptr_info *ret)
 
 static void dms_classify_pointers_with_predicate(void)
 {
-	uint8_t b[64] = {0};
+	uint8_t b[64] = { 0 };
 	for (int i = 0; i < 6; i++)
 		put64(b + 8 * i, 0xffff888001000000ULL + 64 * (uint64_t)i + 8);
 	put64(b + 48, 0xffff888077777777ULL); // kernel-looking, not for the predicate
-	struct fake_ptrs fp = {0};
-	struct dms_classify_config cfg = {.pointer = slab_ptr, .arg = &fp};
+	struct fake_ptrs fp = { 0 };
+	struct dms_classify_config cfg = { .pointer = slab_ptr, .arg = &fp };
 	struct dms_class_result r = run(b, sizeof(b), ADDR, &cfg);
 	EXPECT_INT(r.dominant, DMS_CLASS_POINTER);
 	EXPECT_INT(r.bytes[DMS_CLASS_POINTER], 48);
@@ -154,7 +154,7 @@ static void dms_classify_word_kinds(void)
 	dms_kfacts_init(&x86);
 	x86.arch = DMS_ARCH_X86_64;
 	x86.va_bits = 48;
-	struct dms_classify_config cfg = {.kf = &x86};
+	struct dms_classify_config cfg = { .kf = &x86 };
 	EXPECT_INT(dms_classify_word(0, NULL, NULL), DMS_CLASS_ZERO);
 	EXPECT_INT(dms_classify_word(0xffff888003c4d200ULL, &cfg, NULL), DMS_CLASS_POINTER);
 	EXPECT_INT(dms_classify_word(0xffff888003c4d200ULL, NULL, NULL), DMS_CLASS_RANDOM);
@@ -183,5 +183,5 @@ const struct dms_test classify_tests[] = {
 	TEST_ENTRY(dms_classify_random_bytes),
 	TEST_ENTRY(dms_classify_unaligned_region),
 	TEST_ENTRY(dms_classify_word_kinds),
-	{NULL, NULL},
+	{ NULL, NULL },
 };

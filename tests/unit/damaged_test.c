@@ -87,13 +87,15 @@ static void dms_scan_buffer_damaged_only_when_asked(void)
 
 	dms_scan_init(&scan);
 	memset(&last, 0, sizeof(last));
-	EXPECT_TRUE(!dms_scan_buffer(&scan, buf, sizeof(buf), sizeof(buf), 0x1000, count_hit, &last));
+	EXPECT_TRUE(
+		!dms_scan_buffer(&scan, buf, sizeof(buf), sizeof(buf), 0x1000, count_hit, &last));
 	EXPECT_INT(last.offset, 0);
 
 	dms_scan_init(&scan);
 	scan.damaged = true;
 	memset(&last, 0, sizeof(last));
-	EXPECT_TRUE(!dms_scan_buffer(&scan, buf, sizeof(buf), sizeof(buf), 0x1000, count_hit, &last));
+	EXPECT_TRUE(
+		!dms_scan_buffer(&scan, buf, sizeof(buf), sizeof(buf), 0x1000, count_hit, &last));
 	EXPECT_INT(last.offset, 37 + 1);
 	EXPECT_INT(last.l4_csum, DMS_CSUM_BAD);
 	EXPECT_INT(last.l2, DMS_L2_ETHERNET);

@@ -18,9 +18,8 @@
 static uint8_t pages[NP * GEN_PS];
 // Page 5 excluded, pages 6 and 9 zero (one shared data block), 10 raw (stored uncompressed).
 static const uint32_t comps[NP] = {
-	DMS_DUMP_ZLIB, DMS_DUMP_LZO, DMS_DUMP_SNAPPY, DMS_DUMP_ZSTD, 0,
-	GEN_EXCLUDED,  DMS_DUMP_ZSTD, DMS_DUMP_ZLIB, DMS_DUMP_LZO, DMS_DUMP_SNAPPY,
-	0,	       DMS_DUMP_ZSTD,
+	DMS_DUMP_ZLIB, DMS_DUMP_LZO,  DMS_DUMP_SNAPPY, DMS_DUMP_ZSTD,	0, GEN_EXCLUDED,
+	DMS_DUMP_ZSTD, DMS_DUMP_ZLIB, DMS_DUMP_LZO,    DMS_DUMP_SNAPPY, 0, DMS_DUMP_ZSTD,
 };
 static const char vmcoreinfo[] = "OSRELEASE=6.99.0-test\nPAGESIZE=4096\n";
 
@@ -84,7 +83,8 @@ static int check_all_pages(const struct dms_reader *r, int absent)
 	static uint8_t buf[GEN_PS];
 	for (int p = 0; p < NP; p++) {
 		size_t got = 99;
-		struct dms_error *err = dms_reader_read_phys(r, (uint64_t)p * GEN_PS, buf, GEN_PS, &got);
+		struct dms_error *err =
+			dms_reader_read_phys(r, (uint64_t)p * GEN_PS, buf, GEN_PS, &got);
 		if (err) {
 			dms_error_destroy(err);
 			return -1000 - p;
@@ -117,7 +117,7 @@ static void dms_dumpfile_open_kdump_reads_every_compression(void)
 	EXPECT_INT(i->dump_level, 31);
 	EXPECT_STR(i->release, "6.99.0-test");
 	int bad = check_all_pages(dms_dumpfile_reader(df), 5);
-	struct ranges r = {0};
+	struct ranges r = { 0 };
 	dms_error_destroy(dms_reader_for_each_range(dms_dumpfile_reader(df), 0, UINT64_MAX,
 						    collect_range, &r));
 	char *vi = NULL;
@@ -164,9 +164,9 @@ static void dms_dumpfile_open_elf_reads_segments_and_zero_tail(void)
 	memset(pages + 3 * GEN_PS + 2048, 0, 2048);
 	memset(pages + 4 * GEN_PS, 0, 2 * GEN_PS);
 	struct gen_seg segs[] = {
-		{0, 3 * GEN_PS + 2048, 4 * GEN_PS},
-		{6 * GEN_PS, 2 * GEN_PS + 100, 2 * GEN_PS + 100},
-		{8 * GEN_PS + 100, 4 * GEN_PS - 100, 4 * GEN_PS - 100},
+		{ 0, 3 * GEN_PS + 2048, 4 * GEN_PS },
+		{ 6 * GEN_PS, 2 * GEN_PS + 100, 2 * GEN_PS + 100 },
+		{ 8 * GEN_PS + 100, 4 * GEN_PS - 100, 4 * GEN_PS - 100 },
 	};
 	struct gen_buf b;
 	EXPECT_INT(gen_elf(pages, segs, 3, vmcoreinfo, &b), 0);
@@ -204,10 +204,10 @@ static void dms_dumpfile_open_elf_reads_segments_and_zero_tail(void)
 static void dms_dumpfile_open_raw_needs_config(void)
 {
 	make_pages();
-	struct gen_buf b = {pages, NP * GEN_PS - 1000}; // a partial last page
+	struct gen_buf b = { pages, NP * GEN_PS - 1000 }; // a partial last page
 	struct dms_dumpfile *df = NULL;
 	EXPECT_ERR(open_buf(&b, NULL, &df), DMS_ERR_UNSUPPORTED);
-	struct dms_dumpfile_config cfg = {.raw = true, .raw_phys_base = 0x100000};
+	struct dms_dumpfile_config cfg = { .raw = true, .raw_phys_base = 0x100000 };
 	EXPECT_OK(open_buf(&b, &cfg, &df));
 	uint8_t buf[GEN_PS];
 	size_t got = 0;
@@ -254,9 +254,9 @@ static void dms_dumpfile_raw_pass_skips_holes(void)
 	// Whether this file system keeps holes (tmpfs and ext4 do).
 	int holes = lseek(fd, 0, SEEK_DATA) == 2 * GEN_PS;
 	close(fd);
-	struct dms_dumpfile_config cfg = {.raw = true};
+	struct dms_dumpfile_config cfg = { .raw = true };
 	struct dms_dumpfile *df = NULL;
-	struct spans sp = {0};
+	struct spans sp = { 0 };
 	uint8_t buf[2 * GEN_PS];
 	size_t got = 0;
 	struct dms_error *err = ok ? dms_dumpfile_open(path, &cfg, &df) : NULL;
@@ -308,7 +308,7 @@ static void dms_dumpfile_open_rejects_bad_kdump_headers(void)
 	put32le(b.data + GEN_PS + 12, 1); // one file of a split dump
 	EXPECT_ERR(open_buf(&b, NULL, &df), DMS_ERR_UNSUPPORTED);
 	put32le(b.data + GEN_PS + 12, 0);
-	struct gen_buf t = {b.data, 300}; // header cut short
+	struct gen_buf t = { b.data, 300 }; // header cut short
 	EXPECT_ERR(open_buf(&t, NULL, &df), DMS_ERR_TRUNCATED);
 	free(b.data);
 }
@@ -321,7 +321,7 @@ static void dms_dumpfile_open_keeps_index_within_budget(void)
 	// pages); a budget smaller than that bitmap refuses the file.
 	put64le(b.data + GEN_PS + 96, UINT64_MAX / 2);
 	struct dms_dumpfile *df = NULL;
-	struct dms_dumpfile_config cfg = {.budget = 1024};
+	struct dms_dumpfile_config cfg = { .budget = 1024 };
 	EXPECT_ERR(open_buf(&b, &cfg, &df), DMS_ERR_UNSUPPORTED);
 	EXPECT_OK(open_buf(&b, NULL, &df));
 	uint64_t max = dms_dumpfile_info(df)->max_pfn;
@@ -337,12 +337,12 @@ static void dms_dumpfile_read_phys_hostile_descriptor_reads_absent(void)
 	struct gen_buf b;
 	EXPECT_INT(make_kdump(&b), 0);
 	uint8_t *pd = b.data + 4 * GEN_PS;
-	put64le(pd + 0 * 24, b.len - 10); // page 0: data runs past the end of the file
+	put64le(pd + 0 * 24, b.len - 10);     // page 0: data runs past the end of the file
 	put32le(pd + 1 * 24 + 8, GEN_PS + 1); // page 1: larger than a page
 	put32le(pd + 2 * 24 + 12, DMS_DUMP_ZLIB | DMS_DUMP_ZSTD); // page 2: two compressions
-	put32le(pd + 3 * 24 + 12, 0); // page 3: zstd data said to be raw (size != page)
+	put32le(pd + 3 * 24 + 12, 0);		 // page 3: zstd data said to be raw (size != page)
 	put32le(pd + 4 * 24 + 12, DMS_DUMP_LZO); // page 4: raw data said to be lzo
-	put64le(pd + 5 * 24, (uint64_t)-4096); // page 6 (5 is excluded): negative offset
+	put64le(pd + 5 * 24, (uint64_t)-4096);	 // page 6 (5 is excluded): negative offset
 	struct dms_dumpfile *df = NULL;
 	struct dms_error *err = open_buf(&b, NULL, &df);
 	free(b.data);
@@ -356,8 +356,8 @@ static void dms_dumpfile_read_phys_hostile_descriptor_reads_absent(void)
 		read += got != 0;
 	}
 	size_t got = 0;
-	dms_error_destroy(dms_reader_read_phys(dms_dumpfile_reader(df), 7 * GEN_PS, buf, GEN_PS,
-					       &got));
+	dms_error_destroy(
+		dms_reader_read_phys(dms_dumpfile_reader(df), 7 * GEN_PS, buf, GEN_PS, &got));
 	uint64_t nbad = dms_dumpfile_bad_pages(df);
 	dms_dumpfile_destroy(df);
 	EXPECT_INT(read, 0);
@@ -380,19 +380,18 @@ static void dms_dumpfile_open_rejects_bad_flattened_records(void)
 	EXPECT_ERR(open_buf(&f, NULL, &df), DMS_ERR_INVALID_DATA);
 	memcpy(f.data + 4096 + 8, save, 8);
 	// Too many records for the budget.
-	struct dms_dumpfile_config cfg = {.budget = 96 * 3};
+	struct dms_dumpfile_config cfg = { .budget = 96 * 3 };
 	EXPECT_ERR(open_buf(&f, &cfg, &df), DMS_ERR_UNSUPPORTED);
 	// Cut in the middle of the records: what was indexed stays readable,
 	// the rest reads as absent pages, nothing outside the file.
-	struct gen_buf t = {f.data, f.len / 2};
+	struct gen_buf t = { f.data, f.len / 2 };
 	struct dms_error *err = open_buf(&t, NULL, &df);
 	if (!err) {
 		uint8_t buf[GEN_PS];
 		for (int p = 0; p < NP; p++) {
 			size_t got = 0;
-			dms_error_destroy(dms_reader_read_phys(dms_dumpfile_reader(df),
-							       (uint64_t)p * GEN_PS, buf, GEN_PS,
-							       &got));
+			dms_error_destroy(dms_reader_read_phys(
+				dms_dumpfile_reader(df), (uint64_t)p * GEN_PS, buf, GEN_PS, &got));
 		}
 		dms_dumpfile_destroy(df);
 	}
@@ -403,7 +402,7 @@ static void dms_dumpfile_open_rejects_bad_flattened_records(void)
 static void dms_dumpfile_open_rejects_bad_elf(void)
 {
 	make_pages();
-	struct gen_seg segs[] = {{0, 2 * GEN_PS, 2 * GEN_PS}};
+	struct gen_seg segs[] = { { 0, 2 * GEN_PS, 2 * GEN_PS } };
 	struct gen_buf b;
 	EXPECT_INT(gen_elf(pages, segs, 1, NULL, &b), 0);
 	struct dms_dumpfile *df = NULL;
@@ -421,8 +420,8 @@ static void dms_dumpfile_open_rejects_bad_elf(void)
 	EXPECT_OK(err);
 	uint8_t buf[GEN_PS];
 	size_t got = 0;
-	dms_error_destroy(dms_reader_read_phys(dms_dumpfile_reader(df), 5 * GEN_PS, buf, GEN_PS,
-					       &got));
+	dms_error_destroy(
+		dms_reader_read_phys(dms_dumpfile_reader(df), 5 * GEN_PS, buf, GEN_PS, &got));
 	dms_dumpfile_destroy(df);
 	EXPECT_INT(got, GEN_PS);
 	EXPECT_INT(buf[0], 0);
@@ -438,11 +437,11 @@ static void dms_pstream_reader_matches_random_reads(void)
 	struct dms_error *err = open_buf(&b, NULL, &df);
 	free(b.data);
 	EXPECT_OK(err);
-	int bad[4] = {0};
-	uint64_t streamed[4] = {0};
+	int bad[4] = { 0 };
+	uint64_t streamed[4] = { 0 };
 	for (unsigned int t = 1; t <= 3; t++) {
 		struct dms_pstream *ps = NULL;
-		struct dms_pstream_config cfg = {.threads = t};
+		struct dms_pstream_config cfg = { .threads = t };
 		err = dms_pstream_create(df, 0, NP * GEN_PS, &cfg, &ps);
 		if (err)
 			break;
@@ -469,7 +468,7 @@ static void dms_pstream_reader_serves_backward_reads(void)
 	free(b.data);
 	EXPECT_OK(err);
 	struct dms_pstream *ps = NULL;
-	struct dms_pstream_config cfg = {.threads = 2};
+	struct dms_pstream_config cfg = { .threads = 2 };
 	err = dms_pstream_create(df, 2 * GEN_PS, NP * GEN_PS, &cfg, &ps);
 	if (err) {
 		dms_dumpfile_destroy(df);
@@ -510,5 +509,5 @@ const struct dms_test dumpfile_tests[] = {
 	TEST_ENTRY(dms_dumpfile_open_rejects_bad_elf),
 	TEST_ENTRY(dms_pstream_reader_matches_random_reads),
 	TEST_ENTRY(dms_pstream_reader_serves_backward_reads),
-	{NULL, NULL},
+	{ NULL, NULL },
 };

@@ -364,8 +364,8 @@ static void dms_dwlayout_vermagic_matches_release(void)
 						   "6.1.0-56-amd64", rel, sizeof(rel)));
 	EXPECT_STR(rel, "5.10.0-32-amd64");
 	// A prefix is not a match.
-	EXPECT_TRUE(!dms_dwlayout_vermagic_matches("6.1.0-56 SMP", "6.1.0-56-amd64", rel,
-						   sizeof(rel)));
+	EXPECT_TRUE(
+		!dms_dwlayout_vermagic_matches("6.1.0-56 SMP", "6.1.0-56-amd64", rel, sizeof(rel)));
 	EXPECT_TRUE(!dms_dwlayout_vermagic_matches("", "6.1.0-56-amd64", rel, sizeof(rel)));
 }
 
@@ -389,5 +389,5 @@ const struct dms_test dwlayout_tests[] = {
 	TEST_ENTRY(dms_dwlayout_member_cached_repeat),
 	TEST_ENTRY(dms_dwlayout_enum_value_ring_flags),
 	TEST_ENTRY(dms_dwlayout_provider_member_and_size),
-	{NULL, NULL},
+	{ NULL, NULL },
 };

@@ -22,8 +22,7 @@ static void dms_error_create_null_fmt_uses_table(void)
 
 static void dms_error_create_at_keeps_address(void)
 {
-	struct dms_error *err =
-		dms_error_create_at(DMS_ERR_FAULT, 0x1234000, "page %d", 1);
+	struct dms_error *err = dms_error_create_at(DMS_ERR_FAULT, 0x1234000, "page %d", 1);
 	EXPECT_INT(err->has_address, 1);
 	EXPECT_UINT(err->address, 0x1234000);
 	dms_error_destroy(err);

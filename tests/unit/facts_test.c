@@ -113,56 +113,66 @@ static void dms_json_write_round_trips_bytes(void)
 // Facts with one of everything.
 static void sample(struct dms_facts *f)
 {
-	static const char *const aliases[] = {"kmalloc-64"};
-	struct dms_vframe fr = {.paddr = 0x1f9d0840,
-				.kvaddr = 0xff19e434df9d0840ULL,
-				.len = 317,
-				.has_l2 = true,
-				.dst_mac = {0x52, 0x54, 0, 0x5a, 0x10, 1},
-				.ip_csum_ok = true,
-				.damaged = true,
-				.vlan = 100,
-				.summary = "IPv4 TCP a > b",
-				.flow = "tcp a:1 > b:2 vlan 100",
-				.owner = DMS_OWNER_SLAB,
-				.cache = "vm_area_struct",
-				.obj = 0xff19e434df9d07b8ULL,
-				.obj_offset = -8,
-				.obj_size = 152,
-				.state = DMS_VOBJ_UNKNOWN};
-	struct dms_vframe pg = {.paddr = 0x5000, .owner = DMS_OWNER_PAGE_POOL};
-	struct dms_vnetdev nd = {.name = "eth0",
-				 .driver = "e1000",
-				 .bus_driver = true,
-				 .mac = {0x52, 0x54, 0, 0x5a, 0x10, 1},
-				 .nfeatures = 1,
-				 .rings_why = ""};
+	static const char *const aliases[] = { "kmalloc-64" };
+	struct dms_vframe fr = { .paddr = 0x1f9d0840,
+				 .kvaddr = 0xff19e434df9d0840ULL,
+				 .len = 317,
+				 .has_l2 = true,
+				 .dst_mac = { 0x52, 0x54, 0, 0x5a, 0x10, 1 },
+				 .ip_csum_ok = true,
+				 .damaged = true,
+				 .vlan = 100,
+				 .summary = "IPv4 TCP a > b",
+				 .flow = "tcp a:1 > b:2 vlan 100",
+				 .owner = DMS_OWNER_SLAB,
+				 .cache = "vm_area_struct",
+				 .obj = 0xff19e434df9d07b8ULL,
+				 .obj_offset = -8,
+				 .obj_size = 152,
+				 .state = DMS_VOBJ_UNKNOWN };
+	struct dms_vframe pg = { .paddr = 0x5000, .owner = DMS_OWNER_PAGE_POOL };
+	struct dms_vnetdev nd = { .name = "eth0",
+				  .driver = "e1000",
+				  .bus_driver = true,
+				  .mac = { 0x52, 0x54, 0, 0x5a, 0x10, 1 },
+				  .nfeatures = 1,
+				  .rings_why = "" };
 	struct dms_vslot s[3] = {
-		{.netdev = "eth0",
-		 .ring = 0,
-		 .slot = 2354,
-		 .stale = true,
-		 .dma = 0x1f9d0840,
-		 .paddr = 0x1f9d0840,
-		 .len = 1522},
-		{.netdev = "eth0", .ring = 1, .slot = 7, .dma = 0xfff000, .paddr = 0, .len = 2048},
-		{.netdev = "eth1", .ring = 0, .slot = 0, .dma = 0x3000, .paddr = 0x3000, .len = 0},
+		{ .netdev = "eth0",
+		  .ring = 0,
+		  .slot = 2354,
+		  .stale = true,
+		  .dma = 0x1f9d0840,
+		  .paddr = 0x1f9d0840,
+		  .len = 1522 },
+		{ .netdev = "eth0",
+		  .ring = 1,
+		  .slot = 7,
+		  .dma = 0xfff000,
+		  .paddr = 0,
+		  .len = 2048 },
+		{ .netdev = "eth1",
+		  .ring = 0,
+		  .slot = 0,
+		  .dma = 0x3000,
+		  .paddr = 0x3000,
+		  .len = 0 },
 	};
-	struct dms_ffinding fd = {.code = "FREELIST_OUTSIDE",
-				  .cache = "anon_vma_chain",
-				  .object = 0xff19e434df9d07b8ULL,
-				  .addr = 0xff19e434df9d07c8ULL,
-				  .paddr = 0x1f9d07c8,
-				  .value = 0x450000,
-				  .field = "free pointer",
-				  .object_packets = 1,
-				  .reason = "free pointer: decodes to 0x45..."};
-	struct dms_firq q = {.irq = 25, .name = "eth1-tx-0", .count = 17195};
-	struct dms_fpool p = {.addr = 0xffff888003000000ULL,
-			      .pages = 40,
-			      .counters = true,
-			      .hold = 1064,
-			      .release = 1000};
+	struct dms_ffinding fd = { .code = "FREELIST_OUTSIDE",
+				   .cache = "anon_vma_chain",
+				   .object = 0xff19e434df9d07b8ULL,
+				   .addr = 0xff19e434df9d07c8ULL,
+				   .paddr = 0x1f9d07c8,
+				   .value = 0x450000,
+				   .field = "free pointer",
+				   .object_packets = 1,
+				   .reason = "free pointer: decodes to 0x45..." };
+	struct dms_firq q = { .irq = 25, .name = "eth1-tx-0", .count = 17195 };
+	struct dms_fpool p = { .addr = 0xffff888003000000ULL,
+			       .pages = 40,
+			       .counters = true,
+			       .hold = 1064,
+			       .release = 1000 };
 
 	dms_facts_init(f);
 	snprintf(f->release, sizeof(f->release), "6.1.0-56-amd64");
@@ -188,10 +198,9 @@ static void sample(struct dms_facts *f)
 	f->panic.searched = true;
 	f->panic.searched_value = 0x7f13e8a32b7937a7ULL;
 	f->panic.nhits = 1;
-	f->panic.hits[0] = (struct dms_fvalue_hit){.paddr = 0x3a4d340,
-						   .delta = -0x20,
-						   .owner = DMS_OWNER_SLAB,
-						   .owner_text = "slab x"};
+	f->panic.hits[0] = (struct dms_fvalue_hit){
+		.paddr = 0x3a4d340, .delta = -0x20, .owner = DMS_OWNER_SLAB, .owner_text = "slab x"
+	};
 	dms_error_destroy(dms_facts_add_gap(f, "irqs", "why %d", 1));
 	dms_error_destroy(dms_facts_set_log(f, "line \"1\"\n\x01\n", 12));
 }
@@ -280,9 +289,9 @@ static void dms_facts_read_names_bad_field(void)
 static void dms_facts_add_frame_keeps_slab_counts_rest(void)
 {
 	struct dms_facts f;
-	struct dms_vframe slab = {.owner = DMS_OWNER_SLAB}, pt = {.owner = DMS_OWNER_PGTABLE},
-			  anon = {.owner = DMS_OWNER_ANON},
-			  bad = {.owner = (enum dms_owner_kind)99};
+	struct dms_vframe slab = { .owner = DMS_OWNER_SLAB }, pt = { .owner = DMS_OWNER_PGTABLE },
+			  anon = { .owner = DMS_OWNER_ANON },
+			  bad = { .owner = (enum dms_owner_kind)99 };
 
 	dms_facts_init(&f);
 	EXPECT_TRUE(!dms_facts_add_frame(&f, &slab));
@@ -304,5 +313,5 @@ const struct dms_test facts_tests[] = {
 	TEST_ENTRY(dms_facts_write_read_round_trip),
 	TEST_ENTRY(dms_facts_read_names_bad_field),
 	TEST_ENTRY(dms_facts_add_frame_keeps_slab_counts_rest),
-	{0},
+	{ 0 },
 };

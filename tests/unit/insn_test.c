@@ -24,7 +24,8 @@ static void dms_insn_analyze_load_through_packet_bytes(void)
 {
 	// mov 0x10(%rdx),%rax with %rdx holding IPv4 header bytes (45 00 ...).
 	static const uint8_t code[] = { 0x48, 0x8b, 0x42, 0x10 };
-	struct dms_regs regs = regs_with(DMS_REG_RDX, 0x004500087d7dca0bULL ^ 0x4000000000000000ULL);
+	struct dms_regs regs =
+		regs_with(DMS_REG_RDX, 0x004500087d7dca0bULL ^ 0x4000000000000000ULL);
 	struct dms_fault_insn fi;
 
 	EXPECT_TRUE(!dms_insn_analyze(DMS_ARCH_X86_64, code, sizeof(code), KTEXT, &regs, 48, &fi));
@@ -112,7 +113,8 @@ static void dms_insn_analyze_no_code_bad_rip(void)
 {
 	struct dms_fault_insn fi;
 
-	EXPECT_TRUE(!dms_insn_analyze(DMS_ARCH_X86_64, NULL, 0, 0xad62ec65400ddcaaULL, NULL, 48, &fi));
+	EXPECT_TRUE(
+		!dms_insn_analyze(DMS_ARCH_X86_64, NULL, 0, 0xad62ec65400ddcaaULL, NULL, 48, &fi));
 	EXPECT_INT(fi.length, 0);
 	EXPECT_INT(fi.culprit, DMS_REG_RIP);
 }
@@ -156,7 +158,8 @@ static void dms_oops_code_parse_unable(void)
 	int idx;
 
 	EXPECT_INT(dms_oops_code_parse("Code: Unable to access opcode bytes at 0xad62ec65400ddc80.",
-				       buf, sizeof(buf), &idx), 0);
+				       buf, sizeof(buf), &idx),
+		   0);
 	EXPECT_INT(idx, -1);
 	EXPECT_INT(dms_oops_code_parse("no code here", buf, sizeof(buf), &idx), 0);
 }
@@ -195,7 +198,8 @@ static void dms_insn_find_load_base_clobbered(void)
 	struct dms_regs regs = regs_with(DMS_REG_RAX, 0x3d636e79732e6264ULL);
 	struct dms_load_site ls;
 
-	EXPECT_TRUE(!dms_insn_find_load(DMS_ARCH_X86_64, code, 3, KTEXT + 3, DMS_REG_RAX, &regs, &ls));
+	EXPECT_TRUE(
+		!dms_insn_find_load(DMS_ARCH_X86_64, code, 3, KTEXT + 3, DMS_REG_RAX, &regs, &ls));
 	EXPECT_TRUE(ls.found);
 	EXPECT_TRUE(!ls.ea_known);
 }
@@ -207,12 +211,12 @@ static void dms_insn_find_load_computed_register(void)
 	struct dms_regs regs = regs_with(DMS_REG_RDX, 1);
 	struct dms_load_site ls;
 
-	EXPECT_TRUE(!dms_insn_find_load(DMS_ARCH_X86_64, code, 4, KTEXT + 4, DMS_REG_RDX, &regs, &ls));
+	EXPECT_TRUE(
+		!dms_insn_find_load(DMS_ARCH_X86_64, code, 4, KTEXT + 4, DMS_REG_RDX, &regs, &ls));
 	EXPECT_TRUE(!ls.found);
 	EXPECT_TRUE(!dms_insn_find_load(DMS_ARCH_X86_64, NULL, 0, KTEXT, DMS_REG_RDX, &regs, &ls));
 	EXPECT_TRUE(!ls.found);
 }
-
 
 // ---------------------------------------------------------------- arm64
 //
@@ -364,7 +368,8 @@ static void dms_insn_analyze_arm64_no_code(void)
 	struct dms_fault_insn fi;
 
 	// A jump through a pointer of packet bytes: no code at the PC.
-	EXPECT_TRUE(!dms_insn_analyze(DMS_ARCH_ARM64, NULL, 0, 0x4500087d7dca0b00ULL, NULL, 48, &fi));
+	EXPECT_TRUE(
+		!dms_insn_analyze(DMS_ARCH_ARM64, NULL, 0, 0x4500087d7dca0b00ULL, NULL, 48, &fi));
 	EXPECT_STR(fi.text, "(no code at PC)");
 	EXPECT_INT(fi.culprit, DMS_REG_PC);
 	// A short buffer is not read past its end.
@@ -398,7 +403,8 @@ static void dms_insn_find_load_arm64_freelist(void)
 	EXPECT_TRUE(!dms_insn_find_load(DMS_ARCH_ARM64, code, 16, pc, DMS_REG_X(1), &regs, &ls));
 	EXPECT_TRUE(!ls.found);
 	// A window that does not start on a word boundary still decodes whole words.
-	EXPECT_TRUE(!dms_insn_find_load(DMS_ARCH_ARM64, code + 1, 15, pc, DMS_REG_X(2), &regs, &ls));
+	EXPECT_TRUE(
+		!dms_insn_find_load(DMS_ARCH_ARM64, code + 1, 15, pc, DMS_REG_X(2), &regs, &ls));
 	EXPECT_TRUE(ls.found);
 	EXPECT_STR(ls.text, "ldr w2, [x19, #0x28]");
 }
@@ -416,17 +422,20 @@ static void dms_insn_find_load_arm64_pair_and_writeback(void)
 	struct dms_load_site ls;
 
 	a64_code(pair, 2, code);
-	EXPECT_TRUE(!dms_insn_find_load(DMS_ARCH_ARM64, code, 4, A64_TEXT + 4, DMS_REG_X(2), &regs, &ls));
+	EXPECT_TRUE(!dms_insn_find_load(DMS_ARCH_ARM64, code, 4, A64_TEXT + 4, DMS_REG_X(2), &regs,
+					&ls));
 	EXPECT_TRUE(ls.found);
 	EXPECT_STR(ls.text, "ldp x1, x2, [x3, #0x10]");
 	EXPECT_TRUE(ls.ea_known);
 	EXPECT_UINT(ls.ea, regs.r[DMS_REG_X(3)] + 0x10 + 8);
 	a64_code(post, 2, code);
-	EXPECT_TRUE(!dms_insn_find_load(DMS_ARCH_ARM64, code, 4, A64_TEXT + 4, DMS_REG_X(3), &regs, &ls));
+	EXPECT_TRUE(!dms_insn_find_load(DMS_ARCH_ARM64, code, 4, A64_TEXT + 4, DMS_REG_X(3), &regs,
+					&ls));
 	EXPECT_TRUE(ls.found);
 	EXPECT_TRUE(!ls.ea_known);
 	a64_code(lit, 2, code);
-	EXPECT_TRUE(!dms_insn_find_load(DMS_ARCH_ARM64, code, 4, A64_TEXT + 4, DMS_REG_X(1), &regs, &ls));
+	EXPECT_TRUE(!dms_insn_find_load(DMS_ARCH_ARM64, code, 4, A64_TEXT + 4, DMS_REG_X(1), &regs,
+					&ls));
 	EXPECT_TRUE(ls.found);
 	EXPECT_TRUE(ls.ea_known);
 	EXPECT_UINT(ls.ea, A64_TEXT + 8); // the literal follows the two words
@@ -443,10 +452,12 @@ static void dms_insn_find_load_arm64_call_clobbers(void)
 	struct dms_load_site ls;
 
 	a64_code(w, 3, code);
-	EXPECT_TRUE(!dms_insn_find_load(DMS_ARCH_ARM64, code, 8, A64_TEXT + 8, DMS_REG_X(0), &regs, &ls));
+	EXPECT_TRUE(!dms_insn_find_load(DMS_ARCH_ARM64, code, 8, A64_TEXT + 8, DMS_REG_X(0), &regs,
+					&ls));
 	EXPECT_TRUE(!ls.found);
 	a64_code(b, 3, code);
-	EXPECT_TRUE(!dms_insn_find_load(DMS_ARCH_ARM64, code, 8, A64_TEXT + 8, DMS_REG_X(0), &regs, &ls));
+	EXPECT_TRUE(!dms_insn_find_load(DMS_ARCH_ARM64, code, 8, A64_TEXT + 8, DMS_REG_X(0), &regs,
+					&ls));
 	EXPECT_TRUE(!ls.found);
 }
 

@@ -95,7 +95,7 @@ static int section(struct jsonlayout *jl, struct cur *c, char which)
 	if (eat(c, '}'))
 		return 1;
 	do {
-		struct entry e = {.section = which};
+		struct entry e = { .section = which };
 		if (!str(c, e.key, sizeof(e.key)) || !eat(c, ':'))
 			return 0;
 		ws(c);
@@ -147,7 +147,7 @@ struct jsonlayout *jsonlayout_load_path(const char *path)
 	struct jsonlayout *jl = calloc(1, sizeof(*jl));
 	if (!jl)
 		return NULL;
-	struct cur c = {text, text + len};
+	struct cur c = { text, text + len };
 	int ok = eat(&c, '{');
 	while (ok && !eat(&c, '}')) {
 		char key[64];
@@ -205,7 +205,7 @@ static struct dms_error *nf(const char *key)
 static struct dms_error *rec(struct jsonlayout *jl, char section, const char *key,
 			     struct dms_error *err, long long a, long long b)
 {
-	struct entry e = {.section = section, .found = !err, .a = err ? 0 : a, .b = err ? 0 : b};
+	struct entry e = { .section = section, .found = !err, .a = err ? 0 : a, .b = err ? 0 : b };
 	snprintf(e.key, sizeof(e.key), "%s", key);
 	if (!find(jl, section, key))
 		add(jl, &e);
@@ -278,11 +278,11 @@ static struct dms_error *jl_bitfield(void *ctx, const char *type, const char *pa
 	return NULL;
 }
 
-static const struct dms_layout_ops jl_ops = {jl_type_size, jl_member, jl_enum, jl_bitfield};
+static const struct dms_layout_ops jl_ops = { jl_type_size, jl_member, jl_enum, jl_bitfield };
 
 struct dms_layout jsonlayout_provider(struct jsonlayout *jl)
 {
-	return (struct dms_layout){&jl_ops, jl};
+	return (struct dms_layout){ &jl_ops, jl };
 }
 
 size_t jsonlayout_unrecorded(const struct jsonlayout *jl, const char **last)

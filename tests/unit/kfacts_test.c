@@ -126,9 +126,9 @@ static void kfacts_fill_counters_and_vm_flags_per_series(void)
 		const char *release;
 		uint64_t vm_flags;
 	} want[] = {
-		{R510, (1ULL << 37) - 1},
-		{R61, (1ULL << 38) - 1},
-		{R612, ((1ULL << 41) - 1) | 1ULL << 63},
+		{ R510, (1ULL << 37) - 1 },
+		{ R61, (1ULL << 38) - 1 },
+		{ R612, ((1ULL << 41) - 1) | 1ULL << 63 },
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		struct dms_kfacts kf;
@@ -166,7 +166,7 @@ static struct dms_error *nb_enum(void *ctx, const char *name, int64_t *ret)
 	return dms_layout_enum_value(&((struct no_bitfields *)ctx)->inner, name, ret);
 }
 
-static const struct dms_layout_ops nb_ops = {nb_size, nb_member, nb_enum, NULL};
+static const struct dms_layout_ops nb_ops = { nb_size, nb_member, nb_enum, NULL };
 
 static void kfacts_fill_counters_series_fallback(void)
 {
@@ -174,8 +174,8 @@ static void kfacts_fill_counters_series_fallback(void)
 	EXPECT_TRUE(jl != NULL);
 	if (!jl)
 		return;
-	struct no_bitfields nb = {jsonlayout_provider(jl)};
-	struct dms_layout l = {&nb_ops, &nb};
+	struct no_bitfields nb = { jsonlayout_provider(jl) };
+	struct dms_layout l = { &nb_ops, &nb };
 	struct dms_kfacts_env env;
 	env_fake(&env);
 	env.release = R61;
@@ -225,7 +225,7 @@ static void kfacts_fill_absent_env_disables(void)
 	struct jsonlayout *jl = jsonlayout_load(R61);
 	EXPECT_TRUE(jl != NULL);
 	struct dms_layout l = jsonlayout_provider(jl);
-	struct dms_kfacts_env env = {0};
+	struct dms_kfacts_env env = { 0 };
 	struct dms_kfacts kf;
 	struct dms_error *err = dms_kfacts_fill(&l, &env, &kf);
 	jsonlayout_free(jl);
@@ -250,7 +250,7 @@ static struct dms_error *kv_read(void *ctx, uint64_t addr, void *buf, size_t len
 	return dms_reader_read_phys(phys, addr - FAKE_DIRECT_MAP, buf, len, ret);
 }
 
-static const struct dms_reader_ops kv_ops = {.read_phys = kv_read};
+static const struct dms_reader_ops kv_ops = { .read_phys = kv_read };
 
 static void owner_page_6_12_slab_by_page_type(void)
 {
@@ -275,7 +275,7 @@ static void owner_page_6_12_slab_by_page_type(void)
 	uint64_t bad = fake_page(FAKE_SLAB_PFN + 2);
 	fake_w64(f, bad + 8, fake_page(FAKE_NPAGES + 100) + 1);
 	fake_w32(f, bad + 52, 1);
-	struct dms_reader kv = {&kv_ops, (void *)dms_memimg_reader(f->phys), FAKE_PAGE};
+	struct dms_reader kv = { &kv_ops, (void *)dms_memimg_reader(f->phys), FAKE_PAGE };
 	struct dms_owner_model *m;
 	struct dms_error *err = dms_owner_model_create(&kv, &kf, &m);
 	EXPECT_TRUE(err == NULL);
@@ -322,14 +322,14 @@ static void slub_lookup_page_type_scheme(void)
 	struct fake *f = fake_create(DMS_SLUB_FP_PLAIN);
 	EXPECT_TRUE(f != NULL);
 	uint64_t cache = fake_cache(f, "kmalloc-256", 256, 256, 128, 0, 0);
-	uint32_t idx[] = {3, 1};
+	uint32_t idx[] = { 3, 1 };
 	uint64_t page = fake_slab(f, cache, FAKE_SLAB_PFN, idx, 2, 0);
 	// No PG_slab: the page type says slab.
 	fake_w64(f, page, 0);
 	fake_w32(f, page + 48, 0xf5000000);
 	f->kf.pg_slab = DMS_KF_NONE;
 	f->kf.page_type = 48;
-	f->kf.pgty_slab = (struct dms_kf_pgtype){true, 0xff000000, 0xf5000000, "test"};
+	f->kf.pgty_slab = (struct dms_kf_pgtype){ true, 0xff000000, 0xf5000000, "test" };
 	struct dms_slub *s;
 	struct dms_error *err = fake_model(f, &s);
 	EXPECT_TRUE(err == NULL);
@@ -363,7 +363,7 @@ static void slub_create_from_kfacts_6_1(void)
 	struct fake *f = fake_create(DMS_SLUB_FP_PLAIN);
 	EXPECT_TRUE(f != NULL);
 	uint64_t cache = fake_cache(f, "dentry", 192, 192, 96, 0, 0);
-	uint32_t idx[] = {0};
+	uint32_t idx[] = { 0 };
 	fake_slab(f, cache, FAKE_SLAB_PFN, idx, 1, 0);
 	EXPECT_INT(kf.slab_cache, f->kf.slab_cache);
 	EXPECT_INT(kf.slab_freelist, f->kf.slab_freelist);
@@ -425,7 +425,7 @@ static void objcheck_vma_rcu_pending_not_checked(void)
 	struct jsonlayout *jl = jsonlayout_load(R612);
 	EXPECT_TRUE(jl != NULL);
 	struct dms_layout l = jsonlayout_provider(jl);
-	struct dms_objcheck_env env = {.user_limit = 0x00007ffffffff000ULL, .kernel_ptr = ptr_fn};
+	struct dms_objcheck_env env = { .user_limit = 0x00007ffffffff000ULL, .kernel_ptr = ptr_fn };
 	struct dms_objcheck *oc;
 	struct dms_error *err = dms_objcheck_create(NULL, &env, &oc);
 	EXPECT_TRUE(err == NULL);
@@ -440,7 +440,7 @@ static void objcheck_vma_rcu_pending_not_checked(void)
 	EXPECT_TRUE(err == NULL);
 	EXPECT_TRUE(r->present && r->rcu_resolved);
 	jsonlayout_free(jl);
-	uint8_t obj[256] = {0};
+	uint8_t obj[256] = { 0 };
 	// rcu_head { next = NULL, func = vm_area_free_rcu_cb in the image }.
 	uint64_t func = KTEXT + 0x123450;
 	memcpy(obj + r->rcu_offset + 8, &func, 8);
@@ -594,7 +594,7 @@ static void set_check(struct dms_objcheck *oc, const char *type, const char *fie
 static size_t check_one(const struct dms_kfacts *kf, dms_ptr_fn *kptr, const char *type,
 			const uint8_t *obj, size_t len, char *reason, size_t rlen)
 {
-	struct dms_objcheck_env env = {.kf = kf, .kernel_ptr = kptr};
+	struct dms_objcheck_env env = { .kf = kf, .kernel_ptr = kptr };
 	struct dms_objcheck *oc;
 	struct dms_error *err = dms_objcheck_create(NULL, &env, &oc);
 	if (err) {
@@ -711,8 +711,12 @@ static struct dms_error *ov_enum(void *ctx, const char *name, int64_t *ret)
 		const char *name;
 		int64_t v;
 	} e[] = {
-		{"PAGE_TYPE_BASE", 0x80000000}, {"PG_buddy", 0x40000000}, {"PG_table", 0x10000000},
-		{"PG_slab", 0x02000000},	{"PG_head", 6},		  {"PG_reserved", 13},
+		{ "PAGE_TYPE_BASE", 0x80000000 },
+		{ "PG_buddy", 0x40000000 },
+		{ "PG_table", 0x10000000 },
+		{ "PG_slab", 0x02000000 },
+		{ "PG_head", 6 },
+		{ "PG_reserved", 13 },
 	};
 	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
 		if (!strcmp(e[i].name, name)) {
@@ -730,14 +734,14 @@ static struct dms_error *ov_bitfield(void *ctx, const char *type, const char *pa
 	return dms_layout_bitfield(&o->inner, type, path, off, size);
 }
 
-static const struct dms_layout_ops ov_ops = {ov_size, ov_member, ov_enum, ov_bitfield};
+static const struct dms_layout_ops ov_ops = { ov_size, ov_member, ov_enum, ov_bitfield };
 
 static void kfacts_fill_enum_pagetype_inverted(void)
 {
 	struct jsonlayout *jl = jsonlayout_load(R612);
 	EXPECT_TRUE(jl != NULL);
-	struct enum_override o = {jsonlayout_provider(jl)};
-	struct dms_layout l = {&ov_ops, &o};
+	struct enum_override o = { jsonlayout_provider(jl) };
+	struct dms_layout l = { &ov_ops, &o };
 	struct dms_kfacts_env env;
 	env_fake(&env);
 	struct dms_kfacts kf;
@@ -799,5 +803,5 @@ const struct dms_test kfacts_tests[] = {
 	TEST_ENTRY(objcheck_unmapped_kernel_half_not_noncanonical),
 	TEST_ENTRY(kfacts_fill_counters_series_fallback),
 	TEST_ENTRY(objcheck_vma_rcu_pending_not_checked),
-	{NULL, NULL},
+	{ NULL, NULL },
 };

@@ -34,8 +34,8 @@ static void dms_logsig_scan_i40e_rx_ring_timeout(void)
 {
 	struct hits h;
 
-	EXPECT_TRUE(!scan("[   24.761472] i40e 0000:07:00.3: VSI seid 399 Rx ring 0 disable timeout\n",
-			  &h));
+	EXPECT_TRUE(!scan(
+		"[   24.761472] i40e 0000:07:00.3: VSI seid 399 Rx ring 0 disable timeout\n", &h));
 	EXPECT_INT(h.n, 1);
 	EXPECT_INT(h.sig[0].kind, DMS_LOG_RX_RING_DISABLE_TIMEOUT);
 	EXPECT_STR(h.sig[0].driver, "i40e");
@@ -84,7 +84,8 @@ static void dms_logsig_scan_page_pool_inflight(void)
 {
 	struct hits h;
 
-	scan("[ 3600.5] page_pool_release_retry() stalled pool shutdown: id 14, 37 inflight 3540 sec\n",
+	scan("[ 3600.5] page_pool_release_retry() stalled pool shutdown: id 14, 37 inflight 3540 "
+	     "sec\n",
 	     &h);
 	EXPECT_INT(h.n, 1);
 	EXPECT_INT(h.sig[0].kind, DMS_LOG_PAGE_POOL_STALLED);
@@ -188,8 +189,9 @@ static void dms_logsig_scan_ordinary_lines_ignored(void)
 
 static void dms_logsig_scan_caller_id_and_offsets(void)
 {
-	const char *log = "[   1.000000][    T1] first line\n"
-			  "[  24.761472][  T399] i40e 0000:07:00.2: VSI seid 398 Rx ring 3 disable timeout";
+	const char *log =
+		"[   1.000000][    T1] first line\n"
+		"[  24.761472][  T399] i40e 0000:07:00.2: VSI seid 398 Rx ring 3 disable timeout";
 	struct hits h;
 
 	scan(log, &h);
@@ -268,16 +270,17 @@ static void dms_logsig_kind_name_every_kind(void)
 	EXPECT_STR(dms_logsig_kind_name(DMS_LOG_NUM_KINDS), "unknown");
 }
 
-
 static void dms_logsig_scan_arm64_oops_lines(void)
 {
 	struct hits h;
 
 	// arm64 6.1 (crash's log), a 5.10 pstore record (<N> levels) and an SError.
-	scan("[   25.409871] Unable to handle kernel paging request at virtual address 000c3e8b17f2d966\n"
+	scan("[   25.409871] Unable to handle kernel paging request at virtual address "
+	     "000c3e8b17f2d966\n"
 	     "[   25.410055]   ESR = 0x0000000096000004\n"
 	     "[   25.410447] Internal error: Oops: 0000000096000004 [#1] SMP\n"
-	     "<1>[  301.220011] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000018\n"
+	     "<1>[  301.220011] Unable to handle kernel NULL pointer dereference at virtual "
+	     "address 0000000000000018\n"
 	     "<0>[  912.345678] SError Interrupt on CPU2, code 0x00000000bf000002 -- SError\n"
 	     "<0>[  912.345702] Kernel panic - not syncing: Asynchronous SError Interrupt\n",
 	     &h);
@@ -299,8 +302,10 @@ static void dms_logsig_scan_page_pool_formats(void)
 
 	// 6.1 .. 6.7, 6.8+, and a kernel that names the netdev.
 	scan("[  180.1] page_pool_release_retry() stalled pool shutdown 256 inflight 120 sec\n"
-	     "[ 7260.1] page_pool_release_retry() stalled pool shutdown: id 9, 1021 inflight 3600 sec\n"
-	     "[   60.1] page_pool_release_retry(): eth1 stalled pool shutdown: id 12, 4 inflight 60 sec (hold netdev: 1)\n",
+	     "[ 7260.1] page_pool_release_retry() stalled pool shutdown: id 9, 1021 inflight 3600 "
+	     "sec\n"
+	     "[   60.1] page_pool_release_retry(): eth1 stalled pool shutdown: id 12, 4 inflight "
+	     "60 sec (hold netdev: 1)\n",
 	     &h);
 	EXPECT_INT(h.n, 3);
 	EXPECT_INT(h.sig[0].count, 256);
@@ -377,15 +382,17 @@ static void dms_logsig_scan_arm_smmu_faults(void)
 	EXPECT_INT(h.sig[0].offset, 0);
 	// Cut after two words: no address, nothing read past the end.
 	memset(&h, 0, sizeof(h));
-	EXPECT_TRUE(!dms_logsig_scan(raw, (size_t)(strstr(raw, "\t0x00000000ffff") - raw), collect, &h));
+	EXPECT_TRUE(!dms_logsig_scan(raw, (size_t)(strstr(raw, "\t0x00000000ffff") - raw), collect,
+				     &h));
 	EXPECT_INT(h.n, 1);
 	EXPECT_UINT(h.sig[0].address, 0);
 	// 6.15+: the decoded line names the device; the raw record is not counted twice.
 	char decoded[1024];
-	snprintf(decoded, sizeof(decoded), "%s%s", raw,
-		 "[  101.0] arm-smmu-v3 9050000.smmuv3: event: F_TRANSLATION client: 0000:00:02.0 "
-		 "sid: 0x10 ssid: 0x0 iova: 0xffffe000 ipa: 0x0\n"
-		 "[  101.0] arm-smmu-v3 9050000.smmuv3: unpriv data write s1 \"Input\" stag: 0x0\n");
+	snprintf(
+		decoded, sizeof(decoded), "%s%s", raw,
+		"[  101.0] arm-smmu-v3 9050000.smmuv3: event: F_TRANSLATION client: 0000:00:02.0 "
+		"sid: 0x10 ssid: 0x0 iova: 0xffffe000 ipa: 0x0\n"
+		"[  101.0] arm-smmu-v3 9050000.smmuv3: unpriv data write s1 \"Input\" stag: 0x0\n");
 	scan(decoded, &h);
 	EXPECT_INT(h.n, 1);
 	EXPECT_UINT(h.sig[0].address, 0xffffe000);

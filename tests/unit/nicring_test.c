@@ -169,8 +169,9 @@ static struct fake *fake_create_rel(const char *release, const char *modules, co
 			snprintf(f->record_path, sizeof(f->record_path), "%s", path);
 		}
 	}
-	struct dms_memimg_config cfg = {
-		.phys_base = VA(PHYS0), .page_size = 4096, .direct_map_base = DIRECT};
+	struct dms_memimg_config cfg = { .phys_base = VA(PHYS0),
+					 .page_size = 4096,
+					 .direct_map_base = DIRECT };
 	if (!err)
 		err = dms_memimg_create(f->img, IMG_SIZE, &cfg, &f->mi);
 	if (!err)
@@ -696,7 +697,7 @@ static void dms_nicring_walk_e1000e_synthetic(void)
 {
 	struct fake *f;
 	FAKE_OR_SKIP(f, "e1000e", "e1000e");
-	struct ring_truth t = {0};
+	struct ring_truth t = { 0 };
 	uint64_t priv = fake_new(f, "e1000_adapter");
 	t.ring = fake_new(f, "e1000_ring");
 	fake_set(f, "e1000_adapter", priv, "rx_ring", t.ring);
@@ -760,7 +761,7 @@ static void virtio_build(struct fake *f, struct virtio_fix *x)
 	}
 	// avail idx 10, used idx 5, last used 3 (free-running).
 	fake_put(f, x->avail + 2, 2, 10);
-	static const uint16_t heads[] = {5, 6, 7, 0, 1};
+	static const uint16_t heads[] = { 5, 6, 7, 0, 1 };
 	for (uint32_t k = 0; k < 5; k++)
 		fake_put(f, x->avail + 4 + 2 * ((5 + k) % VQ_NUM), 2, heads[k]);
 	fake_put(f, x->used + 2, 2, 5);
@@ -1106,7 +1107,7 @@ static void dms_nicring_walk_mtk_iommu(void)
 	mtk_build(f, &x, true);
 	f->env.iova_to_phys = iova_shift;
 	struct dms_nicring_result *res = walk(f, x.mac);
-	struct dms_nicring_slot s0 = {0};
+	struct dms_nicring_slot s0 = { 0 };
 	enum dms_nicring_agree a0 = DMS_NICRING_AGREE;
 	if (res && res->nrings && res->rings[0].nslots) {
 		s0 = res->rings[0].slots[0];
@@ -1147,7 +1148,7 @@ static void usbq_build(struct fake *f, struct usbq_fix *x, const char *pt, const
 	x->head[1] = done ? x->priv + fake_off(f, pt, done, NULL) : 0;
 	uint64_t urb_in_skb =
 		fake_off(f, "sk_buff", "cb", NULL) + fake_off(f, "skb_data", "urb", NULL);
-	const uint32_t n[2] = {USBQ_POSTED, USBQ_DONE};
+	const uint32_t n[2] = { USBQ_POSTED, USBQ_DONE };
 	for (uint32_t q = 0; q < (done ? 2u : 1u); q++) {
 		uint64_t prev = x->head[q];
 		for (uint32_t i = 0; i < n[q]; i++) {
@@ -1188,7 +1189,7 @@ static void usbq_synthetic(const char *release, const char *modules, const char 
 		return;
 	}
 	EXPECT_INT(res->nfindings, 0);
-	const uint32_t n[2] = {USBQ_POSTED, USBQ_DONE};
+	const uint32_t n[2] = { USBQ_POSTED, USBQ_DONE };
 	for (uint32_t q = 0; q < nq; q++) {
 		const struct dms_nicring_ring *r = &res->rings[q];
 		EXPECT_TRUE(r->valid);
@@ -1494,8 +1495,10 @@ static void dms_nicring_walk_virtio_runaway_used(void)
 	bool ok = res && count_code(res, DMS_NICRING_BAD_INDEX) == 1 && res->rings[0].valid &&
 		  posted > 0 && completed == 0;
 	if (!ok)
-		fprintf(stderr, "expected 1 BAD_INDEX, posted > 0, completed 0; got posted %u "
-				"completed %u\n", posted, completed);
+		fprintf(stderr,
+			"expected 1 BAD_INDEX, posted > 0, completed 0; got posted %u "
+			"completed %u\n",
+			posted, completed);
 	dms_nicring_result_destroy(res);
 	fake_destroy(f);
 	EXPECT_TRUE(ok);
@@ -1578,7 +1581,7 @@ static void dms_nicring_walk_iova_hook(void)
 // each descriptor format agrees with the kernel's own struct or union: the
 // amd64 modules of $DEBUG_MODULES and the arm64 ones of fetch-debuginfo's cache
 // (bcmgenet and mtk_soc_eth are built for arm64 only; mtk_eth from 6.12 on).
-static const char *const entry_releases[] = {NULL, "6.1.0-56-arm64", "6.12.95+deb12-arm64"};
+static const char *const entry_releases[] = { NULL, "6.1.0-56-arm64", "6.12.95+deb12-arm64" };
 
 // The layout of modules in release (NULL: $DEBUG_MODULES); *ret NULL when
 // that release's debuginfo lacks one of them.
@@ -1622,7 +1625,7 @@ static void dms_nicring_create_every_table_entry(void)
 			dms_nicring_destroy(nr);
 			const struct dms_nicring_desc_fmt *fmt = d[i].desc_fmt;
 			uint64_t size = fmt ? 0 : 1;
-			struct dms_dw_member m = {0};
+			struct dms_dw_member m = { 0 };
 			if (!err && fmt)
 				err = dms_dwlayout_type_size(dl, fmt->type, &size);
 			if (!err && fmt)
@@ -1677,7 +1680,7 @@ static void dms_nicring_create_wrong_module(void)
 
 static void dms_nicring_read_hw_invalid_ring(void)
 {
-	struct dms_nicring_ring ring = {.index = 3};
+	struct dms_nicring_ring ring = { .index = 3 };
 	struct dms_nicring_hwdesc *hw = NULL;
 	EXPECT_ERR(dms_nicring_read_hw(NULL, NULL, &ring, &hw), DMS_ERR_INVALID_ARGUMENT);
 	EXPECT_TRUE(hw == NULL);
@@ -1744,5 +1747,5 @@ const struct dms_test nicring_tests[] = {
 	TEST_ENTRY(dms_nicring_read_hw_invalid_ring),
 	TEST_ENTRY(dms_nicring_driver_find_names),
 	TEST_ENTRY(dms_nicring_netdev_priv_aligned),
-	{NULL, NULL},
+	{ NULL, NULL },
 };

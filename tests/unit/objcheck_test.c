@@ -42,7 +42,7 @@ static struct dms_error *env_create_with(struct env *e, const struct dms_objchec
 	uint64_t filp = fake_cache(f, "filp", 256, 232, 120, 0, 0);
 	uint64_t km = fake_cache(f, "kmalloc-256", 256, 256, 128, 0, 0);
 	uint64_t av = fake_cache(f, "anon_vma", 128, 120, 64, 0, 0);
-	static const uint32_t mm_free[] = {3};
+	static const uint32_t mm_free[] = { 3 };
 	fake_slab(f, vma, PFN_VMA, NULL, 0, 0);
 	fake_slab(f, mm, PFN_MM, mm_free, 1, 0);
 	fake_slab(f, filp, PFN_FILP, NULL, 0, 0);
@@ -65,7 +65,7 @@ static struct dms_error *env_create_with(struct env *e, const struct dms_objchec
 	struct dms_error *err = fake_model(f, &e->slub);
 	// The fake follows 6.1: VM_* bits 0..37 (the series table's row).
 	f->kf.vm_flags_mask = (1ULL << 38) - 1;
-	struct dms_objcheck_env oenv = {.kf = &f->kf};
+	struct dms_objcheck_env oenv = { .kf = &f->kf };
 	if (extra) { // a test's own address rules and pointer predicate
 		f->kf.arch = extra->kf->arch;
 		f->kf.va_bits = extra->kf->va_bits;
@@ -161,14 +161,14 @@ static bool mapped_kernel(uint64_t v, void *arg, struct dms_ptr_info *ret)
 // address, and not "non-canonical" (issue 12).
 static void dms_objcheck_object_all_ones_is_not_noncanonical(void)
 {
-	struct dms_kfacts kf = {.arch = DMS_ARCH_X86_64, .va_bits = 57};
-	struct dms_objcheck_env oenv = {.kf = &kf, .kernel_ptr = mapped_kernel};
+	struct dms_kfacts kf = { .arch = DMS_ARCH_X86_64, .va_bits = 57 };
+	struct dms_objcheck_env oenv = { .kf = &kf, .kernel_ptr = mapped_kernel };
 	struct env e;
 	struct dms_error *err = env_create_with(&e, &oenv);
 	struct dms_objcheck_failure fl[8];
 	size_t n = 0;
 	if (!err) {
-		fake_w64(e.f, e.vma_obj + 16, 0xffffffffffffffffULL); // vm_mm
+		fake_w64(e.f, e.vma_obj + 16, 0xffffffffffffffffULL);  // vm_mm
 		fake_w64(e.f, e.vma_obj + 112, 0x9a8cd9dbc4374a0dULL); // vm_file
 		err = check_vma(&e, fl, &n);
 	}
@@ -314,5 +314,5 @@ const struct dms_test objcheck_tests[] = {
 	TEST_ENTRY(dms_objcheck_object_unresolved_offsets_skip),
 	TEST_ENTRY(dms_objcheck_rules_for_by_cache_addr_reports_merge),
 	TEST_ENTRY(dms_objcheck_rules_for_kernel_shared_cache_none),
-	{NULL, NULL},
+	{ NULL, NULL },
 };

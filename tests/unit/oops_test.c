@@ -11,17 +11,20 @@
 
 static const char gpf_log[] =
 	"[   11.100000] e1000: eth0 NIC Link is Up 1000 Mbps Full Duplex\n"
-	"[   12.375160] general protection fault, probably for non-canonical address 0x4aa36f23206fea01: 0000 [#1] PREEMPT SMP NOPTI\r\n"
+	"[   12.375160] general protection fault, probably for non-canonical address "
+	"0x4aa36f23206fea01: 0000 [#1] PREEMPT SMP NOPTI\r\n"
 	"[   12.375661] CPU: 1 PID: 118 Comm: worker Tainted: G           OE      6.1.0 #1\n"
 	"[   12.376195] RIP: 0010:vma_interval_tree_insert_after+0x3f/0xa0\n"
-	"[   12.376363] Code: 68 48 c1 e9 0c 49 89 f8 48 8d 7c 11 ff 48 8b 50 30 48 85 d2 74 64 48 39 7a 18 72 58 48 8b 42 10 48 85 c0 75 05 eb 59 48 89 c8 <48> 39 78 18 73 04 48 89 78 18\n"
+	"[   12.376363] Code: 68 48 c1 e9 0c 49 89 f8 48 8d 7c 11 ff 48 8b 50 30 48 85 d2 74 64 48 "
+	"39 7a 18 72 58 48 8b 42 10 48 85 c0 75 05 eb 59 48 89 c8 <48> 39 78 18 73 04 48 89 78 18\n"
 	"[   12.376363] RSP: 0018:ff5a31dfc0647b40 EFLAGS: 00000202\n"
 	"[   12.376363] RAX: 4aa36f23206fe9e9 RBX: ff37402d026fc428 RCX: 0000000000000001\n"
 	"[   12.376363] RDX: ff37402d1f842748 RSI: ff37402d026294b0 RDI: 0000000000000000\n"
 	"[   12.376363] RBP: ff37402d1f924000 R08: ff37402d1f9062f8 R09: ff37402d1f4dfd88\n"
 	"[   12.376363] R10: ff37402d1f4dfd08 R11: 0000000000000000 R12: ff37402d02709b00\n"
 	"[   12.376363] R13: ff37402d026294c0 R14: ff37402d02709b70 R15: ff37402d1f9062f8\n"
-	"[   12.376363] FS:  000000003b865380(0000) GS:ff37402d12700000(0000) knlGS:0000000000000000\n"
+	"[   12.376363] FS:  000000003b865380(0000) GS:ff37402d12700000(0000) "
+	"knlGS:0000000000000000\n"
 	"[   12.376363] CR2: 000000003b865ca8 CR3: 000000001fe5c000 CR4: 0000000000751ee0\n"
 	"[   12.376363] Call Trace:\n"
 	"[   12.376363] RIP: 0033:0x43cd53\n"
@@ -92,8 +95,9 @@ static void dms_oops_parse_feeds_insn_analysis(void)
 
 	dms_oops_parse(gpf_log, strlen(gpf_log), &o);
 	EXPECT_TRUE(o.code_rip >= 0);
-	EXPECT_TRUE(!dms_insn_analyze(DMS_ARCH_X86_64, o.code + o.code_rip, o.code_len - (size_t)o.code_rip,
-				      0xffffffff81000000ULL, &o.regs, 48, &fi));
+	EXPECT_TRUE(!dms_insn_analyze(DMS_ARCH_X86_64, o.code + o.code_rip,
+				      o.code_len - (size_t)o.code_rip, 0xffffffff81000000ULL,
+				      &o.regs, 48, &fi));
 	EXPECT_STR(fi.text, "cmpq %rdi, 0x18(%rax)");
 	EXPECT_INT(fi.culprit, DMS_REG_RAX);
 	EXPECT_TRUE(!fi.ea_canonical);
@@ -131,16 +135,16 @@ static void dms_oops_parse_orig_rax_not_rax(void)
 static void dms_oops_parse_interleaved_cpus(void)
 {
 	// A second CPU's warning interleaves with the oops, its "Call Trace:" first.
-	static const char log[] =
-		"[ 19.0] general protection fault, probably for non-canonical address 0xce72912d6a6a0e42: 0000 [#1] SMP\n"
-		"[ 19.0] CPU: 1 PID: 551 Comm: a\n"
-		"[ 19.0] CPU: 0 PID: 544 Comm: b\n"
-		"[ 19.0] RIP: 0010:down_write+0x1c/0x70\n"
-		"[ 19.1] Call Trace:\n"
-		"[ 19.1] Code: 53 48 89 fb <f0> 48 0f b1 13\n"
-		"[ 19.1] RBX: ce72912d6a6a0e42 R15: 0000000000000000\n"
-		"[ 19.2] Call Trace:\n"
-		"[ 19.2] RBX: 0000000000000001\n";
+	static const char log[] = "[ 19.0] general protection fault, probably for non-canonical "
+				  "address 0xce72912d6a6a0e42: 0000 [#1] SMP\n"
+				  "[ 19.0] CPU: 1 PID: 551 Comm: a\n"
+				  "[ 19.0] CPU: 0 PID: 544 Comm: b\n"
+				  "[ 19.0] RIP: 0010:down_write+0x1c/0x70\n"
+				  "[ 19.1] Call Trace:\n"
+				  "[ 19.1] Code: 53 48 89 fb <f0> 48 0f b1 13\n"
+				  "[ 19.1] RBX: ce72912d6a6a0e42 R15: 0000000000000000\n"
+				  "[ 19.2] Call Trace:\n"
+				  "[ 19.2] RBX: 0000000000000001\n";
 	struct dms_oops o;
 	struct dms_fault_insn fi;
 
@@ -148,8 +152,9 @@ static void dms_oops_parse_interleaved_cpus(void)
 	EXPECT_TRUE(o.found);
 	EXPECT_INT(o.pid, 551);
 	EXPECT_UINT(o.regs.r[DMS_REG_RBX], 0xce72912d6a6a0e42ULL);
-	EXPECT_TRUE(!dms_insn_analyze(DMS_ARCH_X86_64, o.code + o.code_rip, o.code_len - (size_t)o.code_rip,
-				      0xffffffff81000000ULL, &o.regs, 48, &fi));
+	EXPECT_TRUE(!dms_insn_analyze(DMS_ARCH_X86_64, o.code + o.code_rip,
+				      o.code_len - (size_t)o.code_rip, 0xffffffff81000000ULL,
+				      &o.regs, 48, &fi));
 	EXPECT_INT(fi.culprit, DMS_REG_RBX);
 }
 
@@ -175,15 +180,16 @@ static void dms_oops_parse_bounded_by_len(void)
 	EXPECT_TRUE(o.regs.valid[DMS_REG_RSP]);
 }
 
-
 // An arm64 6.1 oops in the format of arch/arm64/mm/fault.c (die_kernel_fault,
 // mem_abort_decode, show_pte), kernel/traps.c (__die, dump_kernel_instr) and
 // kernel/process.c (__show_regs: three registers a line, "x9 : "), as crash's `log`
 // shows it.  The faulting pointer is not in either address range; the kernel printed
 // it untagged (bit 55 clear: top byte cleared).
 static const char arm64_log[] =
-	"[   24.117210] e1000 0000:00:02.0 eth0: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: RX\n"
-	"[   25.409871] Unable to handle kernel paging request at virtual address 000c3e8b17f2d966\n"
+	"[   24.117210] e1000 0000:00:02.0 eth0: NIC Link is Up 1000 Mbps Full Duplex, Flow "
+	"Control: RX\n"
+	"[   25.409871] Unable to handle kernel paging request at virtual address "
+	"000c3e8b17f2d966\n"
 	"[   25.410012] Mem abort info:\n"
 	"[   25.410055]   ESR = 0x0000000096000004\n"
 	"[   25.410101]   EC = 0x25: DABT (current EL), IL = 32 bits\n"
@@ -196,7 +202,8 @@ static const char arm64_log[] =
 	"[   25.410370] [000c3e8b17f2d966] address between user and kernel address ranges\n"
 	"[   25.410447] Internal error: Oops: 0000000096000004 [#1] SMP\n"
 	"[   25.410503] Modules linked in: e1000 labfault(OE)\n"
-	"[   25.410580] CPU: 0 PID: 412 Comm: labctl Tainted: G           OE      6.1.0-56-arm64 #1  Debian 6.1.192-2\n"
+	"[   25.410580] CPU: 0 PID: 412 Comm: labctl Tainted: G           OE      6.1.0-56-arm64 "
+	"#1  Debian 6.1.192-2\n"
 	"[   25.410671] Hardware name: QEMU QEMU Virtual Machine, BIOS 0.0.0 02/06/2015\n"
 	"[   25.410733] pstate: 60400005 (nZCv daif +PAN -UAO -TCO -DIT -SSBS BTYPE=--)\n"
 	"[   25.410795] pc : kmem_cache_alloc+0x1a8/0x370\n"
@@ -283,8 +290,8 @@ static void dms_oops_parse_arm64_feeds_insn_analysis(void)
 	uint64_t pc = 0xffff8000082f42f0ULL; // kmem_cache_alloc+0x1a8, from the vmlinux
 
 	dms_oops_parse_arch(arm64_log, strlen(arm64_log), DMS_ARCH_ARM64, &o);
-	EXPECT_TRUE(!dms_insn_analyze(o.arch, o.code + o.code_rip,
-				      o.code_len - (size_t)o.code_rip, pc, &o.regs, o.va_bits, &fi));
+	EXPECT_TRUE(!dms_insn_analyze(o.arch, o.code + o.code_rip, o.code_len - (size_t)o.code_rip,
+				      pc, &o.regs, o.va_bits, &fi));
 	EXPECT_STR(fi.text, "ldr x0, [x0, x2]");
 	EXPECT_INT(fi.culprit, DMS_REG_X(0));
 	EXPECT_UINT(fi.ea, 0x5a0c3e8b17f2d966ULL);
@@ -303,7 +310,8 @@ static void dms_oops_parse_arm64_null_and_write(void)
 	// style (ESR printed as 32 bits; registers two to a line with a trailing blank).
 	static const char log[] =
 		"Oops#1 Part1\n"
-		"<1>[  301.220011] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000018\n"
+		"<1>[  301.220011] Unable to handle kernel NULL pointer dereference at virtual "
+		"address 0000000000000018\n"
 		"<1>[  301.220020] Mem abort info:\n"
 		"<1>[  301.220024]   ESR = 0x96000046\n"
 		"<1>[  301.220030]   EC = 0x25: DABT (current EL), IL = 32 bits\n"
@@ -335,8 +343,8 @@ static void dms_oops_parse_arm64_null_and_write(void)
 	EXPECT_STR(dms_oops_abort_describe(&o, buf, sizeof(buf)),
 		   "write, level 2 translation fault, ESR 0x96000046");
 	struct dms_fault_insn fi;
-	EXPECT_TRUE(!dms_insn_analyze(o.arch, o.code + o.code_rip, 4, 0xffffffc0107a1234ULL, &o.regs,
-				      o.va_bits, &fi));
+	EXPECT_TRUE(!dms_insn_analyze(o.arch, o.code + o.code_rip, 4, 0xffffffc0107a1234ULL,
+				      &o.regs, o.va_bits, &fi));
 	EXPECT_STR(fi.text, "str xzr, [x0, #0x18]");
 	EXPECT_TRUE(fi.mem_written);
 	EXPECT_UINT(fi.ea, 0x18);
@@ -346,10 +354,9 @@ static void dms_oops_parse_arm64_null_and_write(void)
 static void dms_oops_parse_arm64_bug_and_serror(void)
 {
 	// BUG(): the syndrome is the BRK's; no fault address.
-	static const char bug[] =
-		"[  88.1] kernel BUG at mm/slub.c:413!\n"
-		"[  88.1] Internal error: Oops - BUG: 00000000f2000800 [#1] SMP\n"
-		"[  88.1] pc : __slab_free+0x2d4/0x3a0\n";
+	static const char bug[] = "[  88.1] kernel BUG at mm/slub.c:413!\n"
+				  "[  88.1] Internal error: Oops - BUG: 00000000f2000800 [#1] SMP\n"
+				  "[  88.1] pc : __slab_free+0x2d4/0x3a0\n";
 	// An asynchronous external abort (no [#1]).
 	static const char serror[] =
 		"[ 912.3] SError Interrupt on CPU2, code 0x00000000bf000002 -- SError\n"
@@ -427,7 +434,8 @@ static void dms_oops_parse_arm64_bounded(void)
 	EXPECT_INT(o.code_len, 0);
 	EXPECT_INT(o.code_rip, -1);
 	// A preamble too far from its "[#1]" line is not this oops'.
-	char far_log[8192] = "[ 1.0] Unable to handle kernel paging request at virtual address 0000000000001000\n";
+	char far_log[8192] = "[ 1.0] Unable to handle kernel paging request at virtual address "
+			     "0000000000001000\n";
 	for (int i = 0; i < 60; i++)
 		strcat(far_log, "[ 1.1] unrelated line\n");
 	strcat(far_log, "[ 2.0] Internal error: Oops: 0000000096000005 [#1] SMP\n");
@@ -462,7 +470,8 @@ static void dms_oops_parse_arm64_lab_console_virtio(void)
 	struct dms_load_site ls;
 
 	if (!log) {
-		test_fail(__FILE__, __LINE__, "tests/data/oops/arm64-6.1-virtio-vlan.log unreadable");
+		test_fail(__FILE__, __LINE__,
+			  "tests/data/oops/arm64-6.1-virtio-vlan.log unreadable");
 		return;
 	}
 	dms_oops_parse(log, len, &o);
@@ -478,8 +487,8 @@ static void dms_oops_parse_arm64_lab_console_virtio(void)
 	EXPECT_UINT(o.regs.r[DMS_REG_X(3)], 0xffbf1c372fb973efULL);
 	EXPECT_UINT(o.regs.r[DMS_REG_X(29)], 0xffff800008343c70ULL);
 	EXPECT_INT(o.code_len, 20);
-	EXPECT_TRUE(!dms_insn_analyze(o.arch, o.code + o.code_rip, 4, 0xffff80000834c06cULL, &o.regs,
-				      48, &fi));
+	EXPECT_TRUE(!dms_insn_analyze(o.arch, o.code + o.code_rip, 4, 0xffff80000834c06cULL,
+				      &o.regs, 48, &fi));
 	EXPECT_STR(fi.text, "ldr x3, [x3, #0x68]");
 	EXPECT_INT(fi.culprit, DMS_REG_X(3));
 	// Bit 55 set: the kernel printed the address as the instruction used it.
@@ -507,8 +516,8 @@ static void dms_oops_parse_arm64_lab_console_e1000(void)
 	EXPECT_TRUE(o.found);
 	EXPECT_STR(o.rip_sym, "kmem_cache_alloc_bulk+0xc4/0x304");
 	EXPECT_INT(o.code_rip, 16);
-	EXPECT_TRUE(!dms_insn_analyze(o.arch, o.code + o.code_rip, 4, 0xffffbb0104d7e6c4ULL, &o.regs,
-				      48, &fi));
+	EXPECT_TRUE(!dms_insn_analyze(o.arch, o.code + o.code_rip, 4, 0xffffbb0104d7e6c4ULL,
+				      &o.regs, 48, &fi));
 	// The hardened freelist: the object (x6) from the per-cpu freelist is no pointer;
 	// x1 = swab(x6 + x0) sits beside it in the register dump.
 	EXPECT_STR(fi.text, "ldr x0, [x6, x0]");

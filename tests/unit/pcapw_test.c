@@ -30,8 +30,7 @@ static void temp_path(char *buf, size_t size, const char *suffix)
 {
 	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	static int counter;
-	snprintf(buf, size, "%s/dms-pcapw-%ld-%d%s", dir, (long)getpid(),
-		 counter++, suffix);
+	snprintf(buf, size, "%s/dms-pcapw-%ld-%d%s", dir, (long)getpid(), counter++, suffix);
 }
 
 static uint8_t *read_file(const char *path, size_t *len)
@@ -73,9 +72,12 @@ static struct dms_error *write_pcapng(const char *path, const char *owner)
 		struct dms_pkt pkt;
 		dms_pkt_decode(frames[i].data, frames[i].len, frames[i].l2, &pkt);
 		struct dms_pkt_meta meta = {
-			.paddr = 0x1000 * (i + 1) + 1, .has_paddr = true,
+			.paddr = 0x1000 * (i + 1) + 1,
+			.has_paddr = true,
 			.kvaddr = 0xffff888000000000ull + 0x1000 * (i + 1) + 1,
-			.has_kvaddr = true, .owner = owner, .ts_ns = i * 1000,
+			.has_kvaddr = true,
+			.owner = owner,
+			.ts_ns = i * 1000,
 		};
 		err = dms_pcapng_write(w, &pkt, frames[i].data, &meta);
 	}
@@ -123,8 +125,8 @@ static void dms_pcapng_write_block_layout(void)
 			    caplen != fr->len || memcmp(buf + pos + 28, fr->data, fr->len)) {
 				free(buf);
 				test_fail(__FILE__, __LINE__,
-					  "packet block %zu: expected iface %d caplen %zu",
-					  epbs, fr->l2 == DMS_L2_ETHERNET ? 0 : 1, fr->len);
+					  "packet block %zu: expected iface %d caplen %zu", epbs,
+					  fr->l2 == DMS_L2_ETHERNET ? 0 : 1, fr->len);
 				return;
 			}
 			epbs++;
@@ -196,8 +198,8 @@ static void dms_pcapng_write_tshark_roundtrip(void)
 			sev = *end == ',' ? end + 1 : NULL;
 		}
 		if (!line || !fields[1] || !fields[2] || strcmp(fields[2], want) ||
-		    strncmp(fields[1], proto_prefix, 4) ||
-		    (fields[3] && strlen(fields[3]) > 0) || problem) {
+		    strncmp(fields[1], proto_prefix, 4) || (fields[3] && strlen(fields[3]) > 0) ||
+		    problem) {
 			test_fail(__FILE__, __LINE__,
 				  "frame %zu: expected %s... comment \"%s\", no expert info; "
 				  "got \"%s\" \"%s\" malformed \"%s\" expert \"%s\"",
@@ -256,8 +258,8 @@ static void dms_pcap_write_two_files_read_back(void)
 				pcap_close(p);
 				unlink(eth);
 				unlink(raw);
-				test_fail(__FILE__, __LINE__, "%s: packet %zu differs",
-					  paths[k], counts[k]);
+				test_fail(__FILE__, __LINE__, "%s: packet %zu differs", paths[k],
+					  counts[k]);
 				return;
 			}
 			next[k]++;
@@ -289,8 +291,7 @@ static void dms_pkt_comment_sanitises_owner(void)
 {
 	struct dms_pkt pkt;
 	dms_pkt_decode(fx_eth_arp, sizeof(fx_eth_arp), DMS_L2_ETHERNET, &pkt);
-	struct dms_pkt_meta meta = { .paddr = 0x10, .has_paddr = true,
-				     .owner = "a\nb%s\x80" };
+	struct dms_pkt_meta meta = { .paddr = 0x10, .has_paddr = true, .owner = "a\nb%s\x80" };
 	char buf[200];
 	dms_pkt_comment(&pkt, &meta, buf, sizeof(buf));
 	EXPECT_STR(buf, "paddr=0x10 owner=a?b%s? score=70 status=ok ip_csum=none l4_csum=none");

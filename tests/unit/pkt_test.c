@@ -21,37 +21,33 @@ struct fixture {
 static const struct fixture fixtures[] = {
 	{ FX(eth_ipv4_udp), DMS_L2_ETHERNET,
 	  "IPv4 UDP 198.51.100.7:5000 > 198.51.100.9:6000 len 32", DMS_CSUM_OK, 14 },
-	{ FX(eth_ipv4opt_tcp), DMS_L2_ETHERNET,
-	  "IPv4 TCP 192.0.2.1:40000 > 192.0.2.2:80 [S] len 0", DMS_CSUM_OK, 14 },
+	{ FX(eth_ipv4opt_tcp), DMS_L2_ETHERNET, "IPv4 TCP 192.0.2.1:40000 > 192.0.2.2:80 [S] len 0",
+	  DMS_CSUM_OK, 14 },
 	{ FX(vlan_ipv4_icmp), DMS_L2_ETHERNET,
-	  "vlan 100 IPv4 ICMP 10.1.2.3 > 10.1.2.4 type 8 code 0 len 32",
-	  DMS_CSUM_OK, 18 },
+	  "vlan 100 IPv4 ICMP 10.1.2.3 > 10.1.2.4 type 8 code 0 len 32", DMS_CSUM_OK, 18 },
 	{ FX(qinq_ipv6_udp), DMS_L2_ETHERNET,
-	  "vlan 10.20 IPv6 UDP [2001:db8::1]:5001 > [2001:db8::2]:33000 len 32",
-	  DMS_CSUM_OK, 22 + 40 },
+	  "vlan 10.20 IPv6 UDP [2001:db8::1]:5001 > [2001:db8::2]:33000 len 32", DMS_CSUM_OK,
+	  22 + 40 },
 	{ FX(ipv6_ext_tcp), DMS_L2_NONE,
-	  "IPv6 frag TCP [2001:db8::10]:443 > [2001:db8::99]:51000 [P.] off 0 len 5",
-	  DMS_CSUM_OK, 129 - 25 },
-	{ FX(ipv6_icmp6), DMS_L2_NONE,
-	  "IPv6 ICMPv6 fe80::1 > fe80::2 type 128 code 0 len 32", DMS_CSUM_OK, 40 },
-	{ FX(eth_arp), DMS_L2_ETHERNET,
-	  "ARP request who-has 192.0.2.2 tell 192.0.2.1", DMS_CSUM_NONE, 0 },
-	{ FX(ipv4_tcp_partial), DMS_L2_NONE,
-	  "IPv4 TCP 203.0.113.5:33333 > 203.0.113.6:22 [P.] len 32",
-	  DMS_CSUM_PARTIAL, 0 },
-	{ FX(ipv4_udp_nocsum), DMS_L2_NONE,
-	  "IPv4 UDP 198.51.100.1:4000 > 198.51.100.2:4001 len 32", DMS_CSUM_NONE, 0 },
-	{ FX(eth_ipv4_frag), DMS_L2_ETHERNET,
-	  "IPv4 frag UDP 198.51.100.7 > 198.51.100.9 off 1480 len 64",
+	  "IPv6 frag TCP [2001:db8::10]:443 > [2001:db8::99]:51000 [P.] off 0 len 5", DMS_CSUM_OK,
+	  129 - 25 },
+	{ FX(ipv6_icmp6), DMS_L2_NONE, "IPv6 ICMPv6 fe80::1 > fe80::2 type 128 code 0 len 32",
+	  DMS_CSUM_OK, 40 },
+	{ FX(eth_arp), DMS_L2_ETHERNET, "ARP request who-has 192.0.2.2 tell 192.0.2.1",
 	  DMS_CSUM_NONE, 0 },
+	{ FX(ipv4_tcp_partial), DMS_L2_NONE,
+	  "IPv4 TCP 203.0.113.5:33333 > 203.0.113.6:22 [P.] len 32", DMS_CSUM_PARTIAL, 0 },
+	{ FX(ipv4_udp_nocsum), DMS_L2_NONE, "IPv4 UDP 198.51.100.1:4000 > 198.51.100.2:4001 len 32",
+	  DMS_CSUM_NONE, 0 },
+	{ FX(eth_ipv4_frag), DMS_L2_ETHERNET,
+	  "IPv4 frag UDP 198.51.100.7 > 198.51.100.9 off 1480 len 64", DMS_CSUM_NONE, 0 },
 };
 
 #define NFIXTURES (sizeof(fixtures) / sizeof(fixtures[0]))
 
 // Copy len bytes to an exactly sized heap buffer at an odd offset, so ASan
 // catches any read past the end; the caller frees *base.
-static uint8_t *place(const uint8_t *data, size_t len, size_t off,
-		      uint8_t **base)
+static uint8_t *place(const uint8_t *data, size_t len, size_t off, uint8_t **base)
 {
 	*base = malloc(off + len + 1);
 	memset(*base, 0xa5, off);
@@ -60,16 +56,14 @@ static uint8_t *place(const uint8_t *data, size_t len, size_t off,
 }
 
 // Decode buf as l2 and report a readable failure if the status differs.
-#define EXPECT_STATUS(pkt, want)                                              \
-	do {                                                                  \
-		if ((pkt)->status != (want)) {                                \
-			test_fail(__FILE__, __LINE__,                         \
-				  "status: expected %s, got %s (%s)",         \
-				  dms_pkt_status_name(want),                  \
-				  dms_pkt_status_name((pkt)->status),         \
-				  (pkt)->reason ? (pkt)->reason : "");        \
-			return;                                               \
-		}                                                             \
+#define EXPECT_STATUS(pkt, want)                                                                   \
+	do {                                                                                       \
+		if ((pkt)->status != (want)) {                                                     \
+			test_fail(__FILE__, __LINE__, "status: expected %s, got %s (%s)",          \
+				  dms_pkt_status_name(want), dms_pkt_status_name((pkt)->status),   \
+				  (pkt)->reason ? (pkt)->reason : "");                             \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 
 static void dms_pkt_decode_fixtures_at_odd_offsets(void)
@@ -89,10 +83,9 @@ static void dms_pkt_decode_fixtures_at_odd_offsets(void)
 			test_fail(__FILE__, __LINE__,
 				  "%s: expected ok hit \"%s\" l4 csum %s len %zu, "
 				  "got %s (%s) score %d \"%s\" l4 csum %s len %zu",
-				  fx->name, fx->summary, dms_csum_name(fx->l4_csum),
-				  fx->len, dms_pkt_status_name(pkt.status),
-				  pkt.reason ? pkt.reason : "", pkt.score, line,
-				  dms_csum_name(pkt.l4_csum), pkt.frame_len);
+				  fx->name, fx->summary, dms_csum_name(fx->l4_csum), fx->len,
+				  dms_pkt_status_name(pkt.status), pkt.reason ? pkt.reason : "",
+				  pkt.score, line, dms_csum_name(pkt.l4_csum), pkt.frame_len);
 			return;
 		}
 	}
@@ -126,8 +119,7 @@ static void dms_pkt_decode_eth_ipv4_udp_fields(void)
 static void dms_pkt_decode_ipv4_options_parsed(void)
 {
 	struct dms_pkt pkt;
-	dms_pkt_decode(fx_eth_ipv4opt_tcp, sizeof(fx_eth_ipv4opt_tcp),
-		       DMS_L2_ETHERNET, &pkt);
+	dms_pkt_decode(fx_eth_ipv4opt_tcp, sizeof(fx_eth_ipv4opt_tcp), DMS_L2_ETHERNET, &pkt);
 	EXPECT_STATUS(&pkt, DMS_PKT_OK);
 	EXPECT_INT(pkt.l3_hdr_len, 28);
 	EXPECT_INT(pkt.l4_off, 14 + 28);
@@ -194,8 +186,7 @@ static void dms_pkt_decode_one_byte_flips_rejected(void)
 					test_fail(__FILE__, __LINE__,
 						  "%s with byte %zu ^= %#x: expected no hit, "
 						  "got %s score %d l4 csum %s",
-						  fx->name, i, x,
-						  dms_pkt_status_name(pkt.status),
+						  fx->name, i, x, dms_pkt_status_name(pkt.status),
 						  pkt.score, dms_csum_name(pkt.l4_csum));
 					return;
 				}
@@ -216,13 +207,11 @@ static void dms_pkt_decode_every_prefix_truncated(void)
 			struct dms_pkt pkt;
 			dms_pkt_decode(copy, cut, fx->l2, &pkt);
 			free(copy);
-			if (pkt.status != DMS_PKT_TRUNCATED ||
-			    pkt.caplen != cut) {
+			if (pkt.status != DMS_PKT_TRUNCATED || pkt.caplen != cut) {
 				test_fail(__FILE__, __LINE__,
 					  "%s cut at %zu: expected truncated caplen %zu, "
 					  "got %s (%s) caplen %zu",
-					  fx->name, cut, cut,
-					  dms_pkt_status_name(pkt.status),
+					  fx->name, cut, cut, dms_pkt_status_name(pkt.status),
 					  pkt.reason ? pkt.reason : "", pkt.caplen);
 				return;
 			}
@@ -234,8 +223,7 @@ static void dms_pkt_decode_truncated_l4_unverified(void)
 {
 	// Cut the UDP payload short: headers intact, checksum unverifiable.
 	struct dms_pkt pkt;
-	dms_pkt_decode(fx_eth_ipv4_udp, sizeof(fx_eth_ipv4_udp) - 10,
-		       DMS_L2_ETHERNET, &pkt);
+	dms_pkt_decode(fx_eth_ipv4_udp, sizeof(fx_eth_ipv4_udp) - 10, DMS_L2_ETHERNET, &pkt);
 	EXPECT_STATUS(&pkt, DMS_PKT_TRUNCATED);
 	EXPECT_STR(pkt.reason, "ipv4 payload");
 	EXPECT_INT(pkt.l4_csum, DMS_CSUM_UNVERIFIED);
@@ -245,8 +233,7 @@ static void dms_pkt_decode_truncated_l4_unverified(void)
 	EXPECT_INT(pkt.score, 60);
 	EXPECT_TRUE(dms_pkt_is_hit(&pkt));
 	// Without the Ethernet header the same bytes are not enough.
-	dms_pkt_decode(fx_eth_ipv4_udp + 14, sizeof(fx_eth_ipv4_udp) - 24,
-		       DMS_L2_NONE, &pkt);
+	dms_pkt_decode(fx_eth_ipv4_udp + 14, sizeof(fx_eth_ipv4_udp) - 24, DMS_L2_NONE, &pkt);
 	EXPECT_STATUS(&pkt, DMS_PKT_TRUNCATED);
 	EXPECT_TRUE(!dms_pkt_is_hit(&pkt));
 }
@@ -273,8 +260,7 @@ static void dms_pkt_decode_ipv4_header_only_not_hit(void)
 {
 	// A valid IPv4 header of an unknown protocol, no Ethernet: the header
 	// checksum alone never makes a hit.
-	uint8_t h[20] = { 0x45, 0, 0, 20, 0, 0, 0x40, 0, 64, 253,
-			  0, 0, 10, 0, 0, 1, 10, 0, 0, 2 };
+	uint8_t h[20] = { 0x45, 0, 0, 20, 0, 0, 0x40, 0, 64, 253, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2 };
 	fix_ipv4_csum(h);
 	struct dms_pkt pkt;
 	dms_pkt_decode(h, sizeof(h), DMS_L2_NONE, &pkt);
@@ -287,8 +273,7 @@ static void dms_pkt_decode_ipv4_header_only_not_hit(void)
 static void dms_pkt_decode_vlan_tag(void)
 {
 	struct dms_pkt pkt;
-	dms_pkt_decode(fx_vlan_ipv4_icmp, sizeof(fx_vlan_ipv4_icmp),
-		       DMS_L2_ETHERNET, &pkt);
+	dms_pkt_decode(fx_vlan_ipv4_icmp, sizeof(fx_vlan_ipv4_icmp), DMS_L2_ETHERNET, &pkt);
 	EXPECT_STATUS(&pkt, DMS_PKT_OK);
 	EXPECT_INT(pkt.nvlans, 1);
 	EXPECT_UINT(pkt.vlan_tpid[0], 0x8100);
@@ -300,8 +285,7 @@ static void dms_pkt_decode_vlan_tag(void)
 static void dms_pkt_decode_qinq_stack(void)
 {
 	struct dms_pkt pkt;
-	dms_pkt_decode(fx_qinq_ipv6_udp, sizeof(fx_qinq_ipv6_udp),
-		       DMS_L2_ETHERNET, &pkt);
+	dms_pkt_decode(fx_qinq_ipv6_udp, sizeof(fx_qinq_ipv6_udp), DMS_L2_ETHERNET, &pkt);
 	EXPECT_STATUS(&pkt, DMS_PKT_OK);
 	EXPECT_INT(pkt.nvlans, 2);
 	EXPECT_UINT(pkt.vlan_tpid[0], 0x88a8);
@@ -441,8 +425,7 @@ static void dms_pkt_decode_ipv6_fragment_reserved_invalid(void)
 static void dms_pkt_decode_partial_checksum(void)
 {
 	struct dms_pkt pkt;
-	dms_pkt_decode(fx_ipv4_tcp_partial, sizeof(fx_ipv4_tcp_partial),
-		       DMS_L2_NONE, &pkt);
+	dms_pkt_decode(fx_ipv4_tcp_partial, sizeof(fx_ipv4_tcp_partial), DMS_L2_NONE, &pkt);
 	EXPECT_STATUS(&pkt, DMS_PKT_OK);
 	EXPECT_INT(pkt.l4_csum, DMS_CSUM_PARTIAL);
 	EXPECT_INT(pkt.score, 40 + 10 + 30);
@@ -462,14 +445,12 @@ static void dms_pkt_decode_udp_length_mismatch_invalid(void)
 static void dms_pkt_decode_fragment_needs_ethernet(void)
 {
 	struct dms_pkt pkt;
-	dms_pkt_decode(fx_eth_ipv4_frag, sizeof(fx_eth_ipv4_frag),
-		       DMS_L2_ETHERNET, &pkt);
+	dms_pkt_decode(fx_eth_ipv4_frag, sizeof(fx_eth_ipv4_frag), DMS_L2_ETHERNET, &pkt);
 	EXPECT_STATUS(&pkt, DMS_PKT_OK);
 	EXPECT_INT(pkt.frag_offset, 1480);
 	EXPECT_INT(pkt.l4_off, 0);
 	EXPECT_TRUE(dms_pkt_is_hit(&pkt));
-	dms_pkt_decode(fx_eth_ipv4_frag + 14, sizeof(fx_eth_ipv4_frag) - 14,
-		       DMS_L2_NONE, &pkt);
+	dms_pkt_decode(fx_eth_ipv4_frag + 14, sizeof(fx_eth_ipv4_frag) - 14, DMS_L2_NONE, &pkt);
 	EXPECT_STATUS(&pkt, DMS_PKT_OK);
 	EXPECT_INT(pkt.score, 50);
 	EXPECT_TRUE(!dms_pkt_is_hit(&pkt));

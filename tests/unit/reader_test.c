@@ -20,7 +20,9 @@ static void fill_image(void)
 static struct dms_memimg *make_image(void)
 {
 	struct dms_memimg_config cfg = {
-		.phys_base = BASE, .page_size = PAGE, .direct_map_base = DIRECT_MAP,
+		.phys_base = BASE,
+		.page_size = PAGE,
+		.direct_map_base = DIRECT_MAP,
 	};
 	struct dms_memimg *img = NULL;
 	fill_image();
@@ -33,11 +35,9 @@ static void dms_memimg_create_rejects_bad_page_size(void)
 {
 	struct dms_memimg_config cfg = { .page_size = 3000 };
 	struct dms_memimg *img = NULL;
-	EXPECT_ERR(dms_memimg_create(image, sizeof(image), &cfg, &img),
-		   DMS_ERR_INVALID_ARGUMENT);
+	EXPECT_ERR(dms_memimg_create(image, sizeof(image), &cfg, &img), DMS_ERR_INVALID_ARGUMENT);
 	cfg.page_size = PAGE;
-	EXPECT_ERR(dms_memimg_create(image, 100, &cfg, &img),
-		   DMS_ERR_INVALID_ARGUMENT);
+	EXPECT_ERR(dms_memimg_create(image, 100, &cfg, &img), DMS_ERR_INVALID_ARGUMENT);
 	EXPECT_TRUE(img == NULL);
 }
 
@@ -48,8 +48,7 @@ static void dms_reader_read_phys_reads_across_pages(void)
 	const struct dms_reader *r = dms_memimg_reader(img);
 	uint8_t buf[100];
 	size_t got = 0;
-	struct dms_error *err =
-		dms_reader_read_phys(r, BASE + PAGE - 50, buf, sizeof(buf), &got);
+	struct dms_error *err = dms_reader_read_phys(r, BASE + PAGE - 50, buf, sizeof(buf), &got);
 	dms_memimg_destroy(img);
 	EXPECT_OK(err);
 	EXPECT_INT(got, 100);
@@ -64,10 +63,8 @@ static void dms_reader_read_phys_short_at_missing_page(void)
 	const struct dms_reader *r = dms_memimg_reader(img);
 	uint8_t buf[3 * PAGE];
 	size_t got = 12345, got2 = 12345;
-	struct dms_error *err =
-		dms_reader_read_phys(r, BASE + PAGE + 10, buf, sizeof(buf), &got);
-	struct dms_error *err2 =
-		dms_reader_read_phys(r, BASE + 2 * PAGE + 8, buf, 8, &got2);
+	struct dms_error *err = dms_reader_read_phys(r, BASE + PAGE + 10, buf, sizeof(buf), &got);
+	struct dms_error *err2 = dms_reader_read_phys(r, BASE + 2 * PAGE + 8, buf, 8, &got2);
 	dms_memimg_destroy(img);
 	EXPECT_OK(err);
 	EXPECT_OK(err2);
@@ -123,8 +120,8 @@ static void dms_reader_for_each_range_merges_present_runs(void)
 	dms_memimg_set_present(img, BASE + 2 * PAGE, 2 * PAGE, 0);
 	dms_memimg_set_present(img, BASE + 5 * PAGE + 100, 10, 0);
 	struct ranges r = { 0 };
-	struct dms_error *err = dms_reader_for_each_range(
-		dms_memimg_reader(img), 0, UINT64_MAX, record_range, &r);
+	struct dms_error *err =
+		dms_reader_for_each_range(dms_memimg_reader(img), 0, UINT64_MAX, record_range, &r);
 	dms_memimg_destroy(img);
 	EXPECT_OK(err);
 	EXPECT_INT(r.n, 3);
@@ -141,9 +138,8 @@ static void dms_reader_for_each_range_clips_to_request(void)
 	struct dms_memimg *img = make_image();
 	EXPECT_TRUE(img != NULL);
 	struct ranges r = { 0 };
-	struct dms_error *err =
-		dms_reader_for_each_range(dms_memimg_reader(img), BASE + 100,
-					  BASE + 3 * PAGE + 5, record_range, &r);
+	struct dms_error *err = dms_reader_for_each_range(dms_memimg_reader(img), BASE + 100,
+							  BASE + 3 * PAGE + 5, record_range, &r);
 	dms_memimg_destroy(img);
 	EXPECT_OK(err);
 	EXPECT_INT(r.n, 1);
@@ -158,8 +154,8 @@ static void dms_reader_for_each_range_stops_on_error(void)
 	dms_memimg_set_present(img, BASE + PAGE, 1, 0);
 	dms_memimg_set_present(img, BASE + 3 * PAGE, 1, 0);
 	struct ranges r = { .stop_after = 2 };
-	struct dms_error *err = dms_reader_for_each_range(
-		dms_memimg_reader(img), 0, UINT64_MAX, record_range, &r);
+	struct dms_error *err =
+		dms_reader_for_each_range(dms_memimg_reader(img), 0, UINT64_MAX, record_range, &r);
 	dms_memimg_destroy(img);
 	EXPECT_INT(r.n, 2);
 	EXPECT_ERR(err, DMS_ERR_STOP);
@@ -173,7 +169,8 @@ static void dms_reader_kvaddr_to_paddr_direct_map(void)
 	uint64_t pa = 0, va = 0;
 	struct dms_error *e1 = dms_reader_paddr_to_kvaddr(r, BASE + 0x123, &va);
 	struct dms_error *e2 = dms_reader_kvaddr_to_paddr(r, va, &pa);
-	struct dms_error *e3 = dms_reader_kvaddr_to_paddr(r, 0xffffffff81000000ull - DIRECT_MAP, &pa);
+	struct dms_error *e3 =
+		dms_reader_kvaddr_to_paddr(r, 0xffffffff81000000ull - DIRECT_MAP, &pa);
 	dms_memimg_destroy(img);
 	EXPECT_OK(e1);
 	EXPECT_OK(e2);
@@ -188,8 +185,7 @@ static void dms_reader_kvaddr_to_paddr_without_direct_map_fails(void)
 	struct dms_memimg *img = NULL;
 	EXPECT_OK(dms_memimg_create(image, sizeof(image), &cfg, &img));
 	uint64_t pa;
-	struct dms_error *err =
-		dms_reader_kvaddr_to_paddr(dms_memimg_reader(img), DIRECT_MAP, &pa);
+	struct dms_error *err = dms_reader_kvaddr_to_paddr(dms_memimg_reader(img), DIRECT_MAP, &pa);
 	dms_memimg_destroy(img);
 	EXPECT_ERR(err, DMS_ERR_NOT_FOUND);
 }

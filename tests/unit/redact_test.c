@@ -16,15 +16,15 @@
 #include "test.h"
 
 // The key of the Crypto-PAn reference distribution's sample.
-static const uint8_t REF_KEY[32] = { 21,  34,  23,  141, 51,  164, 207, 128, 19, 10, 91,
-				     22,  73,  144, 125, 16,  216, 152, 143, 131, 121, 121,
-				     101, 39,  98,  87,  76,  45,  42,  132, 34,  2 };
+static const uint8_t REF_KEY[32] = { 21,  34, 23,  141, 51, 164, 207, 128, 19,	10,  91,
+				     22,  73, 144, 125, 16, 216, 152, 143, 131, 121, 121,
+				     101, 39, 98,  87,	76, 45,	 42,  132, 34,	2 };
 static const char *const REF[][2] = {
-	{ "128.11.68.132", "135.242.180.132" }, { "129.118.74.4", "134.136.186.123" },
-	{ "130.132.252.244", "133.68.164.234" }, { "141.223.7.43", "141.167.8.160" },
+	{ "128.11.68.132", "135.242.180.132" },	  { "129.118.74.4", "134.136.186.123" },
+	{ "130.132.252.244", "133.68.164.234" },  { "141.223.7.43", "141.167.8.160" },
 	{ "141.233.145.108", "141.129.237.235" }, { "152.163.225.39", "151.140.114.167" },
 	{ "156.29.3.236", "147.225.12.42" },	  { "165.247.96.84", "162.9.99.234" },
-	{ "166.107.77.190", "160.132.178.185" }, { "192.102.249.13", "252.138.62.131" },
+	{ "166.107.77.190", "160.132.178.185" },  { "192.102.249.13", "252.138.62.131" },
 	{ "192.215.32.125", "252.43.47.189" },	  { "192.233.80.103", "252.25.108.8" },
 	{ "192.41.57.43", "252.222.221.184" },	  { "193.150.244.223", "253.169.52.216" },
 	{ "195.205.63.100", "255.186.223.5" },
@@ -103,7 +103,8 @@ static void dms_redact_mac_keyed(void)
 {
 	struct dms_redact *r = redactor(1, 0, false, false), *r2 = redactor(2, 0, false, false),
 			  *ro = redactor(1, 0, false, true);
-	const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x5a, 0x10, 0x01 }, mcast[6] = { 0x01, 0x00, 0x5e, 1, 2, 3 };
+	const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x5a, 0x10, 0x01 },
+		      mcast[6] = { 0x01, 0x00, 0x5e, 1, 2, 3 };
 	const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	uint8_t a[6], b[6], c[6], d[6], e[6], f[6];
 
@@ -113,7 +114,8 @@ static void dms_redact_mac_keyed(void)
 	dms_redact_mac(ro, mac, d);
 	dms_redact_mac(r, mcast, e);
 	dms_redact_mac(r, bcast, f);
-	bool stable = !memcmp(a, b, 6), differs = memcmp(a, c, 6) != 0, changed = memcmp(a, mac, 6) != 0;
+	bool stable = !memcmp(a, b, 6), differs = memcmp(a, c, 6) != 0,
+	     changed = memcmp(a, mac, 6) != 0;
 	bool local = (a[0] & 0x03) == 0x02, oui = !memcmp(d, mac, 3) && memcmp(d, mac, 6);
 	bool group = (e[0] & 1) && memcmp(e, mcast, 6), bc = !memcmp(f, bcast, 6);
 	dms_redact_destroy(r);
@@ -165,13 +167,16 @@ static void dms_redact_frame_fixtures_keep_checksums(void)
 {
 	static const struct frame_case cases[] = {
 		{ "eth ipv4 udp", fx_eth_ipv4_udp, sizeof(fx_eth_ipv4_udp), DMS_L2_ETHERNET },
-		{ "eth ipv4 options tcp", fx_eth_ipv4opt_tcp, sizeof(fx_eth_ipv4opt_tcp), DMS_L2_ETHERNET },
+		{ "eth ipv4 options tcp", fx_eth_ipv4opt_tcp, sizeof(fx_eth_ipv4opt_tcp),
+		  DMS_L2_ETHERNET },
 		{ "vlan ipv4 icmp", fx_vlan_ipv4_icmp, sizeof(fx_vlan_ipv4_icmp), DMS_L2_ETHERNET },
 		{ "qinq ipv6 udp", fx_qinq_ipv6_udp, sizeof(fx_qinq_ipv6_udp), DMS_L2_ETHERNET },
 		{ "ipv6 ext tcp", fx_ipv6_ext_tcp, sizeof(fx_ipv6_ext_tcp), DMS_L2_NONE },
 		{ "ipv6 icmpv6", fx_ipv6_icmp6, sizeof(fx_ipv6_icmp6), DMS_L2_NONE },
-		{ "ipv4 tcp partial", fx_ipv4_tcp_partial, sizeof(fx_ipv4_tcp_partial), DMS_L2_NONE },
-		{ "ipv4 udp no checksum", fx_ipv4_udp_nocsum, sizeof(fx_ipv4_udp_nocsum), DMS_L2_NONE },
+		{ "ipv4 tcp partial", fx_ipv4_tcp_partial, sizeof(fx_ipv4_tcp_partial),
+		  DMS_L2_NONE },
+		{ "ipv4 udp no checksum", fx_ipv4_udp_nocsum, sizeof(fx_ipv4_udp_nocsum),
+		  DMS_L2_NONE },
 	};
 	struct dms_redact *r = redactor(5, 0, false, false);
 	static uint8_t mem[4096];
@@ -194,18 +199,21 @@ static void dms_redact_frame_fixtures_keep_checksums(void)
 		dms_redact_ip(r, c->data + at + alen, want_dst, alen);
 		const uint8_t *s = f + at;
 		bool addrs = !memcmp(s, want_src, alen) && !memcmp(s + alen, want_dst, alen);
-		bool macs = c->l2 != DMS_L2_ETHERNET || (memcmp(q.dst_mac, p.dst_mac, 6) && memcmp(q.src_mac, p.src_mac, 6));
+		bool macs = c->l2 != DMS_L2_ETHERNET ||
+			    (memcmp(q.dst_mac, p.dst_mac, 6) && memcmp(q.src_mac, p.src_mac, 6));
 		size_t hdr = p.l4_off + (p.proto == 6 ? (size_t)(f[p.l4_off + 12] >> 4) * 4 : 8);
 		bool payload_zero = true;
 		for (size_t k = hdr; k < c->len; k++)
 			payload_zero &= f[k] == 0;
 		bool ip_ok = p.ip_version == 6 || q.ip_csum == DMS_CSUM_OK;
-		bool l4_ok = (p.proto == 17 && p.ip_version == 4 && !f[p.l4_off + 6] && !f[p.l4_off + 7] &&
-			      p.l4_csum == DMS_CSUM_NONE) || l4_sum_ok(f, &p);
+		bool l4_ok = (p.proto == 17 && p.ip_version == 4 && !f[p.l4_off + 6] &&
+			      !f[p.l4_off + 7] && p.l4_csum == DMS_CSUM_NONE) ||
+			     l4_sum_ok(f, &p);
 		if (!(kept == c->len && addrs && macs && payload_zero && ip_ok && l4_ok)) {
 			dms_redact_destroy(r);
 			test_fail(__FILE__, __LINE__,
-				  "%s: kept %zu of %zu, addresses mapped %d, MACs mapped %d, payload zero %d, "
+				  "%s: kept %zu of %zu, addresses mapped %d, MACs mapped %d, "
+				  "payload zero %d, "
 				  "IP checksum %d, L4 checksum %d",
 				  c->name, kept, c->len, addrs, macs, payload_zero, ip_ok, l4_ok);
 			return;
@@ -218,7 +226,8 @@ static void dms_redact_frame_fixtures_keep_checksums(void)
 	dms_redact_frame(r, mem, sizeof(fx_ipv6_ext_tcp), &p);
 	bool leaked = false;
 	for (size_t k = 0; k + 16 <= sizeof(fx_ipv6_ext_tcp); k++) {
-		static const uint8_t doc[4] = { 0x20, 0x01, 0x0d, 0xb8 }; // 2001:db8::/32 of the fixture
+		static const uint8_t doc[4] = { 0x20, 0x01, 0x0d,
+						0xb8 }; // 2001:db8::/32 of the fixture
 		leaked |= !memcmp(mem + k, doc, 4);
 	}
 	dms_redact_destroy(r);
@@ -244,7 +253,8 @@ static void dms_redact_frame_arp_keep_cut(void)
 	dms_pkt_decode(f, sizeof(fx_eth_ipv4_udp), DMS_L2_ETHERNET, &p);
 	size_t hdr = p.l4_off + 8;
 	dms_redact_frame(rk, f, sizeof(fx_eth_ipv4_udp), &p);
-	bool kept4 = !memcmp(f + hdr, fx_eth_ipv4_udp + hdr, 4) && f[hdr + 4] == 0 && l4_sum_ok(f, &p);
+	bool kept4 =
+		!memcmp(f + hdr, fx_eth_ipv4_udp + hdr, 4) && f[hdr + 4] == 0 && l4_sum_ok(f, &p);
 	memcpy(f, fx_eth_ipv4_udp, sizeof(fx_eth_ipv4_udp));
 	size_t cut = dms_redact_frame(rc, f, sizeof(fx_eth_ipv4_udp), &p);
 	dms_redact_destroy(r);
@@ -260,8 +270,8 @@ static void dms_redact_frame_neighbor_discovery(void)
 {
 	static uint8_t f[1 + 72];
 	uint8_t *n = f + 1; // odd offset
-	static const uint8_t hdr[40] = { 0x60, 0, 0, 0, 0, 32, 58, 255, 0xfe, 0x80, [23] = 1,
-					 0xff, 0x02, [35] = 1, 0xff, 0, 0, 2 };
+	static const uint8_t hdr[40] = { 0x60, 0,	 0,    0,    0,	       32,   58, 255, 0xfe,
+					 0x80, [23] = 1, 0xff, 0x02, [35] = 1, 0xff, 0,	 0,   2 };
 	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
 	memcpy(n, hdr, 40);
@@ -297,7 +307,8 @@ static void dms_redact_text_addresses_only(void)
 {
 	struct dms_redact *r = redactor(3, 0, false, false);
 	char out[512], want[512];
-	uint8_t a[4] = { 203, 0, 113, 9 }, b[4] = { 192, 0, 2, 10 }, m[6] = { 0x52, 0x54, 0, 0x5a, 0x10, 1 };
+	uint8_t a[4] = { 203, 0, 113, 9 }, b[4] = { 192, 0, 2, 10 },
+		m[6] = { 0x52, 0x54, 0, 0x5a, 0x10, 1 };
 	uint8_t v6[16];
 
 	inet_pton(AF_INET6, "2001:db8::1", v6);
@@ -308,13 +319,18 @@ static void dms_redact_text_addresses_only(void)
 	char s6[INET6_ADDRSTRLEN];
 	inet_ntop(AF_INET6, v6, s6, sizeof(s6));
 	dms_redact_text(r,
-			"tcp 203.0.113.9:443 > 192.0.2.10:51000 (2); MAC 52:54:00:5a:10:01; [2001:db8::1]:443; "
-			"obj ff19e434df9d07b8 at 0xff19e434df9d07b8+0x88, 16:07:15, 6.1.0-56-amd64, v1.2.3.4.5",
+			"tcp 203.0.113.9:443 > 192.0.2.10:51000 (2); MAC 52:54:00:5a:10:01; "
+			"[2001:db8::1]:443; "
+			"obj ff19e434df9d07b8 at 0xff19e434df9d07b8+0x88, 16:07:15, "
+			"6.1.0-56-amd64, v1.2.3.4.5",
 			out, sizeof(out));
 	snprintf(want, sizeof(want),
-		 "tcp %u.%u.%u.%u:443 > %u.%u.%u.%u:51000 (2); MAC %02x:%02x:%02x:%02x:%02x:%02x; [%s]:443; "
-		 "obj ff19e434df9d07b8 at 0xff19e434df9d07b8+0x88, 16:07:15, 6.1.0-56-amd64, v1.2.3.4.5",
-		 a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3], m[0], m[1], m[2], m[3], m[4], m[5], s6);
+		 "tcp %u.%u.%u.%u:443 > %u.%u.%u.%u:51000 (2); MAC %02x:%02x:%02x:%02x:%02x:%02x; "
+		 "[%s]:443; "
+		 "obj ff19e434df9d07b8 at 0xff19e434df9d07b8+0x88, 16:07:15, 6.1.0-56-amd64, "
+		 "v1.2.3.4.5",
+		 a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3], m[0], m[1], m[2], m[3], m[4], m[5],
+		 s6);
 	size_t n = dms_redact_text(r, "192.0.2.10", out + 400, 5);
 	dms_redact_destroy(r);
 	EXPECT_STR(out, want);
@@ -354,7 +370,8 @@ static void dms_redact_create_spec_forms(void)
 	EXPECT_TRUE(opts);
 	EXPECT_ERR(dms_redact_create_spec("pass:x,keep=99999999", &r), DMS_ERR_INVALID_ARGUMENT);
 	EXPECT_ERR(dms_redact_create_spec("/nonexistent/key", &r), DMS_ERR_IO);
-	EXPECT_ERR(dms_redact_create_spec("env:DMS_SURELY_UNSET_VAR", &r), DMS_ERR_INVALID_ARGUMENT);
+	EXPECT_ERR(dms_redact_create_spec("env:DMS_SURELY_UNSET_VAR", &r),
+		   DMS_ERR_INVALID_ARGUMENT);
 }
 
 const struct dms_test redact_tests[] = {

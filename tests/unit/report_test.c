@@ -44,20 +44,22 @@ static struct dms_error *on_hit(const struct dms_hit *hit, void *arg)
 
 static void dms_report_hit_json_without_owner_model(void)
 {
-	uint8_t buf[512] = {0};
+	uint8_t buf[512] = { 0 };
 	memcpy(buf + 101, fx_eth_ipv4_udp, sizeof(fx_eth_ipv4_udp));
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
-	struct dms_report_config cfg = {.out = f, .name = "t", .json = true, .page_size = 4096};
-	struct one o = {0};
+	struct dms_report_config cfg = { .out = f, .name = "t", .json = true, .page_size = 4096 };
+	struct one o = { 0 };
 	struct dms_error *err = dms_report_create(&cfg, &o.rp);
 	if (!err) {
 		struct dms_scan scan;
 		dms_scan_init(&scan);
 		err = dms_scan_buffer(&scan, buf, sizeof(buf), sizeof(buf), 0x10000, on_hit, &o);
-		struct dms_report_end e = {.has_bytes_read = true, .bytes_read = 512,
-					   .reader = "parallel", .reader_threads = 2};
+		struct dms_report_end e = { .has_bytes_read = true,
+					    .bytes_read = 512,
+					    .reader = "parallel",
+					    .reader_threads = 2 };
 		dms_report_summary(o.rp, &e);
 		dms_report_destroy(o.rp);
 	}
@@ -75,5 +77,5 @@ static void dms_report_hit_json_without_owner_model(void)
 const struct dms_test report_tests[] = {
 	TEST_ENTRY(dms_json_str_escapes_dump_text),
 	TEST_ENTRY(dms_report_hit_json_without_owner_model),
-	{NULL, NULL},
+	{ NULL, NULL },
 };

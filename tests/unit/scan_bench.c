@@ -87,12 +87,12 @@ static struct dms_error *count_hit(const struct dms_hit *hit, void *arg)
 
 static const uint8_t *const packets[] = {
 	fx_eth_ipv4_udp, fx_eth_ipv4opt_tcp, fx_vlan_ipv4_icmp, fx_qinq_ipv6_udp,
-	fx_ipv6_ext_tcp, fx_ipv6_icmp6, fx_eth_arp, fx_ipv4_tcp_partial,
+	fx_ipv6_ext_tcp, fx_ipv6_icmp6,	     fx_eth_arp,	fx_ipv4_tcp_partial,
 };
 static const size_t packet_lens[] = {
-	sizeof(fx_eth_ipv4_udp), sizeof(fx_eth_ipv4opt_tcp), sizeof(fx_vlan_ipv4_icmp),
-	sizeof(fx_qinq_ipv6_udp), sizeof(fx_ipv6_ext_tcp), sizeof(fx_ipv6_icmp6),
-	sizeof(fx_eth_arp), sizeof(fx_ipv4_tcp_partial),
+	sizeof(fx_eth_ipv4_udp),  sizeof(fx_eth_ipv4opt_tcp),  sizeof(fx_vlan_ipv4_icmp),
+	sizeof(fx_qinq_ipv6_udp), sizeof(fx_ipv6_ext_tcp),     sizeof(fx_ipv6_icmp6),
+	sizeof(fx_eth_arp),	  sizeof(fx_ipv4_tcp_partial),
 };
 
 // Best of three runs of a buffer scan; returns MiB/s, *hits from the last.
@@ -104,8 +104,7 @@ static double bench_buffer(const uint8_t *buf, size_t len, uint64_t *hits)
 		dms_scan_init(&scan);
 		*hits = 0;
 		double t0 = now();
-		struct dms_error *err = dms_scan_buffer(&scan, buf, len, len, 0,
-							count_hit, hits);
+		struct dms_error *err = dms_scan_buffer(&scan, buf, len, len, 0, count_hit, hits);
 		double t = now() - t0;
 		dms_error_destroy(err);
 		if (t < best)
@@ -157,8 +156,8 @@ int main(int argc, char **argv)
 		dms_scan_init(&scan);
 		hits = 0;
 		double t0 = now();
-		err = dms_scan_reader(&scan, dms_memimg_reader(mi), 0, UINT64_MAX,
-				      count_hit, &hits);
+		err = dms_scan_reader(&scan, dms_memimg_reader(mi), 0, UINT64_MAX, count_hit,
+				      &hits);
 		double t = now() - t0;
 		if (err) {
 			fprintf(stderr, "scan-bench: %s\n", err->message);
@@ -173,10 +172,9 @@ int main(int argc, char **argv)
 
 	printf("image: %zu MiB, %zu packets planted\n", mib, planted);
 	printf("candidates: %" PRIu64 " (%.2f%% of bytes), full decodes: %" PRIu64 "\n",
-	       scan.candidates, 100.0 * (double)scan.candidates / (double)size,
-	       scan.decodes);
-	printf("hits: reader %" PRIu64 ", buffer %" PRIu64 " (planted %zu)\n",
-	       hits, buf_hits, planted);
+	       scan.candidates, 100.0 * (double)scan.candidates / (double)size, scan.decodes);
+	printf("hits: reader %" PRIu64 ", buffer %" PRIu64 " (planted %zu)\n", hits, buf_hits,
+	       planted);
 	// Per kind of content, 16 MiB each, no packets.
 	size_t ksize = 16 << 20;
 	uint8_t *kbuf = malloc(ksize);

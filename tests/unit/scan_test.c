@@ -64,23 +64,21 @@ static void fill_noise(uint8_t *p, size_t len, uint32_t seed)
 	}
 }
 
-#define EXPECT_HIT(h, idx, want_pos, want_l2, want_status)                    \
-	do {                                                                  \
-		if ((h)->n <= (idx) || (h)->pos[idx] != (want_pos) ||         \
-		    (h)->l2[idx] != (want_l2) ||                              \
-		    (h)->status[idx] != (want_status)) {                      \
-			test_fail(__FILE__, __LINE__,                         \
-				  "hit %d: expected pos %llu l2 %d %s, got "  \
-				  "%d hits%s%llu l2 %d %s",                   \
-				  (idx), (unsigned long long)(want_pos),      \
-				  (int)(want_l2),                             \
-				  dms_pkt_status_name(want_status), (h)->n,   \
-				  (h)->n > (idx) ? ", pos " : ", ",           \
-				  (h)->n > (idx) ? (unsigned long long)(h)->pos[idx] : 0ull, \
-				  (h)->n > (idx) ? (int)(h)->l2[idx] : -1,    \
-				  (h)->n > (idx) ? dms_pkt_status_name((h)->status[idx]) : "-"); \
-			return;                                               \
-		}                                                             \
+#define EXPECT_HIT(h, idx, want_pos, want_l2, want_status)                                         \
+	do {                                                                                       \
+		if ((h)->n <= (idx) || (h)->pos[idx] != (want_pos) || (h)->l2[idx] != (want_l2) || \
+		    (h)->status[idx] != (want_status)) {                                           \
+			test_fail(__FILE__, __LINE__,                                              \
+				  "hit %d: expected pos %llu l2 %d %s, got "                       \
+				  "%d hits%s%llu l2 %d %s",                                        \
+				  (idx), (unsigned long long)(want_pos), (int)(want_l2),           \
+				  dms_pkt_status_name(want_status), (h)->n,                        \
+				  (h)->n > (idx) ? ", pos " : ", ",                                \
+				  (h)->n > (idx) ? (unsigned long long)(h)->pos[idx] : 0ull,       \
+				  (h)->n > (idx) ? (int)(h)->l2[idx] : -1,                         \
+				  (h)->n > (idx) ? dms_pkt_status_name((h)->status[idx]) : "-");   \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 
 static void dms_scan_buffer_noise_has_no_hits(void)
@@ -111,8 +109,7 @@ static void dms_scan_buffer_byte_patterns_have_no_hits(void)
 		struct dms_scan scan;
 		struct hits h = { 0 };
 		dms_scan_init(&scan);
-		EXPECT_OK(dms_scan_buffer(&scan, buf, sizeof(buf), sizeof(buf), 0,
-					  record_hit, &h));
+		EXPECT_OK(dms_scan_buffer(&scan, buf, sizeof(buf), sizeof(buf), 0, record_hit, &h));
 		EXPECT_INT(h.n, 0);
 	}
 }
@@ -148,8 +145,7 @@ static void dms_scan_buffer_finds_each_fixture_once(void)
 	struct dms_scan scan;
 	struct hits h = { 0 };
 	dms_scan_init(&scan);
-	struct dms_error *err =
-		dms_scan_buffer(&scan, buf, PAGE, PAGE, 0x10000, record_hit, &h);
+	struct dms_error *err = dms_scan_buffer(&scan, buf, PAGE, PAGE, 0x10000, record_hit, &h);
 	free(buf);
 	EXPECT_OK(err);
 	for (size_t i = 0; i < n; i++)
@@ -204,8 +200,8 @@ static void dms_scan_buffer_frame_crossing_page_uses_lookahead(void)
 	struct dms_error *err = dms_scan_buffer(&scan, buf, 2 * PAGE, PAGE, 0, record_hit, &h);
 	// The next page on its own: the frame's tail is inside the reported
 	// frame, and no new hit may come from it.
-	struct dms_error *err2 = dms_scan_buffer(&scan, buf + PAGE, PAGE, PAGE,
-						 PAGE, record_hit, &h);
+	struct dms_error *err2 =
+		dms_scan_buffer(&scan, buf + PAGE, PAGE, PAGE, PAGE, record_hit, &h);
 	free(buf);
 	EXPECT_OK(err);
 	EXPECT_OK(err2);
@@ -242,8 +238,8 @@ static void dms_scan_buffer_ethernet_header_before_scan_end(void)
 	struct hits h = { 0 };
 	dms_scan_init(&scan);
 	struct dms_error *err = dms_scan_buffer(&scan, buf, 2 * PAGE, PAGE, 0, record_hit, &h);
-	struct dms_error *err2 = dms_scan_buffer(&scan, buf + PAGE, PAGE, PAGE,
-						 PAGE, record_hit, &h);
+	struct dms_error *err2 =
+		dms_scan_buffer(&scan, buf + PAGE, PAGE, PAGE, PAGE, record_hit, &h);
 	free(buf);
 	EXPECT_OK(err);
 	EXPECT_OK(err2);
@@ -327,8 +323,8 @@ static void dms_scan_reader_reassembles_across_present_pages(void)
 	struct dms_scan scan;
 	struct hits h = { 0 };
 	dms_scan_init(&scan);
-	struct dms_error *err = dms_scan_reader(&scan, dms_memimg_reader(img), 0,
-						UINT64_MAX, record_hit, &h);
+	struct dms_error *err =
+		dms_scan_reader(&scan, dms_memimg_reader(img), 0, UINT64_MAX, record_hit, &h);
 	dms_memimg_destroy(img);
 	free(img_data);
 	EXPECT_OK(err);
@@ -351,8 +347,8 @@ static void dms_scan_reader_limits_to_range(void)
 	struct dms_scan scan;
 	struct hits h = { 0 };
 	dms_scan_init(&scan);
-	struct dms_error *err = dms_scan_reader(&scan, dms_memimg_reader(img),
-						3 * PAGE, 5 * PAGE, record_hit, &h);
+	struct dms_error *err =
+		dms_scan_reader(&scan, dms_memimg_reader(img), 3 * PAGE, 5 * PAGE, record_hit, &h);
 	dms_memimg_destroy(img);
 	free(img_data);
 	EXPECT_OK(err);

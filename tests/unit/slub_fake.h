@@ -90,8 +90,9 @@ static inline struct fake *fake_create(enum dms_slub_fp enc)
 	struct fake *f = &storage;
 	memset(f, 0, sizeof(*f));
 	f->enc = enc;
-	struct dms_memimg_config cfg = {
-		.phys_base = 0, .page_size = FAKE_PAGE, .direct_map_base = FAKE_DIRECT_MAP};
+	struct dms_memimg_config cfg = { .phys_base = 0,
+					 .page_size = FAKE_PAGE,
+					 .direct_map_base = FAKE_DIRECT_MAP };
 	struct dms_error *err = dms_memimg_create(f->img, sizeof(f->img), &cfg, &f->phys);
 	if (err) {
 		dms_error_destroy(err);
@@ -150,7 +151,7 @@ static inline struct fake *fake_create(enum dms_slub_fp enc)
 	k->slab_flag_red_zone = FAKE_SLAB_RED_ZONE;
 	k->slab_flag_poison = FAKE_SLAB_POISON;
 	k->slab_flag_object_poison = FAKE_OBJECT_POISON;
-	f->env = (struct dms_slub_env){.nr_cpus = 2, .per_cpu_offset = f->pco, .nr_nodes = 1};
+	f->env = (struct dms_slub_env){ .nr_cpus = 2, .per_cpu_offset = f->pco, .nr_nodes = 1 };
 	return f;
 }
 

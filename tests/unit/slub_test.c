@@ -141,7 +141,7 @@ static void dms_slub_create_finds_caches_behind_a_list_self_loop(void)
 	EXPECT_TRUE(f != NULL);
 	fake_slab(f, fake_cache_addr(0), FAKE_SLAB_PFN, NULL, 0, 0);
 	fake_slab(f, fake_cache_addr(1), FAKE_SLAB_PFN + 2, NULL, 0, 0); // order 1
-	static const uint32_t freeidx[] = {3, 1};
+	static const uint32_t freeidx[] = { 3, 1 };
 	fake_slab(f, fake_cache_addr(2), FAKE_SLAB_PFN + 4, freeidx, 2, 0);
 	uint64_t l0 = fake_cache_addr(0) + 104;
 	fake_w64(f, l0, l0);
@@ -167,7 +167,7 @@ static void dms_slub_create_finds_caches_behind_a_list_self_loop(void)
 	struct dms_slub_obj o;
 	struct dms_error *lerr =
 		dms_slub_lookup(s, fake_obj(f, fake_cache_addr(2), FAKE_SLAB_PFN + 4, 3) + 8, &o);
-	struct seen sn = {0};
+	struct seen sn = { 0 };
 	struct dms_error *werr = dms_slub_for_each_slab(s, NULL, collect, &sn);
 	bool filp_ok = filp != NULL && filp->addr == fake_cache_addr(2);
 	bool obj_in_filp = o.cache == filp;
@@ -209,7 +209,7 @@ static void dms_slub_create_ignores_garbage_slab_cache(void)
 	size_t nf;
 	dms_slub_findings(s, &nf);
 	size_t n = dms_slub_num_caches(s);
-	struct seen sn = {0};
+	struct seen sn = { 0 };
 	err = dms_slub_for_each_slab(s, NULL, collect, &sn);
 	dms_slub_destroy(s);
 	fake_destroy(f);
@@ -242,7 +242,8 @@ static void dms_slub_create_finds_impossible_cache_off_the_list(void)
 	const struct dms_slub_finding *fs = dms_slub_findings(s, &nf);
 	bool geometry = false;
 	for (size_t i = 0; i < nf; i++)
-		geometry |= fs[i].code == DMS_SLUB_BAD_GEOMETRY && !strcmp(fs[i].cache_name, "filp");
+		geometry |=
+			fs[i].code == DMS_SLUB_BAD_GEOMETRY && !strcmp(fs[i].cache_name, "filp");
 	const struct dms_slub_cache *filp = dms_slub_cache_by_name(s, "filp");
 	bool invalid = filp && !filp->valid;
 	dms_slub_destroy(s);
@@ -302,7 +303,7 @@ static enum dms_slub_fp probe_with(enum dms_slub_fp enc, uint32_t votes[DMS_SLUB
 	struct fake *f = three_caches(enc);
 	if (!f)
 		return DMS_SLUB_FP_NUM;
-	static const uint32_t fr[] = {3, 7, 1}, cf[] = {5, 6, 2, 9};
+	static const uint32_t fr[] = { 3, 7, 1 }, cf[] = { 5, 6, 2, 9 };
 	fake_slab(f, fake_cache_addr(0), FAKE_SLAB_PFN, fr, 3, 0);
 	uint64_t p2 = fake_slab(f, fake_cache_addr(0), FAKE_SLAB_PFN + 1, NULL, 0, 1);
 	fake_cpu(f, 0, 1, p2, fake_chain(f, fake_cache_addr(0), FAKE_SLAB_PFN + 1, cf, 4));
@@ -359,7 +360,7 @@ static void dms_slub_lookup_random_freelist_order(void)
 {
 	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
 	EXPECT_TRUE(f != NULL);
-	static const uint32_t fr[] = {17, 2, 11, 0, 20, 5};
+	static const uint32_t fr[] = { 17, 2, 11, 0, 20, 5 };
 	uint64_t cache = fake_cache_addr(0);
 	uint64_t page = fake_slab(f, cache, FAKE_SLAB_PFN, fr, 6, 0);
 	struct dms_slub *s = NULL;
@@ -376,7 +377,7 @@ static void dms_slub_lookup_random_freelist_order(void)
 		err = dms_slub_lookup(s, base + 21 * 192 + 3, &o[2]); // past object 20
 	if (!err)
 		err = dms_slub_lookup_phys(s, 2 * FAKE_PAGE + 8, &o[3]); // kmem_cache page
-	struct seen sn = {0};
+	struct seen sn = { 0 };
 	if (!err)
 		err = dms_slub_slab_analyze(s, page, collect, &sn);
 	char name[64] = "";
@@ -412,7 +413,7 @@ static void dms_slub_lookup_cpu_freelist_is_free_cpu(void)
 	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
 	EXPECT_TRUE(f != NULL);
 	uint64_t cache = fake_cache_addr(2);
-	static const uint32_t remote[] = {4}, local[] = {8, 9, 1};
+	static const uint32_t remote[] = { 4 }, local[] = { 8, 9, 1 };
 	// A frozen cpu slab: 1 remote free on slab.freelist (inuse 14 of 15),
 	// 3 on cpu0's lockless freelist.
 	uint64_t page = fake_slab(f, cache, FAKE_SLAB_PFN, remote, 1, 1);
@@ -429,7 +430,7 @@ static void dms_slub_lookup_cpu_freelist_is_free_cpu(void)
 		err = dms_slub_lookup(s, base + 4 * 256 + 7, &o[1]);
 	if (!err)
 		err = dms_slub_lookup(s, base + 3 * 256, &o[2]);
-	struct seen sn = {0};
+	struct seen sn = { 0 };
 	if (!err)
 		err = dms_slub_slab_analyze(s, page, collect, &sn);
 	dms_slub_destroy(s);
@@ -449,7 +450,7 @@ static void dms_slub_lookup_tail_page_of_order1_slab(void)
 	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
 	EXPECT_TRUE(f != NULL);
 	uint64_t cache = fake_cache_addr(1);
-	static const uint32_t fr[] = {12, 3};
+	static const uint32_t fr[] = { 12, 3 };
 	uint64_t page = fake_slab(f, cache, FAKE_SLAB_PFN, fr, 2, 0);
 	struct dms_slub *s = NULL;
 	struct dms_error *err = fake_model(f, &s);
@@ -474,7 +475,7 @@ static void dms_slub_lookup_caches_slab_analysis(void)
 	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
 	EXPECT_TRUE(f != NULL);
 	uint64_t cache = fake_cache_addr(0);
-	static const uint32_t fr[] = {2};
+	static const uint32_t fr[] = { 2 };
 	uint64_t page = fake_slab(f, cache, FAKE_SLAB_PFN, fr, 1, 0);
 	struct dms_slub *s = NULL;
 	struct dms_error *err = fake_model(f, &s);
@@ -516,12 +517,12 @@ static void dms_slub_slab_analyze_reports_cycle(void)
 	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
 	EXPECT_TRUE(f != NULL);
 	uint64_t cache = fake_cache_addr(0);
-	static const uint32_t fr[] = {4, 9, 13};
+	static const uint32_t fr[] = { 4, 9, 13 };
 	fake_slab(f, cache, FAKE_SLAB_PFN, fr, 3, 0);
 	// Double free: 13 -> 9 again.
 	uint64_t o13 = fake_obj(f, cache, FAKE_SLAB_PFN, 13);
 	fake_set_fp(f, cache, o13, fake_obj(f, cache, FAKE_SLAB_PFN, 9));
-	struct seen sn = {0};
+	struct seen sn = { 0 };
 	struct dms_error *err = analyze_first(f, &sn);
 	fake_destroy(f);
 	EXPECT_OK(err);
@@ -540,12 +541,12 @@ static void dms_slub_slab_analyze_reports_duplicate(void)
 	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
 	EXPECT_TRUE(f != NULL);
 	uint64_t cache = fake_cache_addr(0);
-	static const uint32_t fr[] = {4}, cf[] = {6, 4};
+	static const uint32_t fr[] = { 4 }, cf[] = { 6, 4 };
 	uint64_t page = fake_slab(f, cache, FAKE_SLAB_PFN, fr, 1, 1);
 	// cpu1's freelist reaches object 4, which is on slab.freelist too.
 	fake_cpu(f, 0, 1, page, fake_chain(f, cache, FAKE_SLAB_PFN, cf, 2));
 	// fake_chain rewrote 4's pointer to NULL, as slab.freelist's end.
-	struct seen sn = {0};
+	struct seen sn = { 0 };
 	struct dms_error *err = analyze_first(f, &sn);
 	fake_destroy(f);
 	EXPECT_OK(err);
@@ -560,10 +561,10 @@ static void dms_slub_slab_analyze_reports_bogus_inuse(void)
 	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
 	EXPECT_TRUE(f != NULL);
 	uint64_t cache = fake_cache_addr(0);
-	static const uint32_t fr[] = {1, 2, 3};
+	static const uint32_t fr[] = { 1, 2, 3 };
 	uint64_t page = fake_slab(f, cache, FAKE_SLAB_PFN, fr, 3, 0);
 	fake_w32(f, page + 40, 5 | 21 << 16); // inuse 5, should be 18
-	struct seen sn = {0};
+	struct seen sn = { 0 };
 	struct dms_error *err = analyze_first(f, &sn);
 	fake_destroy(f);
 	EXPECT_OK(err);
@@ -580,10 +581,10 @@ static void dms_slub_slab_analyze_frozen_skips_count_check(void)
 	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
 	EXPECT_TRUE(f != NULL);
 	uint64_t cache = fake_cache_addr(0);
-	static const uint32_t fr[] = {1, 2, 3};
+	static const uint32_t fr[] = { 1, 2, 3 };
 	uint64_t page = fake_slab(f, cache, FAKE_SLAB_PFN, fr, 3, 1);
 	fake_w32(f, page + 40, 21 | 21 << 16 | 1u << 31);
-	struct seen sn = {0};
+	struct seen sn = { 0 };
 	struct dms_error *err = analyze_first(f, &sn);
 	fake_destroy(f);
 	EXPECT_OK(err);
@@ -596,7 +597,7 @@ static void dms_slub_slab_analyze_reports_impossible_counters(void)
 	EXPECT_TRUE(f != NULL);
 	uint64_t page = fake_slab(f, fake_cache_addr(0), FAKE_SLAB_PFN, NULL, 0, 0);
 	fake_w32(f, page + 40, 0x4500 | 0x0800u << 16); // packet bytes: 2048 objects
-	struct seen sn = {0};
+	struct seen sn = { 0 };
 	struct dms_error *err = analyze_first(f, &sn);
 	fake_destroy(f);
 	EXPECT_OK(err);
@@ -612,12 +613,12 @@ static void dms_slub_slab_analyze_reports_misaligned_pointer(void)
 	EXPECT_TRUE(f != NULL);
 	f->kf.s_random = -1;
 	uint64_t cache = fake_cache_addr(0);
-	static const uint32_t fr[] = {3, 5};
+	static const uint32_t fr[] = { 3, 5 };
 	fake_slab(f, cache, FAKE_SLAB_PFN, fr, 2, 0);
 	uint64_t o3 = fake_obj(f, cache, FAKE_SLAB_PFN, 3);
 	uint64_t bad = fake_obj(f, cache, FAKE_SLAB_PFN, 5) + 8;
 	fake_set_fp(f, cache, o3, bad);
-	struct seen sn = {0};
+	struct seen sn = { 0 };
 	struct dms_error *err = analyze_first(f, &sn);
 	fake_destroy(f);
 	EXPECT_OK(err);
@@ -633,12 +634,12 @@ static void dms_slub_slab_analyze_ascii_over_free_pointer(void)
 	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
 	EXPECT_TRUE(f != NULL);
 	uint64_t cache = fake_cache_addr(0);
-	static const uint32_t fr[] = {7, 2, 15};
+	static const uint32_t fr[] = { 7, 2, 15 };
 	fake_slab(f, cache, FAKE_SLAB_PFN, fr, 3, 0);
 	uint64_t o2 = fake_obj(f, cache, FAKE_SLAB_PFN, 2);
 	static const char text[] = "/usr/lib/x86_64-linux-gnu/libc.so.6 (deleted) opened by bash";
 	memcpy(f->img + fake_pa(o2) + 40, text, sizeof(text) - 1);
-	struct seen sn = {0};
+	struct seen sn = { 0 };
 	struct dms_error *err = analyze_first(f, &sn);
 	uint8_t obj[192];
 	memcpy(obj, f->img + fake_pa(o2), sizeof(obj));
@@ -663,13 +664,13 @@ static void dms_slub_slab_analyze_frame_over_live_objects(void)
 	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
 	EXPECT_TRUE(f != NULL);
 	uint64_t cache = fake_cache_addr(0);
-	static const uint32_t fr[] = {0, 20};
+	static const uint32_t fr[] = { 0, 20 };
 	fake_slab(f, cache, FAKE_SLAB_PFN, fr, 2, 0);
 	uint64_t o5 = fake_obj(f, cache, FAKE_SLAB_PFN, 5);
 	// At an odd offset, crossing into object 6.
 	memcpy(f->img + fake_pa(o5) + 0x16, fx_eth_ipv4_udp, sizeof(fx_eth_ipv4_udp));
 	memcpy(f->img + fake_pa(o5) + 0x16 + 180, fx_eth_ipv4_udp, sizeof(fx_eth_ipv4_udp));
-	struct seen sn = {0};
+	struct seen sn = { 0 };
 	struct dms_error *err = analyze_first(f, &sn);
 	uint8_t obj[192];
 	memcpy(obj, f->img + fake_pa(o5), sizeof(obj));
@@ -696,7 +697,7 @@ static void dms_slub_slab_analyze_redzone_and_poison(void)
 	fake_w32(f, cache + 8,
 		 (uint32_t)(FAKE_SLAB_RED_ZONE | FAKE_SLAB_POISON | FAKE_OBJECT_POISON));
 	uint8_t *slab = f->img + FAKE_SLAB_PFN * FAKE_PAGE;
-	static const uint32_t fr[] = {1, 3};
+	static const uint32_t fr[] = { 1, 3 };
 	for (uint32_t i = 0; i < 21; i++) {
 		uint8_t *o = slab + i * 192;
 		bool is_free = i == 1 || i == 3;
@@ -709,7 +710,7 @@ static void dms_slub_slab_analyze_redzone_and_poison(void)
 	fake_slab(f, cache, FAKE_SLAB_PFN, fr, 2, 0);
 	slab[3 * 192 + 64 + 10] = 0x45; // use after free of object 3
 	slab[6 * 192 + 128 + 2] = 0x00; // overflow of object 6 into its redzone
-	struct seen sn = {0};
+	struct seen sn = { 0 };
 	struct dms_error *err = analyze_first(f, &sn);
 	fake_destroy(f);
 	EXPECT_OK(err);
@@ -727,10 +728,10 @@ static void dms_slub_slab_analyze_reports_missing_memory(void)
 	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
 	EXPECT_TRUE(f != NULL);
 	uint64_t cache = fake_cache_addr(1);
-	static const uint32_t fr[] = {2, 12};
+	static const uint32_t fr[] = { 2, 12 };
 	fake_slab(f, cache, FAKE_SLAB_PFN, fr, 2, 0);
 	dms_memimg_set_present(f->phys, (FAKE_SLAB_PFN + 1) * FAKE_PAGE, FAKE_PAGE, 0);
-	struct seen sn = {0};
+	struct seen sn = { 0 };
 	struct dms_error *err = analyze_first(f, &sn);
 	fake_destroy(f);
 	EXPECT_OK(err);
@@ -748,7 +749,7 @@ static void dms_slub_for_each_slab_finds_full_slabs(void)
 {
 	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
 	EXPECT_TRUE(f != NULL);
-	static const uint32_t fr[] = {1};
+	static const uint32_t fr[] = { 1 };
 	uint64_t p0 = fake_slab(f, fake_cache_addr(0), FAKE_SLAB_PFN, NULL, 0, 0);
 	uint64_t bad = fake_slab(f, fake_cache_addr(0), FAKE_SLAB_PFN + 1, NULL, 0, 0);
 	fake_w64(f, bad + 24, 0x0a000002c0a80001ULL); // IP addresses over slab_cache
@@ -759,7 +760,7 @@ static void dms_slub_for_each_slab_finds_full_slabs(void)
 	if (err)
 		fake_destroy(f);
 	EXPECT_OK(err);
-	struct seen vma = {0}, all = {0};
+	struct seen vma = { 0 }, all = { 0 };
 	err = dms_slub_for_each_slab(s, dms_slub_cache_at(s, 0), collect, &vma);
 	if (!err)
 		err = dms_slub_for_each_slab(s, NULL, collect, &all);
@@ -787,7 +788,7 @@ static void dms_slub_for_each_slab_skips_missing_vmemmap(void)
 		fake_destroy(f);
 	EXPECT_OK(err);
 	dms_memimg_set_present(f->phys, FAKE_PAGE, FAKE_PAGE, 0); // vmemmap page
-	struct seen sn = {0};
+	struct seen sn = { 0 };
 	struct dms_slub_obj o;
 	err = dms_slub_for_each_slab(s, NULL, collect, &sn);
 	if (!err)
@@ -811,7 +812,7 @@ static void dms_slub_check_lists_reports_foreign_partial_slab(void)
 {
 	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
 	EXPECT_TRUE(f != NULL);
-	static const uint32_t fr[] = {1};
+	static const uint32_t fr[] = { 1 };
 	uint64_t a = fake_slab(f, fake_cache_addr(0), FAKE_SLAB_PFN, fr, 1, 0);
 	uint64_t b = fake_slab(f, fake_cache_addr(2), FAKE_SLAB_PFN + 1, fr, 1, 0);
 	// node[0] of vm_area_struct: partial list head -> a -> b -> head, nr 2.
@@ -828,7 +829,7 @@ static void dms_slub_check_lists_reports_foreign_partial_slab(void)
 	if (err)
 		fake_destroy(f);
 	EXPECT_OK(err);
-	struct seen sn = {0};
+	struct seen sn = { 0 };
 	uint64_t nr;
 	err = dms_slub_check_lists(s, dms_slub_cache_at(s, 0), count_finding, &sn, &nr);
 	dms_slub_destroy(s);
@@ -845,17 +846,17 @@ static void dms_slub_create_reads_through_kv_reader(void)
 {
 	struct fake *f = three_caches(DMS_SLUB_FP_XOR_SWAB);
 	EXPECT_TRUE(f != NULL);
-	static const uint32_t fr[] = {3};
+	static const uint32_t fr[] = { 3 };
 	fake_slab(f, fake_cache_addr(0), FAKE_SLAB_PFN, fr, 1, 0);
 	// A reader whose addresses are kernel virtual addresses.
-	struct dms_memimg_config cfg = {.phys_base = FAKE_DIRECT_MAP, .page_size = FAKE_PAGE};
+	struct dms_memimg_config cfg = { .phys_base = FAKE_DIRECT_MAP, .page_size = FAKE_PAGE };
 	struct dms_memimg *kv = NULL;
 	struct dms_error *err = dms_memimg_create(f->img, sizeof(f->img), &cfg, &kv);
 	struct dms_slub *s = NULL;
 	if (!err)
 		err = dms_slub_create(dms_memimg_reader(f->phys), dms_memimg_reader(kv), &f->kf,
 				      &f->env, &s);
-	struct dms_slub_obj o = {0};
+	struct dms_slub_obj o = { 0 };
 	if (!err)
 		err = dms_slub_lookup(s, fake_obj(f, fake_cache_addr(0), FAKE_SLAB_PFN, 3) + 1, &o);
 	size_t n = s ? dms_slub_num_caches(s) : 0;
@@ -899,5 +900,5 @@ const struct dms_test slub_tests[] = {
 	TEST_ENTRY(dms_slub_for_each_slab_finds_full_slabs),
 	TEST_ENTRY(dms_slub_for_each_slab_skips_missing_vmemmap),
 	TEST_ENTRY(dms_slub_check_lists_reports_foreign_partial_slab),
-	{NULL, NULL},
+	{ NULL, NULL },
 };

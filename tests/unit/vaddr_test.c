@@ -112,5 +112,5 @@ const struct dms_test vaddr_tests[] = {
 	TEST_ENTRY(dms_vaddr_classify_arm64_top_byte_tags),
 	TEST_ENTRY(dms_vaddr_describe_per_arch),
 	TEST_ENTRY(dms_vaddr_same_untagged_top_byte),
-	{0},
+	{ 0 },
 };

@@ -11,8 +11,11 @@ static const uint8_t OTHER_MAC[6] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
 
 static struct dms_vnetdev nic(void)
 {
-	struct dms_vnetdev n = { .name = "eth3", .driver = "ixgbe", .bus_driver = true,
-				 .rings_read = true, .up = false };
+	struct dms_vnetdev n = { .name = "eth3",
+				 .driver = "ixgbe",
+				 .bus_driver = true,
+				 .rings_read = true,
+				 .up = false };
 
 	memcpy(n.mac, NIC_MAC, 6);
 	return n;
@@ -60,7 +63,8 @@ static struct dms_facts facts(const struct dms_vframe *fr, size_t n, const struc
 static void findings(struct dms_facts *f, size_t n, size_t packet)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct dms_ffinding fd = { .code = "FREELIST_OUTSIDE", .cache = "kmalloc-192",
+		struct dms_ffinding fd = { .code = "FREELIST_OUTSIDE",
+					   .cache = "kmalloc-192",
 					   .object = 0xffff888001000000ULL + 0xc0 * i,
 					   .object_packets = i < packet };
 		dms_error_destroy(dms_facts_add_finding(f, &fd));
@@ -86,10 +90,12 @@ static bool noted(const struct dms_vresult *r, const char *text)
 // The oops of tests/unit/oops_test.c: cmpq %rdi, 0x18(%rax) with a non-canonical %rax.
 #define BAD_VALUE 0x4aa36f23206fe9e9ULL
 static const char gpf_log[] =
-	"[   12.375160] general protection fault, probably for non-canonical address 0x4aa36f23206fea01: 0000 [#1] PREEMPT SMP NOPTI\n"
+	"[   12.375160] general protection fault, probably for non-canonical address "
+	"0x4aa36f23206fea01: 0000 [#1] PREEMPT SMP NOPTI\n"
 	"[   12.375661] CPU: 1 PID: 118 Comm: worker Tainted: G           OE      6.1.0 #1\n"
 	"[   12.376195] RIP: 0010:vma_interval_tree_insert_after+0x3f/0xa0\n"
-	"[   12.376363] Code: 68 48 c1 e9 0c 49 89 f8 48 8d 7c 11 ff 48 8b 50 30 48 85 d2 74 64 48 39 7a 18 72 58 48 8b 42 10 48 85 c0 75 05 eb 59 48 89 c8 <48> 39 78 18 73 04 48 89 78 18\n"
+	"[   12.376363] Code: 68 48 c1 e9 0c 49 89 f8 48 8d 7c 11 ff 48 8b 50 30 48 85 d2 74 64 48 "
+	"39 7a 18 72 58 48 8b 42 10 48 85 c0 75 05 eb 59 48 89 c8 <48> 39 78 18 73 04 48 89 78 18\n"
 	"[   12.376363] RSP: 0018:ff5a31dfc0647b40 EFLAGS: 00000202\n"
 	"[   12.376363] RAX: 4aa36f23206fe9e9 RBX: ff37402d026fc428 RCX: 0000000000000001\n"
 	"[   12.376363] RDX: ff37402d1f842748 RSI: ff37402d026294b0 RDI: 0000000000000000\n"
@@ -113,10 +119,11 @@ static void value_at(struct dms_facts *f, uint64_t paddr)
 	f->panic.searched = true;
 	f->panic.searched_value = BAD_VALUE;
 	f->panic.nhits = 1;
-	f->panic.hits[0] = (struct dms_fvalue_hit){ .paddr = paddr,
-						    .kvaddr = 0xffff888000000000ULL + paddr,
-						    .owner = DMS_OWNER_SLAB,
-						    .owner_text = "slab vm_area_struct obj x+0x10" };
+	f->panic.hits[0] =
+		(struct dms_fvalue_hit){ .paddr = paddr,
+					 .kvaddr = 0xffff888000000000ULL + paddr,
+					 .owner = DMS_OWNER_SLAB,
+					 .owner_text = "slab vm_area_struct obj x+0x10" };
 }
 
 static void dms_verdict_compute_frames_in_vma_addressed_to_nic(void)
@@ -190,7 +197,7 @@ static void dms_verdict_compute_one_number_where_packets_belong(void)
 	dms_verdict_write_text(mem, &f, &r, false, NULL);
 	fclose(mem);
 	EXPECT_TRUE(strstr(out, "FRAMES: 326 carved, 0 incriminating, 321 where packets belong, "
-			   "1 in free non-packet objects, 4 in the kernel image;") != NULL);
+				"1 in free non-packet objects, 4 in the kernel image;") != NULL);
 	EXPECT_TRUE(strstr(out, "[packets-where-packets-belong] 321 packets where") != NULL);
 	dms_facts_deinit(&f);
 }
@@ -225,7 +232,8 @@ static void dms_verdict_compute_software_corruption(void)
 	EXPECT_INT(r.score, 65);
 	for (size_t i = 0; i < r.nevidence; i++)
 		if (r.evidence[i].kind == DMS_EV_SOFTWARE_CORRUPTION)
-			EXPECT_TRUE(strstr(r.evidence[i].text, "2 slab findings whose bytes") != NULL);
+			EXPECT_TRUE(strstr(r.evidence[i].text, "2 slab findings whose bytes") !=
+				    NULL);
 	dms_facts_deinit(&f);
 }
 
@@ -236,8 +244,10 @@ static void dms_verdict_compute_packet_findings_are_not_software(void)
 	struct dms_vnetdev nd = nic();
 	struct dms_vframe fr = frame("filp", DMS_VOBJ_LIVE, NIC_MAC, 0x1000000);
 	struct dms_facts f = facts(&fr, 1, &nd, 1);
-	struct dms_ffinding in_frame = { .code = "FREELIST_OUTSIDE", .cache = "filp",
-					 .addr = 0xffff888001000020ULL, .paddr = 0x1000020 };
+	struct dms_ffinding in_frame = { .code = "FREELIST_OUTSIDE",
+					 .cache = "filp",
+					 .addr = 0xffff888001000020ULL,
+					 .paddr = 0x1000020 };
 	struct dms_vresult r;
 
 	findings(&f, 2, 2);
@@ -295,8 +305,13 @@ static void dms_verdict_compute_virtio_header_attributes(void)
 static void dms_verdict_compute_ring_slot_names_ring(void)
 {
 	struct dms_vframe fr = frame("maple_node", DMS_VOBJ_LIVE, OTHER_MAC, 0x1000840);
-	struct dms_vslot slot = { .netdev = "eth7", .ring = 2, .slot = 17, .stale = true,
-				  .dma = 0x1000800, .paddr = 0x1000800, .len = 2048 };
+	struct dms_vslot slot = { .netdev = "eth7",
+				  .ring = 2,
+				  .slot = 17,
+				  .stale = true,
+				  .dma = 0x1000800,
+				  .paddr = 0x1000800,
+				  .len = 2048 };
 	struct dms_facts f = facts(&fr, 1, NULL, 0);
 	struct dms_vresult r;
 
@@ -314,7 +329,11 @@ static void dms_verdict_compute_slot_elsewhere_is_no_provenance(void)
 	struct dms_vnetdev nd = nic();
 	struct dms_vframe fr = frame("maple_node", DMS_VOBJ_LIVE, NIC_MAC, 0x1000840);
 	struct dms_vslot slots[2] = {
-		{ .netdev = "eth3", .ring = 0, .slot = 1, .dma = 0x5000000, .paddr = 0x5000000,
+		{ .netdev = "eth3",
+		  .ring = 0,
+		  .slot = 1,
+		  .dma = 0x5000000,
+		  .paddr = 0x5000000,
 		  .len = 2048 },
 		// An IOVA that was not translated says nothing about physical pages.
 		{ .netdev = "eth3", .ring = 0, .slot = 2, .dma = 0x800, .paddr = 0, .len = 0 },
@@ -374,7 +393,8 @@ static void dms_verdict_compute_shared_buffer_offset(void)
 	struct dms_vresult r;
 
 	for (int i = 0; i < 4; i++)
-		fr[i] = frame("filp", DMS_VOBJ_LIVE, NIC_MAC, 0x1000000 + 0x800 * (uint64_t)(i * 3) + 0x40);
+		fr[i] = frame("filp", DMS_VOBJ_LIVE, NIC_MAC,
+			      0x1000000 + 0x800 * (uint64_t)(i * 3) + 0x40);
 	struct dms_facts f = facts(fr, 4, &nd, 1);
 	EXPECT_TRUE(!dms_verdict_compute(&f, &r));
 	EXPECT_TRUE(has(&r, DMS_EV_DEVICE_FRAMING));
@@ -430,7 +450,8 @@ static void dms_verdict_compute_nic_log_line(void)
 	struct dms_facts f = facts(&fr, 1, &nd, 1);
 	struct dms_vresult r;
 
-	set_log(&f, "[   24.761472] i40e 0000:07:00.3: VSI seid 399 Rx ring 0 disable timeout\n", false);
+	set_log(&f, "[   24.761472] i40e 0000:07:00.3: VSI seid 399 Rx ring 0 disable timeout\n",
+		false);
 	EXPECT_TRUE(!dms_verdict_compute(&f, &r));
 	EXPECT_TRUE(has(&r, DMS_EV_LOG));
 	dms_facts_deinit(&f);
@@ -491,9 +512,10 @@ static void flood(struct dms_facts *f, size_t n, bool oops)
 	size_t off = 0;
 
 	for (size_t i = 0; i < n; i++)
-		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-					"[%12.6f] i40e 0000:07:00.3: VSI seid 399 Rx ring 0 disable timeout\n",
-					24.76 + (double)i);
+		off += (size_t)snprintf(
+			buf + off, sizeof(buf) - off,
+			"[%12.6f] i40e 0000:07:00.3: VSI seid 399 Rx ring 0 disable timeout\n",
+			24.76 + (double)i);
 	set_log(f, buf, oops);
 }
 
@@ -554,8 +576,10 @@ static void dms_verdict_compute_log_merged_by_kind_and_device(void)
 
 	for (size_t i = 0; i < 64; i++)
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-					i % 2 ? "[ %zu.0] i40e 0000:07:00.%zu: VSI seid 399 Rx ring 0 disable timeout\n"
-					      : "[ %zu.0] NETDEV WATCHDOG: eth%zu (i40e): transmit queue 0 timed out\n",
+					i % 2 ? "[ %zu.0] i40e 0000:07:00.%zu: VSI seid 399 Rx "
+						"ring 0 disable timeout\n"
+					      : "[ %zu.0] NETDEV WATCHDOG: eth%zu (i40e): transmit "
+						"queue 0 timed out\n",
 					i, i < 4 ? i % 2 + 2 : i);
 	set_log(&f, buf, true);
 	findings(&f, 1, 0);
@@ -571,7 +595,8 @@ static void dms_verdict_compute_log_merged_by_kind_and_device(void)
 	// The last log item says how many signatures were not listed.
 	bool more = false;
 	for (size_t i = 0; i < r.nevidence; i++)
-		more |= r.evidence[i].kind == DMS_EV_LOG && strstr(r.evidence[i].text, "more NIC") != NULL;
+		more |= r.evidence[i].kind == DMS_EV_LOG &&
+			strstr(r.evidence[i].text, "more NIC") != NULL;
 	EXPECT_TRUE(more);
 	dms_facts_deinit(&f);
 }
@@ -580,10 +605,22 @@ static void dms_verdict_compute_page_pool_in_flight(void)
 {
 	struct dms_facts f = facts(NULL, 0, NULL, 0);
 	struct dms_fpool pools[3] = {
-		{ .addr = 0xffff888003000000ULL, .pages = 40, .counters = true, .hold = 1064, .release = 1000 },
-		{ .addr = 0xffff888003001000ULL, .pages = 8, .counters = true, .hold = 500, .release = 500 },
+		{ .addr = 0xffff888003000000ULL,
+		  .pages = 40,
+		  .counters = true,
+		  .hold = 1064,
+		  .release = 1000 },
+		{ .addr = 0xffff888003001000ULL,
+		  .pages = 8,
+		  .counters = true,
+		  .hold = 500,
+		  .release = 500 },
 		// Counters that could not be read say nothing.
-		{ .addr = 0xffff888003002000ULL, .pages = 8, .counters = false, .hold = 9, .release = 0 },
+		{ .addr = 0xffff888003002000ULL,
+		  .pages = 8,
+		  .counters = false,
+		  .hold = 9,
+		  .release = 0 },
 	};
 	struct dms_vresult r;
 
@@ -592,7 +629,8 @@ static void dms_verdict_compute_page_pool_in_flight(void)
 		dms_error_destroy(dms_facts_add_pool(&f, &pools[i]));
 	EXPECT_TRUE(!dms_verdict_compute(&f, &r));
 	EXPECT_INT(r.nnotes, 1);
-	EXPECT_TRUE(noted(&r, "page_pool 0xffff888003000000: 64 pages in flight (hold 1064, release 1000), 40 of its pages"));
+	EXPECT_TRUE(noted(&r, "page_pool 0xffff888003000000: 64 pages in flight (hold 1064, "
+			      "release 1000), 40 of its pages"));
 	EXPECT_STR(dms_verdict_name(r.verdict), "no-corruption-found"); // context, not evidence
 	dms_facts_deinit(&f);
 }
@@ -609,7 +647,8 @@ static void dms_verdict_compute_irq_storm(void)
 	for (int i = 0; i < 3; i++)
 		dms_error_destroy(dms_facts_add_irq(&f, &q[i]));
 	EXPECT_TRUE(!dms_verdict_compute(&f, &r));
-	EXPECT_TRUE(noted(&r, "IRQ 57 (sfp-txfault) fired 2400000 times, 139x the next busiest IRQ: an IRQ storm"));
+	EXPECT_TRUE(noted(&r, "IRQ 57 (sfp-txfault) fired 2400000 times, 139x the next busiest "
+			      "IRQ: an IRQ storm"));
 	// Busy but not ten times the next one: no storm.
 	f.irqs[0].count = 400000;
 	EXPECT_TRUE(!dms_verdict_compute(&f, &r));
@@ -619,8 +658,11 @@ static void dms_verdict_compute_irq_storm(void)
 
 static void dms_verdict_compute_offloads_of_logged_nic(void)
 {
-	struct dms_vnetdev nd = { .name = "eth0", .driver = "bcmgenet", .bus_driver = true,
-				  .rings_read = false, .rings_why = "no ring table entry for driver \"bcmgenet\"",
+	struct dms_vnetdev nd = { .name = "eth0",
+				  .driver = "bcmgenet",
+				  .bus_driver = true,
+				  .rings_read = false,
+				  .rings_why = "no ring table entry for driver \"bcmgenet\"",
 				  .nfeatures = 3 };
 	struct dms_facts f;
 	struct dms_vresult r;
@@ -633,7 +675,8 @@ static void dms_verdict_compute_offloads_of_logged_nic(void)
 	f = facts(NULL, 0, &nd, 1);
 	set_log(&f, "[  100.1] eth0: hw csum failure\n[  100.2] eth0: hw csum failure\n", false);
 	EXPECT_TRUE(!dms_verdict_compute(&f, &r));
-	EXPECT_TRUE(noted(&r, "eth0 (bcmgenet) is in the log (hw-csum-failure); offloads on: rx-csum"));
+	EXPECT_TRUE(
+		noted(&r, "eth0 (bcmgenet) is in the log (hw-csum-failure); offloads on: rx-csum"));
 	// The device's rings could not be read: said, with why.
 	EXPECT_TRUE(noted(&r, "eth0 (bcmgenet): RX rings not read (no ring table entry"));
 	dms_facts_deinit(&f);
@@ -648,8 +691,10 @@ static void dms_verdict_compute_gaps_become_notes(void)
 	dms_error_destroy(dms_facts_add_gap(&f, "log", "crash's log command printed nothing"));
 	f.frames_unweighed = 7;
 	EXPECT_TRUE(!dms_verdict_compute(&f, &r));
-	EXPECT_TRUE(noted(&r, "no SLUB model (no kmem_cache list): objects' allocation state unknown"));
-	EXPECT_TRUE(noted(&r, "the kernel log could not be read (crash's log command printed nothing)"));
+	EXPECT_TRUE(
+		noted(&r, "no SLUB model (no kmem_cache list): objects' allocation state unknown"));
+	EXPECT_TRUE(noted(
+		&r, "the kernel log could not be read (crash's log command printed nothing)"));
 	EXPECT_TRUE(noted(&r, "7 frames in slab memory beyond the first"));
 	EXPECT_INT(r.frames[DMS_FRAME_UNWEIGHED], 7);
 	dms_facts_deinit(&f);
@@ -658,7 +703,8 @@ static void dms_verdict_compute_gaps_become_notes(void)
 // An arm64 oops (tests/unit/oops_test.c's): registers print without AT&T's %, the value
 // is judged by arm64's address rules, the abort says what it was.
 static const char arm64_oops[] =
-	"[   25.409871] Unable to handle kernel paging request at virtual address 000c3e8b17f2d966\n"
+	"[   25.409871] Unable to handle kernel paging request at virtual address "
+	"000c3e8b17f2d966\n"
 	"[   25.410012] Mem abort info:\n"
 	"[   25.410055]   ESR = 0x0000000096000004\n"
 	"[   25.410101]   EC = 0x25: DABT (current EL), IL = 32 bits\n"
@@ -666,7 +712,8 @@ static const char arm64_oops[] =
 	"[   25.410266] Data abort info:\n"
 	"[   25.410335]   CM = 0, WnR = 0\n"
 	"[   25.410447] Internal error: Oops: 0000000096000004 [#1] SMP\n"
-	"[   25.410580] CPU: 0 PID: 412 Comm: labctl Tainted: G           OE      6.1.0-56-arm64 #1\n"
+	"[   25.410580] CPU: 0 PID: 412 Comm: labctl Tainted: G           OE      6.1.0-56-arm64 "
+	"#1\n"
 	"[   25.410795] pc : kmem_cache_alloc+0x1a8/0x370\n"
 	"[   25.410844] lr : kmem_cache_alloc+0x5c/0x370\n"
 	"[   25.410888] sp : ffff80000a0b3b20\n"
