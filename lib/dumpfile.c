@@ -454,16 +454,23 @@ static void read_pages(struct dms_dumpfile *df, struct dctx *d, const uint64_t *
 	size_t ps = (size_t)df->info.page_size;
 	struct loc *loc = d->loc;
 	if (df->bitmap) {
-		// Present pages have consecutive descriptors: one read for all.
-		uint64_t idx = kdump_rank(df, pfn[0]);
-		size_t want = n * PD_SIZE;
-		size_t got = vread(df, df->pd_off + idx * PD_SIZE, d->desc, want);
-		for (size_t i = 0; i < n; i++) {
-			// Pages between pfn[i-1] and pfn[i] are absent, so the index runs on.
-			if ((i + 1) * PD_SIZE <= got)
-				loc[i] = kdump_desc(df, d->desc + i * PD_SIZE);
-			else
-				loc[i] = (struct loc){ .flags = LOC_BAD };
+		// Present pages have consecutive descriptors: one read for each run of
+		// pages with no present page between them (all of a batch, unless a
+		// stream's filter left pages out).
+		for (size_t i = 0; i < n;) {
+			uint64_t idx = kdump_rank(df, pfn[i]);
+			size_t j = i + 1;
+			while (j < n && kdump_rank(df, pfn[j]) == idx + (j - i))
+				j++;
+			size_t got = vread(df, df->pd_off + idx * PD_SIZE, d->desc + i * PD_SIZE,
+					   (j - i) * PD_SIZE);
+			for (size_t k = i; k < j; k++) {
+				if ((k - i + 1) * PD_SIZE <= got)
+					loc[k] = kdump_desc(df, d->desc + k * PD_SIZE);
+				else
+					loc[k] = (struct loc){ .flags = LOC_BAD };
+			}
+			i = j;
 		}
 	} else {
 		for (size_t i = 0; i < n; i++)
@@ -1157,6 +1164,8 @@ struct dms_pstream {
 	struct dms_reader reader;
 	struct dms_dumpfile *df;
 	const struct dms_reader *ranges, *translate;
+	bool (*want)(uint64_t paddr, uint64_t len, void *arg);
+	void *want_arg;
 	uint64_t end_pfn;
 	pthread_mutex_t mu;
 	pthread_cond_t cv_done, cv_free;
@@ -1194,6 +1203,11 @@ static void *worker(void *arg)
 			p = next_present(ps->df, p, ps->end_pfn);
 			if (p >= ps->end_pfn)
 				break;
+			if (ps->want && !ps->want(p << ps->df->page_shift, ps->df->info.page_size,
+						  ps->want_arg)) {
+				p++;
+				continue;
+			}
 			b->pfn[b->n++] = p++;
 		}
 		if (b->n < BATCH) {
@@ -1275,6 +1289,9 @@ static int window_page(struct dms_pstream *ps, uint64_t pfn, const uint8_t **dat
 		break;
 	}
 	pthread_mutex_unlock(&ps->mu);
+	// A page the filter left out is not absent: the random reader says.
+	if (r == 0 && ps->want)
+		r = -1;
 	return r;
 }
 
@@ -1363,6 +1380,8 @@ struct dms_error *dms_pstream_create(struct dms_dumpfile *df, uint64_t start, ui
 	ps->df = df;
 	ps->ranges = config->ranges;
 	ps->translate = config->translate;
+	ps->want = config->want;
+	ps->want_arg = config->want_arg;
 	ps->plan_pfn = start >> df->page_shift;
 	ps->end_pfn = end ? (end - 1) / psz + 1 : 0;
 	if (ps->end_pfn > df->info.max_pfn)

@@ -125,6 +125,12 @@ struct dms_pstream_config {
 	const struct dms_reader *ranges;
 	// Optional translations for the stream's reader (taken from this reader).
 	const struct dms_reader *translate;
+	// Optional: only the dump pages for which want(paddr, page size) is true
+	// are decompressed ahead (a walk that reads some pages in address
+	// order); the reader reads any other page through the random reader.
+	// Called from the workers: it must only read what does not change.
+	bool (*want)(uint64_t paddr, uint64_t len, void *arg);
+	void *want_arg;
 };
 
 /**

@@ -496,6 +496,46 @@ static void dms_pstream_reader_serves_backward_reads(void)
 	EXPECT_TRUE(st.random >= 2);
 }
 
+// Pages 1, 2 and 7 wanted: only those are decompressed ahead; every page still
+// reads as the random reader reads it (a filtered-out page is not absent).
+static bool want_some(uint64_t paddr, uint64_t len, void *arg)
+{
+	(void)len;
+	int *calls = arg;
+	(*calls)++;
+	uint64_t p = paddr / GEN_PS;
+	return p == 1 || p == 2 || p == 7;
+}
+
+static void dms_pstream_want_filters_only_what_is_read_ahead(void)
+{
+	struct gen_buf b;
+	EXPECT_INT(make_kdump(&b), 0);
+	struct dms_dumpfile *df = NULL;
+	struct dms_error *err = open_buf(&b, NULL, &df);
+	free(b.data);
+	EXPECT_OK(err);
+	int calls = 0;
+	struct dms_pstream *ps = NULL;
+	struct dms_pstream_config cfg = { .threads = 2, .want = want_some, .want_arg = &calls };
+	err = dms_pstream_create(df, 0, NP * GEN_PS, &cfg, &ps);
+	if (err) {
+		dms_dumpfile_destroy(df);
+		EXPECT_OK(err);
+	}
+	int bad = check_all_pages(dms_pstream_reader(ps), 5);
+	struct dms_pstream_stats st;
+	dms_pstream_stats(ps, &st);
+	dms_pstream_destroy(ps);
+	dms_dumpfile_destroy(df);
+	EXPECT_INT(bad, 0);
+	EXPECT_INT(st.streamed, 3);
+	// Asked once per present page (page 5 is excluded from the dump).
+	EXPECT_INT(calls, NP - 1);
+	// Every other page through the random reader (the excluded one reads short there).
+	EXPECT_INT(st.random, NP - 3);
+}
+
 const struct dms_test dumpfile_tests[] = {
 	TEST_ENTRY(dms_dumpfile_open_kdump_reads_every_compression),
 	TEST_ENTRY(dms_dumpfile_open_flattened_reads_as_restored),
@@ -509,5 +549,6 @@ const struct dms_test dumpfile_tests[] = {
 	TEST_ENTRY(dms_dumpfile_open_rejects_bad_elf),
 	TEST_ENTRY(dms_pstream_reader_matches_random_reads),
 	TEST_ENTRY(dms_pstream_reader_serves_backward_reads),
+	TEST_ENTRY(dms_pstream_want_filters_only_what_is_read_ahead),
 	{ NULL, NULL },
 };
