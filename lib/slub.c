@@ -189,6 +189,12 @@ struct dms_slub {
 
 	// struct page address -> struct slab_entry *
 	struct u64map slabs;
+
+	// Pages of slabs (head and tails) as create's walk of the memory map
+	// found them, a bit per pfn; pfns from slab_bits_unknown on are not
+	// known (budget, or the walk did not finish).
+	uint64_t *slab_bits;
+	uint64_t slab_words, slab_bits_unknown;
 };
 
 static uint64_t rd_le(const uint8_t *p, size_t n)
@@ -614,6 +620,7 @@ void dms_slub_destroy(struct dms_slub *s)
 		free(ci->cpu_partial);
 	}
 	free(s->caches);
+	free(s->slab_bits);
 	u64map_clear(&s->by_addr);
 	free(s->create_findings.v);
 	free(s->fnd.v);
@@ -1435,8 +1442,10 @@ struct range_walk {
 	uint8_t *batch;
 	// Called for every struct page read (slab_page by default).
 	struct dms_error *(*page_fn)(struct range_walk *rw, uint64_t page, const uint8_t *pg);
-	// discover_caches: kmem_cache address -> slab pages naming it.
+	// discover_caches: kmem_cache address -> slab pages naming it; the last
+	// slab head page seen (its tail pages follow it).
 	struct u64map *refs;
+	uint64_t slab_head;
 };
 
 static struct dms_error *slab_page(struct range_walk *rw, uint64_t page, const uint8_t *pg)
@@ -1492,10 +1501,12 @@ static struct dms_error *range_fn(uint64_t paddr, uint64_t len, void *arg)
 struct dms_error *dms_slub_for_each_slab(struct dms_slub *s, const struct dms_slub_cache *cache,
 					 dms_slub_slab_fn *fn, void *arg)
 {
-	struct range_walk rw = {
-		s,	   cache, fn, arg, malloc(PAGE_BATCH * (uint64_t)s->kf.page_struct_size),
-		slab_page, NULL
-	};
+	struct range_walk rw = { .s = s,
+				 .cache = cache,
+				 .fn = fn,
+				 .arg = arg,
+				 .batch = malloc(PAGE_BATCH * (uint64_t)s->kf.page_struct_size),
+				 .page_fn = slab_page };
 	if (!rw.batch)
 		return &dms_enomem;
 	dms_slub_fp_mode(s, NULL);
@@ -1515,12 +1526,59 @@ struct dms_error *dms_slub_for_each_slab(struct dms_slub *s, const struct dms_sl
 // whose sizes are impossible (a garbage slab_cache names its target once).
 #define MIN_SLAB_REFS 2
 
+// Pfns recorded in slab_bits: 2^29 (a 64 MiB bitmap, 2 TiB of 4 KiB pages).
+#define SLAB_BITS_MAX (UINT64_C(1) << 29)
+
+static void mark_slab_page(struct dms_slub *s, uint64_t page)
+{
+	uint64_t pfn;
+	if (!page_to_pfn(s, page, &pfn) || pfn >= s->slab_bits_unknown)
+		return;
+	uint64_t w = pfn / 64;
+	if (w >= s->slab_words) {
+		uint64_t n = s->slab_words ? s->slab_words : 1024;
+		while (n <= w)
+			n *= 2;
+		uint64_t *nb = realloc(s->slab_bits, n * sizeof(*nb));
+		if (!nb) {
+			s->slab_bits_unknown = pfn;
+			return;
+		}
+		memset(nb + s->slab_words, 0, (n - s->slab_words) * sizeof(*nb));
+		s->slab_bits = nb;
+		s->slab_words = n;
+	}
+	s->slab_bits[w] |= UINT64_C(1) << (pfn % 64);
+}
+
+bool dms_slub_slab_range(const struct dms_slub *s, uint64_t paddr, uint64_t len)
+{
+	if (!len)
+		return false;
+	uint64_t first = paddr >> s->page_shift;
+	uint64_t last = (paddr + (len - 1)) >> s->page_shift;
+	if (last < first || last >= s->slab_bits_unknown)
+		return true;
+	for (uint64_t pfn = first; pfn <= last; pfn++)
+		if (pfn / 64 < s->slab_words && (s->slab_bits[pfn / 64] >> (pfn % 64) & 1))
+			return true;
+	return false;
+}
+
 static struct dms_error *count_slab_cache(struct range_walk *rw, uint64_t page, const uint8_t *pg)
 {
-	(void)page;
 	struct dms_slub *s = rw->s;
-	if ((rd64(pg + s->kf.page_compound_head) & 1) || !page_is_slab(s, pg))
+	uint64_t ch = rd64(pg + s->kf.page_compound_head);
+	if (ch & 1) {
+		if (rw->slab_head && ch - 1 == rw->slab_head)
+			mark_slab_page(s, page);
 		return NULL;
+	}
+	rw->slab_head = 0;
+	if (!page_is_slab(s, pg))
+		return NULL;
+	rw->slab_head = page;
+	mark_slab_page(s, page);
 	uint64_t c = rd64(pg + s->kf.slab_cache);
 	bool found;
 	if (!c || cache_int_by_addr(s, c))
@@ -1576,13 +1634,10 @@ static int u64cmp(const void *a, const void *b)
 static struct dms_error *discover_caches(struct dms_slub *s)
 {
 	struct u64map refs = { 0 };
-	struct range_walk rw = { s,
-				 NULL,
-				 NULL,
-				 NULL,
-				 malloc(PAGE_BATCH * (uint64_t)s->kf.page_struct_size),
-				 count_slab_cache,
-				 &refs };
+	struct range_walk rw = { .s = s,
+				 .batch = malloc(PAGE_BATCH * (uint64_t)s->kf.page_struct_size),
+				 .page_fn = count_slab_cache,
+				 .refs = &refs };
 	uint8_t *buf = malloc(s->cache_need);
 	uint64_t *addrs = NULL;
 	struct cache_int *found = NULL;
@@ -1590,7 +1645,10 @@ static struct dms_error *discover_caches(struct dms_slub *s)
 	struct dms_error *err = &dms_enomem;
 	if (!rw.batch || !buf)
 		goto out;
+	s->slab_bits_unknown = SLAB_BITS_MAX;
 	err = dms_reader_for_each_range(s->phys, 0, UINT64_MAX, range_fn, &rw);
+	if (err)
+		s->slab_bits_unknown = 0;
 	if (err || !refs.len)
 		goto out;
 	// In address order: the result does not depend on the hash table.

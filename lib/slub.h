@@ -299,6 +299,15 @@ typedef struct dms_error *dms_slub_slab_fn(const struct dms_slub_slab *slab, voi
 struct dms_error *dms_slub_for_each_slab(struct dms_slub *slub, const struct dms_slub_cache *cache,
 					 dms_slub_slab_fn *fn, void *arg);
 
+/**
+ * Whether a page of [paddr, paddr + len) belongs to a slab (head or tail page)
+ * as create's walk of the memory map found them; true where it cannot tell
+ * (beyond a 2 TiB budget of 4 KiB pages, or a walk that did not finish).  A
+ * reader that decompresses pages ahead of dms_slub_for_each_slab() needs
+ * only these.  Reads only what create wrote: safe from other threads.
+ */
+bool dms_slub_slab_range(const struct dms_slub *slub, uint64_t paddr, uint64_t len);
+
 /** Analyse the slab whose struct slab / head struct page is at page. */
 struct dms_error *dms_slub_slab_analyze(struct dms_slub *slub, uint64_t page, dms_slub_slab_fn *fn,
 					void *arg);
