@@ -349,6 +349,13 @@ static struct dms_dumpfile *session_dump(char *why, size_t whylen)
 bool dms_creader_stream(struct dms_creader *cr, uint64_t start, uint64_t end, unsigned int threads,
 			char *why, size_t whylen)
 {
+	return dms_creader_stream_want(cr, start, end, threads, NULL, NULL, why, whylen);
+}
+
+bool dms_creader_stream_want(struct dms_creader *cr, uint64_t start, uint64_t end,
+			     unsigned int threads, bool (*want)(uint64_t, uint64_t, void *),
+			     void *want_arg, char *why, size_t whylen)
+{
 	if (cr->virt || cr->ps) {
 		snprintf(why, whylen, "not a physical reader");
 		return false;
@@ -357,7 +364,7 @@ bool dms_creader_stream(struct dms_creader *cr, uint64_t start, uint64_t end, un
 	if (!df)
 		return false;
 	// Only read_phys goes to the stream: ranges stay crash's node table.
-	struct dms_pstream_config cfg = { .threads = threads };
+	struct dms_pstream_config cfg = { .threads = threads, .want = want, .want_arg = want_arg };
 	struct dms_error *err = dms_pstream_create(df, start, end, &cfg, &cr->ps);
 	if (err) {
 		snprintf(why, whylen, "%s", err->message ? err->message : "?");
@@ -375,6 +382,12 @@ unsigned int dms_creader_stream_threads(const struct dms_creader *cr)
 	struct dms_pstream_stats st;
 	dms_pstream_stats(cr->ps, &st);
 	return st.threads;
+}
+
+void dms_creader_unstream(struct dms_creader *cr)
+{
+	dms_pstream_destroy(cr->ps);
+	cr->ps = NULL;
 }
 
 const char *dms_creader_dump_format(void)

@@ -130,8 +130,20 @@ void dms_creader_destroy(struct dms_creader *cr);
 bool dms_creader_stream(struct dms_creader *cr, uint64_t start, uint64_t end, unsigned int threads,
 			char *why, size_t whylen);
 
+/**
+ * dms_creader_stream() for a walk that reads some pages in address order:
+ * only pages where want(paddr, len, want_arg) is true are decompressed ahead
+ * (struct dms_pstream_config.want), any other page is read when asked.
+ */
+bool dms_creader_stream_want(struct dms_creader *cr, uint64_t start, uint64_t end,
+			     unsigned int threads, bool (*want)(uint64_t, uint64_t, void *),
+			     void *want_arg, char *why, size_t whylen);
+
 /** Worker threads of the attached pass (0: reads go through readmem). */
 unsigned int dms_creader_stream_threads(const struct dms_creader *cr);
+
+/** Detach the parallel pass (its threads end): reads go through readmem again. */
+void dms_creader_unstream(struct dms_creader *cr);
 
 /** The format of the dump file the extension opened itself ("kdump-compressed", ...), or NULL. */
 const char *dms_creader_dump_format(void);
@@ -227,6 +239,18 @@ struct dms_objcheck *dms_ext_objcheck(const char **why);
  */
 void dms_ext_slub_set_tick(dms_creader_tick_fn *tick, void *arg);
 bool dms_ext_slub_stopped(void);
+
+/**
+ * A walk of every slab (slabs come in pfn order) reads the slab bytes from a
+ * parallel pass over crash's dump file (dms_creader_stream on the model's
+ * physical reader, threads workers, 0: one per CPU) until
+ * dms_ext_slub_unstream(); the same bytes as readmem.  false with a one-line
+ * reason in why when it cannot: the walk reads through readmem.
+ */
+bool dms_ext_slub_stream(unsigned int threads, char *why, size_t whylen);
+/** Worker threads of the attached pass (0: none attached). */
+unsigned int dms_ext_slub_stream_threads(void);
+void dms_ext_slub_unstream(void);
 
 /** Pointer predicate (lib/classify.h dms_ptr_fn): slab objects, kernel image, vmalloc. */
 bool dms_ext_ptr_info(uint64_t value, void *arg, struct dms_ptr_info *ret);

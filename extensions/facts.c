@@ -795,7 +795,11 @@ struct dms_error *dms_ext_facts_gather(struct dms_facts *f, bool quiet)
 	if (g.slub) {
 		struct slabwalk w = { .g = &g };
 		dms_ext_slub_set_tick(tick, &g);
+		// The slabs' bytes from the parallel reader too (a failure is the scan's gap).
+		if (!dms_facts_readmem_only)
+			dms_ext_slub_stream(0, rwhy, sizeof(rwhy));
 		err = dms_slub_for_each_slab(g.slub, NULL, on_slab, &w);
+		dms_ext_slub_unstream();
 		dms_ext_slub_set_tick(NULL, NULL);
 		if (err)
 			goto out;

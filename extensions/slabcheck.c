@@ -53,7 +53,8 @@ struct cstat {
 
 struct run {
 	// Options.
-	bool json, verbose, quiet, phys;
+	bool json, verbose, quiet, phys, readmem_only;
+	unsigned int threads; // -t: parallel reader threads (0: one per CPU)
 	char *cache_name;
 	bool has_addr;
 	uint64_t addr;
@@ -69,6 +70,7 @@ struct run {
 	uint64_t slabs_seen, total_findings;
 	bool header_done;
 	struct timespec t0;
+	unsigned int reader_threads; // the walk's parallel reader (0: readmem)
 	struct dms_progress progress;
 	// Per slab: objects that already have a finding.
 	uint8_t *marked;
@@ -537,10 +539,12 @@ static void print_summary(struct run *r, const struct dms_slub_cache *only, bool
 			"{\"type\":\"summary\",\"caches\":%zu,\"slabs\":%" PRIu64
 			",\"objects\":%" PRIu64 ",\"allocated\":%" PRIu64 ",\"free\":%" PRIu64
 			",\"unknown\":%" PRIu64 ",\"corrupted\":%" PRIu64 ",\"findings\":%" PRIu64
-			",\"freelist_encoding\":\"%s\",\"interrupted\":%s,\"seconds\":%.2f}\n",
+			",\"freelist_encoding\":\"%s\",\"interrupted\":%s,\"reader\":\"%s\","
+			"\"reader_threads\":%u,\"seconds\":%.2f}\n",
 			only ? (size_t)1 : dms_slub_num_caches(r->slub), tot.slabs, tot.objects,
 			tot.allocated, tot.free, tot.unknown, tot.corrupted, tot.findings,
-			dms_slub_fp_name(fpm), stopped ? "true" : "false", secs);
+			dms_slub_fp_name(fpm), stopped ? "true" : "false",
+			r->reader_threads ? "parallel" : "readmem", r->reader_threads, secs);
 		return;
 	}
 	fprintf(fp,
@@ -658,8 +662,18 @@ static void check_all(struct run *r, const struct dms_slub_cache *only)
 		struct list_ctx l = { r, cstat_of(r, c) };
 		err = dms_slub_check_lists(r->slub, c, on_list_finding, &l, NULL);
 	}
+	// Every slab: their bytes from the parallel reader (slabs come in pfn order).  One
+	// cache's slabs are a few pages spread over memory: readmem reads only those.
+	char why[256];
+	if (!err && !only && !r->readmem_only) {
+		if (dms_ext_slub_stream(r->threads, why, sizeof(why)))
+			r->reader_threads = dms_ext_slub_stream_threads();
+		else if (!r->json)
+			fprintf(fp, "slabcheck: NOTE: reading through crash's readmem: %s\n", why);
+	}
 	if (!err)
 		err = dms_slub_for_each_slab(r->slub, only, on_slab, r);
+	dms_ext_slub_unstream();
 	dms_progress_clear(&r->progress);
 	bool stopped =
 		dms_interrupted() || dms_ext_slub_stopped() || (err && err->code == DMS_ERR_STOP);
@@ -918,8 +932,19 @@ void dms_cmd_slabcheck(void)
 	run_release(r);
 	memset(r, 0, sizeof(*r));
 	int c;
-	while ((c = getopt(argcnt, args, "c:jvqp")) != EOF) {
+	while ((c = getopt(argcnt, args, "c:jvqpMt:")) != EOF) {
 		switch (c) {
+		case 'M':
+			r->readmem_only = true;
+			break;
+		case 't': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (*end || end == optarg || n > 64)
+				argerrs++;
+			r->threads = (unsigned int)n;
+			break;
+		}
 		case 'c':
 			r->cache_name = optarg;
 			break;
@@ -985,7 +1010,7 @@ void dms_cmd_slabcheck(void)
 char *dms_help_slabcheck[] = {
 	"slabcheck",
 	"SLUB objects by state, and corruption in them",
-	"[-c cache | [-p] addr] [-j] [-v] [-q]",
+	"[-c cache | [-p] addr] [-j] [-v] [-q] [-M | -t threads]",
 	"  Walks every slab of every kmem_cache (or of one) from the memory map:",
 	"  each struct page with PG_slab, its slab_cache, freelist and counters, so",
 	"  full slabs and slabs on broken lists are counted too.  Objects are",
@@ -1021,6 +1046,13 @@ char *dms_help_slabcheck[] = {
 	"   -v       every finding line (default: 20 per cache), NOT_IN_DUMP notes,",
 	"            for addr also the slab's other findings and a dump of the object.",
 	"   -q       no progress output.",
+	"   -t threads  the walk of every slab reads the slabs' bytes from a",
+	"            kdump-compressed (also flattened) or ELF dump file itself, this",
+	"            many threads decompressing pages ahead (default 0: one per CPU),",
+	"            after checking sample pages against readmem; otherwise a NOTE",
+	"            and readmem.  The same bytes either way (docs/performance.md).",
+	"            -c and addr read through readmem (a few pages).",
+	"   -M       read through crash's readmem only.",
 	"\nEXAMPLE",
 #include "slabcheck_example.h" // generated from docs/examples/slabcheck.txt
 	NULL,

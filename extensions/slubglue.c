@@ -49,6 +49,33 @@ bool dms_ext_slub_stopped(void)
 	return (g.phys && dms_creader_stopped(g.phys)) || (g.kv && dms_creader_stopped(g.kv));
 }
 
+// Pages the parallel reader decompresses ahead of a slab walk: the slabs'.
+static bool slab_pages(uint64_t paddr, uint64_t len, void *arg)
+{
+	return dms_slub_slab_range(arg, paddr, len);
+}
+
+bool dms_ext_slub_stream(unsigned int threads, char *why, size_t whylen)
+{
+	if (!g.slub) {
+		snprintf(why, whylen, "no SLUB model");
+		return false;
+	}
+	return dms_creader_stream_want(g.phys, 0, dms_max_paddr(), threads, slab_pages, g.slub, why,
+				       whylen);
+}
+
+unsigned int dms_ext_slub_stream_threads(void)
+{
+	return g.phys ? dms_creader_stream_threads(g.phys) : 0;
+}
+
+void dms_ext_slub_unstream(void)
+{
+	if (g.phys)
+		dms_creader_unstream(g.phys);
+}
+
 static bool read_ptr(const char *sym, uint64_t *ret)
 {
 	if (!symbol_exists((char *)sym))

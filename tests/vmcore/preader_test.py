@@ -9,6 +9,8 @@ On every stored dump of every lab kernel (tests/dumpenv.py), one crash session r
                 first 64 MiB of the GiB where the dump's memory starts (0 on x86-64,
                 0x40000000 on QEMU's arm64 virt board)
   dmaf -j -q -M / dmaf -j -q   the verdict both ways
+  slabcheck -j -q -M / slabcheck -j -q / slabcheck -j -q -t 1   every slab, the slabs'
+                pages read through readmem, or decompressed ahead by the parallel reader
 and checks:
   used      the parallel runs said reader "parallel" (the lab's dumps are kdump-compressed,
             plain or flattened, with zlib or zstd pages), or they fell back to readmem and a
@@ -18,6 +20,9 @@ and checks:
   summary   the summary objects agree but for the reader fields
   range     the -p range with and without -M agree
   verdict   dmaf's JSON (verdict, score, evidence, flows, counts, notes) is the same
+  slabs     slabcheck's findings, cache rows and summary are the same (but for the reader
+            fields and the time), and the parallel runs said reader "parallel" when
+            pktscan's did
 Last line: "preader: N passed, N failed".
 """
 import concurrent.futures
@@ -84,7 +89,10 @@ def session(dump, work):
             'pktscan -j -q -M -p %s > %s/rR.json' % (rng, d),
             'pktscan -j -q -t 3 -p %s > %s/rP.json' % (rng, d),
             'dmaf -j -q -M > %s/dR.json' % d,
-            'dmaf -j -q > %s/dP.json' % d]
+            'dmaf -j -q > %s/dP.json' % d,
+            'slabcheck -j -q -M > %s/sR.json' % d,
+            'slabcheck -j -q > %s/sP.json' % d,
+            'slabcheck -j -q -t 1 > %s/sP1.json' % d]
     # Seven full passes over the dump: more than vmcore_lib's 15 minutes on a busy machine.
     path = os.path.join(work, dump + '.cmds')
     with open(path, 'w') as f:
@@ -132,6 +140,21 @@ def compare(dump, d, out):
         ok = False
     check('%s verdict' % dump, ok, 'dmaf -j differs between readmem and parallel reads:\n%s\n%s'
           % (dr[:400], dp[:400]))
+    sr = lines(d + '/sR.json')
+    for name, f, threads in (('default', 'sP.json', None), ('-t 1', 'sP1.json', 1)):
+        sp = lines(d + '/' + f)
+        a, b = summary(sr), summary(sp)
+        want = 'parallel' if reader == 'parallel' else 'readmem'
+        got = (b.get('reader'), b.get('reader_threads'))
+        for o in (a, b):
+            for k in ('reader', 'reader_threads', 'seconds'):
+                o.pop(k, None)
+        ok = sr[:-1] == sp[:-1] and a and a == b and got[0] == want and \
+            (threads is None or want != 'parallel' or got[1] == threads)
+        diff = next((i for i, (x, y) in enumerate(zip(sr, sp)) if x != y), None)
+        check('%s slabs %s (%d lines)' % (dump, name, len(sr)), ok,
+              'readmem %d lines, parallel %d, first difference at line %s; reader %s (want %s)'
+              % (len(sr), len(sp), diff, got, want))
 
 
 def main():
