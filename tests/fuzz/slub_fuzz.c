@@ -119,6 +119,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (o.where == DMS_SLUB_WHERE_BAD_PAGE)
 			FUZZ_CHECK(o.page_why != NULL);
 	}
+	// The slab-page bitmap of create's walk: any range, never out of bounds.
+	for (uint64_t pfn = 0; pfn < FAKE_NPAGES + 2; pfn++)
+		(void)dms_slub_slab_range(s, pfn * FAKE_PAGE, (word(w) & 0xffff) + 1);
 	err = dms_slub_check_lists(s, dms_slub_cache_at(s, 0), on_finding, NULL, NULL);
 	FUZZ_CHECK(!err);
 	dms_slub_destroy(s);
