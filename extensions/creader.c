@@ -375,6 +375,16 @@ bool dms_creader_stream_want(struct dms_creader *cr, uint64_t start, uint64_t en
 	return true;
 }
 
+bool dms_creader_threads_arg(const char *arg, unsigned int *ret)
+{
+	char *end;
+	unsigned long n = strtoul(arg, &end, 10);
+	if (*end || end == arg || n > 64)
+		return false;
+	*ret = (unsigned int)n;
+	return true;
+}
+
 unsigned int dms_creader_stream_threads(const struct dms_creader *cr)
 {
 	if (!cr->ps)

@@ -139,6 +139,9 @@ bool dms_creader_stream_want(struct dms_creader *cr, uint64_t start, uint64_t en
 			     unsigned int threads, bool (*want)(uint64_t, uint64_t, void *),
 			     void *want_arg, char *why, size_t whylen);
 
+/** A -t argument: decimal threads 0 (one per CPU) to 64; false if it is not one. */
+bool dms_creader_threads_arg(const char *arg, unsigned int *ret);
+
 /** Worker threads of the attached pass (0: reads go through readmem). */
 unsigned int dms_creader_stream_threads(const struct dms_creader *cr);
 

@@ -937,14 +937,10 @@ void dms_cmd_slabcheck(void)
 		case 'M':
 			r->readmem_only = true;
 			break;
-		case 't': {
-			char *end;
-			unsigned long n = strtoul(optarg, &end, 10);
-			if (*end || end == optarg || n > 64)
+		case 't':
+			if (!dms_creader_threads_arg(optarg, &r->threads))
 				argerrs++;
-			r->threads = (unsigned int)n;
 			break;
-		}
 		case 'c':
 			r->cache_name = optarg;
 			break;
