@@ -11,8 +11,9 @@
 //    {be64 offset, be64 size, data} that write a kdump (or ELF) file in any
 //    order, ended by offset -1.  It is indexed once into non-overlapping
 //    segments (a later record wins where two overlap).
-//  - ELF64 cores: PT_LOAD segments by physical address; bytes past p_filesz
-//    up to p_memsz read as zeros.
+//  - ELF64 cores: PT_LOAD segments by physical address, resolved once into
+//    non-overlapping ones (the first in the header wins, as crash reads
+//    them); bytes past p_filesz up to p_memsz read as zeros.
 //  - raw images: one segment.
 #define _GNU_SOURCE
 #include <endian.h>
@@ -293,8 +294,8 @@ static uint64_t kdump_rank(const struct dms_dumpfile *df, uint64_t pfn)
 	return r;
 }
 
-// First segment whose end is above pa (segments sorted by paddr; where a hostile
-// core's segments overlap, the answer may miss one, never reads outside the table).
+// First segment whose end is above pa (segments sorted by paddr, not overlapping:
+// elf_resolve).
 static size_t seg_find(const struct dms_dumpfile *df, uint64_t pa)
 {
 	size_t lo = 0, hi = df->nsegs;
@@ -371,11 +372,8 @@ static uint64_t next_absent(const struct dms_dumpfile *df, uint64_t pfn, uint64_
 		size_t i = seg_find(df, pa);
 		if (i == df->nsegs || df->segs[i].paddr >= pa + ps)
 			return pfn;
-		// Skip to the end of the furthest-reaching segment that covers pa.
+		// Skip to the end of the segment that covers pa.
 		uint64_t end = df->segs[i].paddr + df->segs[i].memsz;
-		for (size_t j = i + 1; j < df->nsegs && df->segs[j].paddr <= pa; j++)
-			if (df->segs[j].paddr + df->segs[j].memsz > end)
-				end = df->segs[j].paddr + df->segs[j].memsz;
 		uint64_t next = (end + ps - 1) >> df->page_shift;
 		pfn = next > pfn ? next : pfn + 1;
 	}
@@ -672,10 +670,14 @@ static void heap_pop(uint32_t *h, size_t *n)
 		h[i] = v;
 }
 
-// Records {v, len, f} in file order -> non-overlapping segments sorted by v,
-// a later record winning where records overlap (a sweep over the boundaries
-// with a max-heap of the records covering the current point).
-static struct dms_error *flat_resolve(struct dms_dumpfile *df, uint64_t (*rec)[3], size_t n)
+// f of a piece that reads as zeros (an ELF segment's memsz beyond its filesz).
+#define F_ZERO UINT64_MAX
+
+// Records {v, len, f} -> non-overlapping pieces sorted by v, a later record
+// winning where records overlap (a sweep over the boundaries with a max-heap
+// of the records covering the current point): O(n log n) for any overlaps.
+static struct dms_error *resolve_overlaps(uint64_t (*rec)[3], size_t n, struct fseg **ret,
+					  size_t *nret)
 {
 	struct dms_error *err = NULL;
 	uint64_t(*ent)[4] = malloc((n ? n : 1) * sizeof(*ent));
@@ -717,19 +719,19 @@ static struct dms_error *flat_resolve(struct dms_dumpfile *df, uint64_t (*rec)[3
 			continue;
 		uint64_t y = pts[p + 1];
 		const uint64_t *w = ent[by_seq[heap[0]]];
-		uint64_t f = w[2] + (x - w[0]);
-		if (nout && out[nout - 1].v + out[nout - 1].len == x &&
-		    out[nout - 1].f + out[nout - 1].len == f) {
+		uint64_t f = w[2] == F_ZERO ? F_ZERO : w[2] + (x - w[0]);
+		const struct fseg *o = nout ? &out[nout - 1] : NULL;
+		if (o && o->v + o->len == x &&
+		    (o->f == F_ZERO ? f == F_ZERO : f != F_ZERO && o->f + o->len == f)) {
 			out[nout - 1].len += y - x;
 		} else {
 			out[nout++] = (struct fseg){ .v = x, .len = y - x, .f = f };
 		}
 	}
 	free(by_seq);
-	df->flat = out;
-	df->nflat = nout;
+	*ret = out;
+	*nret = nout;
 	out = NULL;
-	df->vsize = nout ? df->flat[nout - 1].v + df->flat[nout - 1].len : 0;
 out_free:
 	free(ent);
 	free(pts);
@@ -796,11 +798,64 @@ static struct dms_error *flat_open(struct dms_dumpfile *df, size_t budget)
 		}
 		pos += (uint64_t)size;
 	}
-	err = flat_resolve(df, rec, n);
+	// Records in file order: a later one wins where two overlap.
+	err = resolve_overlaps(rec, n, &df->flat, &df->nflat);
+	if (!err)
+		df->vsize = df->nflat ? df->flat[df->nflat - 1].v + df->flat[df->nflat - 1].len : 0;
 	df->info.index_bytes += df->nflat * sizeof(struct fseg);
 out_free:
 	free(rec);
 	return err;
+}
+
+// PT_LOADs in header order -> non-overlapping segments sorted by address.
+// Where segments overlap the first one in the header wins, as crash reads an
+// ELF core (the first PT_LOAD that holds the address), its bytes beyond
+// filesz reading as zeros; a hostile core with many overlapping segments
+// costs O(n log n) here, not a walk of them for every page.
+static struct dms_error *elf_resolve(struct dms_dumpfile *df)
+{
+	size_t n = 0;
+	uint64_t(*rec)[3] = malloc((2 * df->nsegs + 1) * sizeof(*rec));
+	if (!rec)
+		return &dms_enomem;
+	// The first segment last: a later record wins.
+	for (size_t i = df->nsegs; i-- > 0;) {
+		const struct seg *g = &df->segs[i];
+		if (g->memsz > g->filesz) {
+			rec[n][0] = g->paddr + g->filesz;
+			rec[n][1] = g->memsz - g->filesz;
+			rec[n][2] = F_ZERO;
+			n++;
+		}
+		if (g->filesz) {
+			rec[n][0] = g->paddr;
+			rec[n][1] = g->filesz;
+			rec[n][2] = g->off;
+			n++;
+		}
+	}
+	struct fseg *piece = NULL;
+	size_t np = 0;
+	struct dms_error *err = resolve_overlaps(rec, n, &piece, &np);
+	free(rec);
+	if (err)
+		return err;
+	struct seg *segs = malloc((np ? np : 1) * sizeof(*segs));
+	if (!segs) {
+		free(piece);
+		return &dms_enomem;
+	}
+	for (size_t i = 0; i < np; i++)
+		segs[i] = (struct seg){ .paddr = piece[i].v,
+					.memsz = piece[i].len,
+					.off = piece[i].f == F_ZERO ? 0 : piece[i].f,
+					.filesz = piece[i].f == F_ZERO ? 0 : piece[i].len };
+	free(piece);
+	free(df->segs);
+	df->segs = segs;
+	df->nsegs = np;
+	return NULL;
 }
 
 // ELF64 little-endian cores: PT_LOAD segments.
@@ -855,8 +910,9 @@ static struct dms_error *elf_open(struct dms_dumpfile *df, uint64_t ps, size_t b
 		if (s.memsz)
 			df->segs[df->nsegs++] = s;
 	}
-	// Sort by address (insertion sort would be quadratic on hostile input).
-	qsort(df->segs, df->nsegs, sizeof(*df->segs), u64_cmp); // paddr is the first field
+	err = elf_resolve(df);
+	if (err)
+		goto out_free;
 	uint64_t max = 0;
 	for (size_t i = 0; i < df->nsegs; i++)
 		if (df->segs[i].paddr + df->segs[i].memsz > max)

@@ -225,10 +225,11 @@ int gen_elf(const uint8_t *pages, const struct gen_seg *segs, size_t nsegs, cons
 	b.data[16] = 4;	 // ET_CORE
 	b.data[18] = 62; // EM_X86_64
 	put32(b.data + 20, 1);
-	put64(b.data + 32, 64); // e_phoff
-	b.data[52] = 64;	// e_ehsize
-	b.data[54] = 56;	// e_phentsize
-	b.data[56] = (uint8_t)phnum;
+	put64(b.data + 32, 64);	     // e_phoff
+	b.data[52] = 64;	     // e_ehsize
+	b.data[54] = 56;	     // e_phentsize
+	b.data[56] = (uint8_t)phnum; // e_phnum, 16 bits
+	b.data[57] = (uint8_t)(phnum >> 8);
 	uint8_t *ph = b.data + 64;
 	put32(ph, 4); // PT_NOTE
 	put64(ph + 8, note_off);

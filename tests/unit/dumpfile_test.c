@@ -427,6 +427,48 @@ static void dms_dumpfile_open_rejects_bad_elf(void)
 	EXPECT_INT(buf[0], 0);
 }
 
+// Overlapping PT_LOADs: the first in the header wins (as crash reads them), its
+// memsz beyond filesz reading as zeros; 3000 segments over the same memory are
+// resolved once into a few (a hostile core costs no walk of them per page).
+static void dms_dumpfile_elf_overlaps_first_wins(void)
+{
+	make_pages();
+	enum { NS = 3000 };
+	static struct gen_seg segs[NS];
+	segs[0] = (struct gen_seg){ 0, 4 * GEN_PS, 4 * GEN_PS };	  // pages 0-3
+	segs[1] = (struct gen_seg){ 2 * GEN_PS, 4 * GEN_PS, 4 * GEN_PS }; // 2-5: 4-5 from here
+	segs[2] = (struct gen_seg){ 6 * GEN_PS, GEN_PS, 2 * GEN_PS };	  // 6, then 7 zeros
+	segs[3] = (struct gen_seg){ 7 * GEN_PS, GEN_PS, GEN_PS };	  // 7: under 2's zeros
+	for (int i = 4; i < NS; i++)
+		segs[i] = (struct gen_seg){ 0, 0, NP * GEN_PS }; // zeros under everything
+	struct gen_buf b;
+	EXPECT_INT(gen_elf(pages, segs, NS, NULL, &b), 0);
+	// Segment 1's copy of pages 2-3 differs from segment 0's: which one is read?
+	uint64_t off1 = 0;
+	for (int k = 0; k < 8; k++)
+		off1 |= (uint64_t)b.data[64 + 2 * 56 + 8 + k] << (8 * k);
+	memset(b.data + off1, 0xab, 2 * GEN_PS);
+	struct dms_dumpfile *df = NULL;
+	struct dms_error *err = open_buf(&b, NULL, &df);
+	free(b.data);
+	EXPECT_OK(err);
+	uint64_t index = dms_dumpfile_info(df)->index_bytes;
+	uint8_t buf[GEN_PS], zero[GEN_PS] = { 0 };
+	int bad = 0;
+	for (int p = 0; p < NP && !bad; p++) {
+		size_t got = 0;
+		dms_error_destroy(dms_reader_read_phys(dms_dumpfile_reader(df),
+						       (uint64_t)p * GEN_PS, buf, GEN_PS, &got));
+		const uint8_t *want = p == 7 || p >= 8 ? zero : pages + (size_t)p * GEN_PS;
+		if (got != GEN_PS || memcmp(buf, want, GEN_PS))
+			bad = p + 1;
+	}
+	dms_dumpfile_destroy(df);
+	EXPECT_INT(bad, 0);
+	// Pieces: 0-3 and 4-5 and 6 (file), 7-11 (zeros): 4 segments, not 3000.
+	EXPECT_TRUE(index <= 8 * 32);
+}
+
 // The parallel pass.
 
 static void dms_pstream_reader_matches_random_reads(void)
@@ -547,6 +589,7 @@ const struct dms_test dumpfile_tests[] = {
 	TEST_ENTRY(dms_dumpfile_read_phys_hostile_descriptor_reads_absent),
 	TEST_ENTRY(dms_dumpfile_open_rejects_bad_flattened_records),
 	TEST_ENTRY(dms_dumpfile_open_rejects_bad_elf),
+	TEST_ENTRY(dms_dumpfile_elf_overlaps_first_wins),
 	TEST_ENTRY(dms_pstream_reader_matches_random_reads),
 	TEST_ENTRY(dms_pstream_reader_serves_backward_reads),
 	TEST_ENTRY(dms_pstream_want_filters_only_what_is_read_ahead),
