@@ -19,6 +19,7 @@
 #include "classify.h"
 #include "dms_ext.h"
 #include "facts.h"
+#include "maple.h"
 #include "panic.h"
 #include "slub.h"
 #include "verdict.h"
@@ -646,31 +647,62 @@ out:
 
 // ---------------------------------------------------------------- IRQ counts
 
-// Per-IRQ counts (irq_desc.kstat_irqs, per CPU) from the sparse IRQ tree: the numbers
-// crash's `irq -s` prints.
-static void gather_irqs(struct dms_facts *f)
+// The irq_desc pointers of the sparse IRQ tree: the sparse_irqs maple tree (6.5+),
+// walked by lib/maple over the facts table, or irq_desc_tree, an xarray (4.20+) or a
+// radix tree, walked by crash.  NULL with a gap said when it cannot.
+struct irq_list {
+	ulong *desc;
+	size_t n;
+};
+
+static struct dms_error *on_irq_desc(uint64_t first, uint64_t last, uint64_t entry, void *arg)
+{
+	(void)first;
+	(void)last;
+	struct irq_list *l = arg;
+	if (l->n < MAX_IRQS)
+		l->desc[l->n++] = (ulong)entry;
+	return NULL;
+}
+
+static bool irq_descs(struct dms_facts *f, struct irq_list *l)
 {
 	const struct dms_kfacts *kf = &dms_kf;
-	long kstat = kf->irqd_kstat_irqs, action = kf->irqd_action, aname = kf->irqaction_name;
-	long idata = kf->irqd_irq_data, iirq = kf->irq_data_irq;
-
-	if (!symbol_exists("irq_desc_tree")) {
-		dms_error_destroy(dms_facts_add_gap(
-			f, "irqs", "%s",
-			symbol_exists("sparse_irqs") ? "this kernel keeps its IRQ descriptors in "
-						       "the sparse_irqs maple tree "
-						       "(6.5+), which dmaf does not walk; crash's "
-						       "`irq -s` prints the counts"
-						     : "no irq_desc_tree: a kernel without "
-						       "SPARSE_IRQ; crash's `irq -s` prints "
-						       "the counts"));
-		return;
+	l->n = 0;
+	l->desc = calloc(MAX_IRQS, sizeof(*l->desc));
+	if (!l->desc)
+		return false;
+	if (symbol_exists("sparse_irqs")) {
+		ulong root = 0;
+		if (kf->mt_root < 0 ||
+		    !readmem(symbol_value("sparse_irqs") + (ulong)kf->mt_root, KVADDR, &root,
+			     sizeof(root), "sparse_irqs.ma_root", QUIET | RETURN_ON_ERROR)) {
+			dms_error_destroy(dms_facts_add_gap(
+				f, "irqs", "sparse_irqs.ma_root could not be read"));
+			return false;
+		}
+		struct dms_creader *kv = dms_creader_virt_create(NULL, NULL);
+		if (!kv)
+			return false;
+		struct dms_error *err = dms_maple_walk(dms_creader_reader(kv), kf, root, MAX_IRQS,
+						       on_irq_desc, l, NULL);
+		dms_creader_destroy(kv);
+		if (err) {
+			// What was read before the damage still counts.
+			dms_error_destroy(dms_facts_add_gap(
+				f, "irqs", "the sparse_irqs maple tree: %s%s",
+				err->message ? err->message : dms_error_string(err->code),
+				l->n ? " (the IRQs before it are counted)" : ""));
+			dms_error_destroy(err);
+		}
+		return l->n > 0;
 	}
-	if (kstat < 0 || idata < 0 || iirq < 0) {
-		dms_error_destroy(dms_facts_add_gap(f, "irqs",
-						    "irq_desc.kstat_irqs or irq_data.irq "
-						    "not in the debuginfo"));
-		return;
+	if (!symbol_exists("irq_desc_tree")) {
+		dms_error_destroy(dms_facts_add_gap(f, "irqs", "%s",
+						    "no sparse_irqs or irq_desc_tree: a kernel "
+						    "without SPARSE_IRQ; crash's `irq -s` prints "
+						    "the counts"));
+		return false;
 	}
 	// Since 4.20 a radix tree root is an xarray; crash walks each with its own helper
 	// (and aborts the command on a format it does not know: check first).
@@ -679,7 +711,7 @@ static void gather_irqs(struct dms_facts *f)
 		dms_error_destroy(dms_facts_add_gap(f, "irqs",
 						    "irq_desc_tree is neither an xarray "
 						    "nor a radix tree crash knows"));
-		return;
+		return false;
 	}
 	ulong root = symbol_value("irq_desc_tree");
 	ulong n = xa ? do_xarray(root, XARRAY_COUNT, NULL)
@@ -687,16 +719,41 @@ static void gather_irqs(struct dms_facts *f)
 	if (!n || n > MAX_IRQS) {
 		dms_error_destroy(
 			dms_facts_add_gap(f, "irqs", "irq_desc_tree holds %lu entries", n));
-		return;
+		return false;
 	}
 	struct list_pair *lp = calloc(n + 1, sizeof(*lp));
 	if (!lp)
-		return;
+		return false;
 	lp[0].index = n;
 	n = xa ? do_xarray(root, XARRAY_GATHER, lp) : do_radix_tree(root, RADIX_TREE_GATHER, lp);
+	for (ulong i = 0; i < n && i < MAX_IRQS; i++)
+		l->desc[l->n++] = (ulong)lp[i].value;
+	free(lp);
+	return true;
+}
+
+// Per-IRQ counts (irq_desc.kstat_irqs, per CPU) from the sparse IRQ tree: the numbers
+// crash's `irq -s` prints.
+static void gather_irqs(struct dms_facts *f)
+{
+	const struct dms_kfacts *kf = &dms_kf;
+	long kstat = kf->irqd_kstat_irqs, action = kf->irqd_action, aname = kf->irqaction_name;
+	long idata = kf->irqd_irq_data, iirq = kf->irq_data_irq;
+
+	if (kstat < 0 || idata < 0 || iirq < 0) {
+		dms_error_destroy(dms_facts_add_gap(f, "irqs",
+						    "irq_desc.kstat_irqs or irq_data.irq "
+						    "not in the debuginfo"));
+		return;
+	}
+	struct irq_list l = { 0 };
+	if (!irq_descs(f, &l)) {
+		free(l.desc);
+		return;
+	}
 	f->has_irqs = true;
-	for (ulong i = 0; i < n && i < MAX_IRQS; i++) {
-		ulong desc = (ulong)lp[i].value, pcpu = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		ulong desc = l.desc[i], pcpu = 0;
 		struct dms_firq q;
 		memset(&q, 0, sizeof(q));
 		if (!IS_KVADDR(desc) ||
@@ -729,7 +786,7 @@ static void gather_irqs(struct dms_facts *f)
 		if (dms_facts_add_irq(f, &q))
 			break; // out of memory: the counts so far
 	}
-	free(lp);
+	free(l.desc);
 }
 
 // ---------------------------------------------------------------- all of it

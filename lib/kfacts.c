@@ -108,6 +108,11 @@ void dms_kfacts_init(struct dms_kfacts *kf)
 		&kf->irqaction_name,
 		&kf->xa_head,
 		&kf->radix_rnode,
+		&kf->mt_root,
+		&kf->mr64_pivot,
+		&kf->mr64_slot,
+		&kf->ma64_pivot,
+		&kf->ma64_slot,
 	};
 	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++)
 		*offs[i] = -1;
@@ -115,6 +120,7 @@ void dms_kfacts_init(struct dms_kfacts *kf)
 	for (size_t i = 0; i < DMS_KF_F_NUM; i++)
 		kf->netif_f[i] = -1;
 	kf->counters_inuse_shift = kf->counters_objects_shift = kf->counters_frozen_shift = -1;
+	kf->maple_leaf_64 = kf->maple_range_64 = kf->maple_arange_64 = DMS_KF_NONE;
 }
 
 // The series table: facts the debuginfo does not hold (#defines), or holds
@@ -155,6 +161,24 @@ static const struct {
 } counters_rows[] = {
 	{ DMS_KF_KV(3, 0), DMS_KF_KV(6, 12), 0, 16, 31,
 	  "series table: inuse:16, objects:15, frozen:1 (3.0..6.12)" },
+};
+
+// Maple tree node pointers (include/linux/maple_tree.h MAPLE_NODE_MASK,
+// lib/maple_tree.c MAPLE_NODE_TYPE_SHIFT and MAPLE_NODE_TYPE_MASK), and enum
+// maple_type: the enumerators maple_range_64 and maple_arange_64 share their
+// names with the node structs, so a provider may not answer for them (crash's
+// enumerator_value does not); the debuginfo's values win where it answers.
+// The same from the tree's first kernel (6.1) to 6.12.
+static const struct {
+	uint32_t from, to;
+	uint64_t node_mask, type_mask;
+	uint32_t type_shift;
+	int64_t leaf_64, range_64, arange_64;
+	const char *src;
+} maple_rows[] = {
+	{ DMS_KF_KV(6, 1), DMS_KF_KV(6, 12), 255, 0x0f, 3, 1, 2, 3,
+	  "series table: maple node mask 255, type shift 3, type mask 0x0f; maple_type "
+	  "leaf_64 1, range_64 2, arange_64 3 (6.1..6.12)" },
 };
 
 // "6.1.0-56-amd64" -> DMS_KF_KV(6, 1); 0 if it does not start so.
@@ -492,6 +516,31 @@ static void vm_flags(struct dms_kfacts *kf)
 	}
 }
 
+// The maple node encoding, where the kernel has maple trees at all.
+static void maple(struct dms_kfacts *kf)
+{
+	if (kf->mt_root < 0)
+		return;
+	for (size_t i = 0; i < sizeof(maple_rows) / sizeof(maple_rows[0]); i++) {
+		if (kf->kversion >= maple_rows[i].from && kf->kversion <= maple_rows[i].to) {
+			int64_t *have[] = { &kf->maple_leaf_64, &kf->maple_range_64,
+					    &kf->maple_arange_64 };
+			int64_t want[] = { maple_rows[i].leaf_64, maple_rows[i].range_64,
+					   maple_rows[i].arange_64 };
+			for (size_t k = 0; k < 3; k++)
+				if (*have[k] != DMS_KF_NONE && *have[k] != want[k])
+					return; // the row does not describe this kernel
+			for (size_t k = 0; k < 3; k++)
+				*have[k] = want[k];
+			kf->maple_node_mask = maple_rows[i].node_mask;
+			kf->maple_type_mask = maple_rows[i].type_mask;
+			kf->maple_type_shift = maple_rows[i].type_shift;
+			kf->maple_src = maple_rows[i].src;
+			return;
+		}
+	}
+}
+
 static void slab(struct filler *f, struct dms_kfacts *kf)
 {
 	// struct slab since 5.17; before, the same members are in struct page.
@@ -595,6 +644,19 @@ static void misc(struct filler *f, struct dms_kfacts *kf)
 	kf->irqaction_name = member(f, "irqaction", "name", NULL);
 	kf->xa_head = member(f, "xarray", "xa_head", NULL);
 	kf->radix_rnode = member(f, "radix_tree_root", "rnode", NULL);
+	kf->mt_root = member(f, "maple_tree", "ma_root", NULL);
+	int32_t sz;
+	kf->mr64_pivot = member(f, "maple_range_64", "pivot", &sz);
+	kf->mr64_npivots = sz > 0 ? (uint32_t)sz / 8 : 0;
+	kf->mr64_slot = member(f, "maple_range_64", "slot", &sz);
+	kf->mr64_nslots = sz > 0 ? (uint32_t)sz / 8 : 0;
+	kf->ma64_pivot = member(f, "maple_arange_64", "pivot", &sz);
+	kf->ma64_npivots = sz > 0 ? (uint32_t)sz / 8 : 0;
+	kf->ma64_slot = member(f, "maple_arange_64", "slot", &sz);
+	kf->ma64_nslots = sz > 0 ? (uint32_t)sz / 8 : 0;
+	kf->maple_leaf_64 = enum_val(f, "maple_leaf_64");
+	kf->maple_range_64 = enum_val(f, "maple_range_64");
+	kf->maple_arange_64 = enum_val(f, "maple_arange_64");
 }
 
 static void verdicts(struct dms_kfacts *kf)
@@ -686,6 +748,7 @@ struct dms_error *dms_kfacts_fill(const struct dms_layout *layout, const struct 
 	netdev(&f, kf);
 	misc(&f, kf);
 	vm_flags(kf);
+	maple(kf);
 	verdicts(kf);
 	return f.err;
 }

@@ -230,6 +230,17 @@ struct dms_kfacts {
 	int32_t irqd_kstat_irqs, irqd_action, irqd_irq_data, irq_data_irq, irqaction_name;
 	int32_t xa_head, radix_rnode;
 
+	// --- maple trees (lib/maple.h; sparse_irqs since 6.5): maple_tree.ma_root;
+	// maple_range_64 (leaf and internal nodes) and maple_arange_64 pivot[] and
+	// slot[] offsets and element counts; enum maple_type values (DMS_KF_NONE
+	// absent); the node pointer encoding (#defines: the series table).
+	int32_t mt_root, mr64_pivot, mr64_slot, ma64_pivot, ma64_slot;
+	uint32_t mr64_npivots, mr64_nslots, ma64_npivots, ma64_nslots;
+	int64_t maple_leaf_64, maple_range_64, maple_arange_64;
+	uint64_t maple_node_mask, maple_type_mask;
+	uint32_t maple_type_shift;
+	const char *maple_src;
+
 	// Everything the models need is present (else *_why says what is not).
 	bool owner_ok, slab_ok;
 	char owner_why[128], slab_why[128];

@@ -143,6 +143,36 @@ static void kfacts_fill_counters_and_vm_flags_per_series(void)
 	}
 }
 
+// Maple trees (6.1+): node layouts and maple_type from the debuginfo, the pointer
+// encoding from the series table; 5.10 has none (nothing filled).
+static void kfacts_fill_maple_per_series(void)
+{
+	struct dms_kfacts kf;
+	if (!facts_of(R510, &kf))
+		return;
+	EXPECT_INT(kf.mt_root, -1);
+	EXPECT_UINT(kf.maple_node_mask, 0);
+	EXPECT_TRUE(kf.maple_src == NULL);
+	const char *rel[] = { R61, R612 };
+	for (size_t i = 0; i < 2; i++) {
+		if (!facts_of(rel[i], &kf))
+			return;
+		EXPECT_INT(kf.mt_root, 8);
+		EXPECT_INT(kf.mr64_pivot, 8);
+		EXPECT_UINT(kf.mr64_npivots, 15);
+		EXPECT_INT(kf.mr64_slot, 128);
+		EXPECT_UINT(kf.mr64_nslots, 16);
+		EXPECT_INT(kf.ma64_slot, 80);
+		EXPECT_UINT(kf.ma64_nslots, 10);
+		EXPECT_INT(kf.maple_leaf_64, 1);
+		EXPECT_INT(kf.maple_range_64, 2);
+		EXPECT_INT(kf.maple_arange_64, 3);
+		EXPECT_UINT(kf.maple_node_mask, 255);
+		EXPECT_UINT(kf.maple_type_shift, 3);
+		EXPECT_TRUE(kf.maple_src && strstr(kf.maple_src, "series table"));
+	}
+}
+
 // A provider that cannot answer bit-field questions: the series table's row
 // for the kernel's version, said so; a kernel outside every row has neither
 // fact (slab model off, vm_flags unchecked) instead of another kernel's.
@@ -796,6 +826,7 @@ const struct dms_test kfacts_tests[] = {
 	TEST_ENTRY(slub_lookup_page_type_scheme),
 	TEST_ENTRY(slub_create_from_kfacts_6_1),
 	TEST_ENTRY(kfacts_fill_counters_and_vm_flags_per_series),
+	TEST_ENTRY(kfacts_fill_maple_per_series),
 	TEST_ENTRY(kf_kernel_ptr_x86_64_by_paging_level),
 	TEST_ENTRY(kf_kernel_ptr_arm64_ranges_and_tags),
 	TEST_ENTRY(kf_direct_map_by_physical_start),

@@ -12,7 +12,7 @@ static const struct dms_test *const all_tables[] = {
 	error_tests,	reader_tests,	pkt_tests,	scan_tests,   pcapw_tests,   slub_tests,
 	classify_tests, objcheck_tests, logsig_tests,	insn_tests,   verdict_tests, oops_tests,
 	damaged_tests,	dwlayout_tests, nicring_tests,	kfacts_tests, vaddr_tests,   memmap_tests,
-	redact_tests,	facts_tests,	dumpfile_tests, report_tests,
+	redact_tests,	facts_tests,	dumpfile_tests, report_tests, maple_tests,
 };
 
 static const char *current;

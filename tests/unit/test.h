@@ -28,7 +28,7 @@ extern const struct dms_test error_tests[], reader_tests[], pkt_tests[], scan_te
 	insn_tests[], verdict_tests[], oops_tests[], damaged_tests[];
 extern const struct dms_test dwlayout_tests[], nicring_tests[], kfacts_tests[], vaddr_tests[];
 extern const struct dms_test memmap_tests[], redact_tests[], facts_tests[];
-extern const struct dms_test dumpfile_tests[], report_tests[];
+extern const struct dms_test dumpfile_tests[], report_tests[], maple_tests[];
 
 /** Record a failure of the running test (prints file:line and message). */
 void test_fail(const char *file, int line, const char *fmt, ...)

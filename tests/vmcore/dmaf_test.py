@@ -14,6 +14,11 @@ One crash session per dump runs `dmaf -j -q` and `dmaf -q -w FILE.pcapng`; then:
             (zero malformed at L2-L4)
   quiet     crash printed no warning about an address dmaf handed it (sparsemem section,
             invalid kernel address, excluded page): dump pointers are checked first
+  irqs      the IRQ counts in dmaf's facts (`dmaf -f`) are crash's `irq -s`: every IRQ crash
+            lists with a count, its total over the CPUs and its action's name; dmaf's others
+            are IRQs with no action left (a NIC brought down: crash does not list those)
+            (the sparse IRQ tree: a radix tree or xarray on 5.10 and 6.1, the sparse_irqs
+            maple tree on 6.12)
 The tool knows nothing of the lab; this test does.  Last line: "dmaf: N passed, N failed".
 """
 import ipaddress
@@ -46,12 +51,36 @@ def check(name, ok, why=''):
 
 def session(dump, work):
     pcap = os.path.join(work, dump + '.pcapng')
+    facts = os.path.join(work, dump + '.facts.json')
     cmds = os.path.join(work, dump + '.cmds')
     with open(cmds, 'w') as fp:
-        fp.write('extend %s\ndmaf -j -q\ndmaf -q -w %s\nquit\n' % (dumpenv.extension_for(dump), pcap))
+        fp.write('extend %s\ndmaf -j -q -f %s\ndmaf -q -w %s\n!echo IRQ-S\nirq -s\nquit\n'
+                 % (dumpenv.extension_for(dump), facts, pcap))
     out = dumpenv.run_crash(dump, cmds)
     js = [json.loads(l) for l in out.splitlines() if l.startswith('{"verdict"')]
-    return (js[0] if js else None), pcap, out
+    return (js[0] if js else None), pcap, out, facts
+
+
+def irq_s(out):
+    """crash's `irq -s`: {irq: (total over CPUs, name)} for IRQs with a count."""
+    text = out.split('IRQ-S', 1)[-1]
+    lines = text.splitlines()
+    head = next((l for l in lines if l.strip().startswith('CPU0')), None)
+    if head is None:
+        return None
+    ncpu = len(head.split())
+    ret = {}
+    for l in lines:
+        m = re.match(r'^\s*(\d+):\s+(.*)$', l)
+        if not m:
+            continue
+        f = m.group(2).split()
+        counts = [int(x) for x in f[:ncpu] if x.isdigit()]
+        if len(counts) != ncpu:
+            continue
+        if sum(counts):
+            ret[int(m.group(1))] = (sum(counts), f[-1] if len(f) > ncpu else '')
+    return ret
 
 
 def flow_keys(truth):
@@ -90,10 +119,24 @@ def main():
     for dump in dumps:
         truth = json.load(open(os.path.join(ROOT, 'dumps', dump, 'truth.json')))
         exp = truth['expected']
-        res, pcap, out = session(dump, work)
+        res, pcap, out, facts = session(dump, work)
         if not res:
             check('%s: dmaf -j printed a verdict' % dump, False, out[-400:])
             continue
+        crash_irqs = irq_s(out)
+        try:
+            got = {q['irq']: (q['count'], q['name']) for q in
+                   json.load(open(facts)).get('irqs') or []}
+        except (OSError, ValueError) as e:
+            got = {'facts': str(e)}
+        # The name crash prints is the action's first word; dmaf keeps the whole name.
+        short = {k: (v[0], v[1].split()[0] if v[1] else '') for k, v in got.items()
+                 if isinstance(v, tuple)}
+        listed = {k: v for k, v in short.items() if k in (crash_irqs or {})}
+        others = [k for k, v in short.items() if k not in (crash_irqs or {}) and v[1]]
+        check('%s: irqs: %d IRQ counts, as crash irq -s' % (dump, len(got)),
+              crash_irqs and listed == crash_irqs and not others,
+              'dmaf %s, crash %s' % (sorted(got.items())[:12], sorted((crash_irqs or {}).items())[:12]))
         # Pointers from the dump are checked before they reach crash's helpers: crash's own
         # complaints about bad page pointers mean one slipped through.
         after = out.split('shared object loaded', 1)[-1]
