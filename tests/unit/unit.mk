@@ -90,7 +90,7 @@ fuzz: fuzz-build
 		mkdir -p $(FUZZ_DIR)/work/$$n; \
 		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
 		./$(FUZZ_DIR)/$$n-fuzzer -max_total_time=$(FUZZ_SECONDS) -runs=$(FUZZ_RUNS) \
-			-max_len=$$(case $$n in dumpfile) echo 131072;; *) echo 9000;; esac) \
+			-max_len=$$(case $$n in dumpfile) echo 131072;; maple) echo 17000;; *) echo 9000;; esac) \
 			-print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/work/$$n- \
 			$(FUZZ_DIR)/work/$$n $(FUZZ_DIR)/corpus/$$n 2> $(FUZZ_DIR)/work/$$n.log; \
 		rc=$$?; \
